@@ -1,0 +1,1 @@
+"""Ways customers reach a shop: the web widget (websocket) and the API channel (REST, for apps)."""

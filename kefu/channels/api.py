@@ -1,0 +1,112 @@
+"""The API channel: a shop's server talks for its customer (apps, mini-programs) and gets the bot's replies."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from kefu.channels.intake import take_customer_message
+from kefu.conversations import actions
+from kefu.conversations.models import Conversation, Customer
+from kefu.conversations.schemas import ConversationOut, MessageOut, PostMessageIn
+from kefu.errors import NotFound
+from kefu.web.deps import DbDep, RuntimeDep, Staff
+
+router = APIRouter(prefix="/api/v1/channels/api", tags=["api channel"])
+
+
+class OpenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    customer_id: str = Field(min_length=1, max_length=128, description="the shop's own id for the customer")
+    customer_name: str = Field("", max_length=100)
+    locale: Literal["zh", "en"] = "zh"
+    new: bool = Field(False, description="always start a new conversation instead of resuming the open one")
+
+
+class OpenOut(BaseModel):
+    conversation: ConversationOut
+    messages: list[MessageOut]
+
+
+class PostOut(BaseModel):
+    message: MessageOut
+    replies: list[MessageOut] = Field(description="what the bot (or system) answered to this message")
+    duplicate: bool = Field(description="true when client_id was seen before and nothing new was stored")
+
+
+class HandoffIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field("customer_asked", max_length=100)
+
+
+def _api_conversation(db, tenant_id: int, conversation_id: int) -> Conversation:
+    conv = actions.get_conversation(db, tenant_id=tenant_id, conversation_id=conversation_id)
+    if conv.channel != "api":
+        raise NotFound("conversation not found on the API channel")
+    return conv
+
+
+def _replies_after(db, conv: Conversation, after_id: int) -> list[MessageOut]:
+    msgs = actions.list_messages(db, tenant_id=conv.tenant_id, conversation_id=conv.id, after_id=after_id)
+    return [MessageOut.model_validate(m) for m in msgs if m.sender != "customer"]
+
+
+@router.post("/conversations", response_model=OpenOut)
+def open_conversation(body: OpenIn, principal: Staff, db: DbDep) -> OpenOut:
+    """Open (or resume) a customer's conversation; returns its messages, the bot's greeting included."""
+    customer = actions.do_get_external_customer(db, tenant_id=principal.tenant_id, external_id=body.customer_id,
+                                                name=body.customer_name)
+    conv, _ = actions.do_open_conversation(db, tenant_id=principal.tenant_id, customer=customer, channel="api",
+                                           locale=body.locale, reuse=not body.new)
+    db.commit()  # the bot greets after commit, so read the messages afterwards
+    msgs = actions.list_messages(db, tenant_id=principal.tenant_id, conversation_id=conv.id)
+    return OpenOut(conversation=ConversationOut.model_validate(conv),
+                   messages=[MessageOut.model_validate(m) for m in msgs])
+
+
+@router.post("/conversations/{conversation_id}/messages", response_model=PostOut)
+def post_message(
+    conversation_id: int, body: PostMessageIn, principal: Staff, db: DbDep, runtime: RuntimeDep
+) -> PostOut:
+    """Post the customer's message; the response carries the bot's replies to it."""
+    conv = _api_conversation(db, principal.tenant_id, conversation_id)
+    customer = db.get(Customer, conv.customer_id)
+    msg, created = take_customer_message(runtime, db, conv=conv, customer=customer, text=body.text,
+                                         client_id=body.client_id)
+    db.commit()  # the bot answers in the commit's aftermath; its replies are stored when commit returns
+    replies = _replies_after(db, conv, msg.id)
+    if not created:
+        # A resend: return what followed the original, up to the customer's next message.
+        msgs = actions.list_messages(db, tenant_id=conv.tenant_id, conversation_id=conv.id, after_id=msg.id)
+        replies = []
+        for m in msgs:
+            if m.sender == "customer":
+                break
+            replies.append(MessageOut.model_validate(m))
+    return PostOut(message=MessageOut.model_validate(msg), replies=replies, duplicate=not created)
+
+
+@router.get("/conversations/{conversation_id}/messages", response_model=list[MessageOut])
+def read_messages(
+    conversation_id: int, principal: Staff, db: DbDep, after: int = Query(0, ge=0)
+) -> list[MessageOut]:
+    """Messages after a message id: poll this for a person's replies after a handoff."""
+    conv = _api_conversation(db, principal.tenant_id, conversation_id)
+    msgs = actions.list_messages(db, tenant_id=principal.tenant_id, conversation_id=conv.id, after_id=after)
+    return [MessageOut.model_validate(m) for m in msgs]
+
+
+@router.post("/conversations/{conversation_id}/handoff", response_model=list[MessageOut])
+def request_handoff(
+    conversation_id: int, body: HandoffIn, principal: Staff, db: DbDep
+) -> list[MessageOut]:
+    """Ask for a person on the customer's behalf; returns what the bot said about it."""
+    conv = _api_conversation(db, principal.tenant_id, conversation_id)
+    after = actions.last_message_id(db, conv=conv)
+    actions.do_request_handoff(db, conv=conv, reason=body.reason)
+    db.commit()
+    return _replies_after(db, conv, after)

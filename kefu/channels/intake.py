@@ -1,0 +1,25 @@
+"""Take a customer's message from any channel: limit the rate, check it, store it once."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from kefu.conversations.actions import check_text, do_post_message
+from kefu.conversations.models import Conversation, Customer, Message
+from kefu.errors import Forbidden, RateLimited
+from kefu.runtime import Runtime
+
+
+def take_customer_message(
+    runtime: Runtime, db: Session, *, conv: Conversation, customer: Customer, text: str, client_id: str | None
+) -> tuple[Message, bool]:
+    """Store a customer message (idempotent per client_id); the bot answers after the caller commits."""
+    settings = runtime.settings
+    text = check_text(text, settings.max_message_chars)
+    if conv.status == "closed":
+        raise Forbidden("the conversation is closed", code="conversation_closed")
+    if not runtime.limiter.allow(f"msg:{conv.tenant_id}:{customer.id}", settings.rate_limit_messages,
+                                 settings.rate_limit_window_seconds):
+        raise RateLimited("too many messages; wait a few seconds and try again")
+    return do_post_message(db, conv=conv, sender="customer", text=text, client_id=client_id,
+                           sender_name=customer.name)

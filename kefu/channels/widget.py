@@ -1,0 +1,208 @@
+"""The web chat widget's channel: public config and the websocket a customer's browser talks over.
+
+Protocol (JSON frames), documented in docs/widget.md:
+client → {"type":"hello","key","visitor"?,"token"?,"locale"?,"after"?}   first frame, within 10 s
+server → {"type":"ready","visitor","conversation","customer","messages":[…after]}
+client → {"type":"message","client_id","text"} | {"type":"handoff"} | {"type":"ping"}
+server → {"type":"ack","client_id","message"} | {"type":"message","message"} | {"type":"conversation",…}
+         | {"type":"error","code","message","client_id"?} | {"type":"pong"}
+Messages carry growing ids: a client that reconnects sends the last id it saw as "after", and resends
+unacknowledged messages with the same client_id, which the server stores only once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+
+from kefu.channels.intake import take_customer_message
+from kefu.conversations import actions
+from kefu.conversations.models import Customer
+from kefu.conversations.schemas import ConversationOut, MessageOut
+from kefu.errors import KefuError, Unauthorized
+from kefu.runtime import Runtime
+from kefu.tenants.actions import check_public_key
+from kefu.tenants.security import IdentityError, verify_identity_token
+from kefu.web.deps import DbDep
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/api/v1/widget", tags=["widget"])
+
+HELLO_TIMEOUT = 10.0
+
+
+class WidgetConfig(BaseModel):
+    shop_name: str
+    bot_name: str
+    default_locale: str
+
+
+@router.get("/config", response_model=WidgetConfig)
+def widget_config(db: DbDep, key: str = Query(..., max_length=64)) -> WidgetConfig:
+    """Public facts the widget shows before connecting (no secrets)."""
+    tenant = check_public_key(db, key)
+    return WidgetConfig(shop_name=tenant.name, bot_name=tenant.bot_name, default_locale=tenant.default_locale)
+
+
+@dataclass
+class Session:
+    tenant_id: int
+    customer_id: int
+    conversation_id: int
+
+
+def _start(runtime: Runtime, hello: dict[str, Any]) -> tuple[Session, dict[str, Any]]:
+    """Check the hello frame, find or create the customer and their open conversation."""
+    key = hello.get("key")
+    if not isinstance(key, str) or not key:
+        raise KefuError("hello needs the shop key", code="missing_key")
+    locale = hello.get("locale") if hello.get("locale") in ("zh", "en") else None
+    with runtime.db.session() as db:
+        tenant = check_public_key(db, key)
+        token = hello.get("token")
+        if token:
+            if not isinstance(token, str):
+                raise Unauthorized("identity token must be a string", code="invalid_identity")
+            try:
+                claims = verify_identity_token(token, tenant.identity_secret,
+                                               runtime.settings.identity_token_max_age_days)
+            except IdentityError as exc:
+                raise Unauthorized(str(exc), code="invalid_identity") from exc
+            customer = actions.do_get_external_customer(db, tenant_id=tenant.id, external_id=claims["sub"],
+                                                        name=str(claims.get("name") or ""))
+        else:
+            visitor = hello.get("visitor")
+            customer = actions.do_get_visitor(db, tenant_id=tenant.id,
+                                              visitor_id=visitor if isinstance(visitor, str) else None)
+        conv, _ = actions.do_open_conversation(db, tenant_id=tenant.id, customer=customer, channel="web",
+                                               locale=locale or tenant.default_locale)
+        info = {
+            "visitor": customer.visitor_id,
+            "customer": actions.customer_out(customer),
+            "conversation": ConversationOut.model_validate(conv).model_dump(mode="json"),
+        }
+        session = Session(tenant.id, customer.id, conv.id)
+    return session, info
+
+
+def _history(runtime: Runtime, s: Session, after: int) -> list[dict[str, Any]]:
+    with runtime.db.session() as db:
+        msgs = actions.list_messages(db, tenant_id=s.tenant_id, conversation_id=s.conversation_id, after_id=after,
+                                     limit=1000)
+        return [MessageOut.model_validate(m).model_dump(mode="json") for m in msgs]
+
+
+def _post(runtime: Runtime, s: Session, text: Any, client_id: Any) -> dict[str, Any]:
+    if not isinstance(text, str):
+        raise KefuError("text must be a string", code="invalid_message")
+    if client_id is not None and not isinstance(client_id, str):
+        raise KefuError("client_id must be a string", code="invalid_client_id")
+    with runtime.db.session() as db:
+        conv = actions.get_conversation(db, tenant_id=s.tenant_id, conversation_id=s.conversation_id)
+        customer = db.get(Customer, s.customer_id)
+        msg, _ = take_customer_message(runtime, db, conv=conv, customer=customer, text=text, client_id=client_id)
+        out = MessageOut.model_validate(msg).model_dump(mode="json")
+    # Leaving the block committed; the bot has answered (its replies travel over the bus).
+    return out
+
+
+def _handoff(runtime: Runtime, s: Session, locale: str | None) -> None:
+    with runtime.db.session() as db:
+        conv = actions.get_conversation(db, tenant_id=s.tenant_id, conversation_id=s.conversation_id)
+        actions.do_request_handoff(db, conv=conv, reason="customer_button", locale=locale)
+
+
+def _error(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "error", "code": code, "message": message, **extra}
+
+
+async def _send_events(ws: WebSocket, queue: asyncio.Queue) -> None:
+    while True:
+        event = await queue.get()
+        if event["type"] == "message_created":
+            await ws.send_json({"type": "message", "message": event["message"]})
+        elif event["type"] == "conversation_updated":
+            await ws.send_json({"type": "conversation", "conversation": event["conversation"]})
+
+
+async def _read_frames(ws: WebSocket, runtime: Runtime, s: Session) -> None:
+    limit = runtime.settings.max_request_bytes
+    while True:
+        raw = await ws.receive_text()
+        if len(raw) > limit:
+            await ws.send_json(_error("frame_too_large", f"frame larger than {limit} bytes"))
+            continue
+        try:
+            frame = json.loads(raw)
+            if not isinstance(frame, dict):
+                raise ValueError
+        except ValueError:
+            await ws.send_json(_error("malformed_json", "frames must be JSON objects"))
+            continue
+        kind = frame.get("type")
+        try:
+            if kind == "message":
+                client_id = frame.get("client_id")
+                message = await run_in_threadpool(_post, runtime, s, frame.get("text"), client_id)
+                await ws.send_json({"type": "ack", "client_id": client_id, "message": message})
+            elif kind == "handoff":
+                await run_in_threadpool(_handoff, runtime, s, frame.get("locale"))
+            elif kind == "ping":
+                await ws.send_json({"type": "pong"})
+            else:
+                await ws.send_json(_error("unknown_frame", f"unknown frame type {kind!r}"))
+        except KefuError as exc:
+            await ws.send_json(_error(exc.code, exc.message, client_id=frame.get("client_id")))
+
+
+@router.websocket("/ws")
+async def widget_socket(ws: WebSocket) -> None:
+    """The customer's live connection; see the module docstring for the protocol."""
+    runtime: Runtime = ws.app.state.runtime
+    await ws.accept()
+    try:
+        raw = await asyncio.wait_for(ws.receive_text(), HELLO_TIMEOUT)
+        hello = json.loads(raw)
+        if not isinstance(hello, dict) or hello.get("type") != "hello":
+            raise KefuError("the first frame must be a hello", code="expected_hello")
+        after = hello.get("after") or 0
+        if not isinstance(after, int) or after < 0:
+            raise KefuError("after must be a message id", code="invalid_after")
+        session, info = await run_in_threadpool(_start, runtime, hello)
+    except TimeoutError:
+        await ws.close(code=4408, reason="no hello")
+        return
+    except (ValueError, KefuError) as exc:
+        err = exc if isinstance(exc, KefuError) else KefuError("hello is not JSON", code="malformed_json")
+        with contextlib.suppress(Exception):
+            await ws.send_json(_error(err.code, err.message))
+            await ws.close(code=4401 if err.status == 401 else 4400, reason=err.code)
+        return
+    except WebSocketDisconnect:
+        return
+
+    async with runtime.bus.subscribe(f"conv:{session.conversation_id}") as queue:
+        # Subscribed first, history second: nothing committed in between can fall through the gap.
+        history = await run_in_threadpool(_history, runtime, session, after)
+        await ws.send_json({"type": "ready", **info, "messages": history})
+        sender = asyncio.create_task(_send_events(ws, queue))
+        try:
+            await _read_frames(ws, runtime, session)
+        except WebSocketDisconnect:
+            pass
+        except Exception:
+            log.exception("widget socket failed")
+            with contextlib.suppress(Exception):
+                await ws.close(code=1011)
+        finally:
+            sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await sender

@@ -1,0 +1,34 @@
+"""Read kefu's settings from the environment (prefix KEFU_) or a .env file."""
+
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob of a kefu deployment; the defaults run the embedded single-process demo."""
+
+    model_config = SettingsConfigDict(env_prefix="KEFU_", env_file=".env", extra="ignore")
+
+    # SQLite file in the working directory by default; PostgreSQL: postgresql+psycopg://user@host/db
+    database_url: str = "sqlite:///./kefu.db"
+    # Unset: in-process event bus, locks and rate limits (one process). Set: shared through Redis.
+    redis_url: str | None = None
+    # Public base URL used in printed links and the widget snippet; empty means "derive from the request".
+    public_url: str = ""
+    # Cookies get the Secure flag; turn off only for plain-http local demos.
+    secure_cookies: bool = False
+    session_days: int = 14
+    max_message_chars: int = 2000
+    max_request_bytes: int = 64 * 1024
+    # Per-visitor burst limit for customer messages.
+    rate_limit_messages: int = 20
+    rate_limit_window_seconds: int = 10
+    # Where identity tokens of a shop's logged-in customers may live at most.
+    identity_token_max_age_days: int = 30
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Return the process-wide settings (cached; tests clear the cache to change them)."""
+    return Settings()

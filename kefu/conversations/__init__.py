@@ -1,0 +1,1 @@
+"""Customers, conversations and their messages, whatever channel they come through."""

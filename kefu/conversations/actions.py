@@ -1,0 +1,216 @@
+"""Open conversations and post messages; every change is announced after commit, never before."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from kefu.conversations.models import Conversation, ConversationEvent, Customer, Message
+from kefu.conversations.schemas import ConversationOut, MessageOut
+from kefu.db import utcnow
+from kefu.errors import KefuError, NotFound
+from kefu.runtime import emit
+from kefu.tenants.security import new_token
+
+LOCALES = ("zh", "en")
+MAX_PAYLOAD_CHARS = 20_000
+
+
+def channels_for(conv: Conversation) -> list[str]:
+    """Where a conversation's events go: its own watchers (the customer) and the shop's staff."""
+    return [f"conv:{conv.id}", f"tenant:{conv.tenant_id}"]
+
+
+def message_event(msg: Message) -> dict[str, Any]:
+    return {"type": "message_created", "tenant_id": msg.tenant_id, "conversation_id": msg.conversation_id,
+            "message": MessageOut.model_validate(msg).model_dump(mode="json")}
+
+
+def conversation_event(conv: Conversation, kind: str) -> dict[str, Any]:
+    return {"type": kind, "tenant_id": conv.tenant_id, "conversation_id": conv.id,
+            "conversation": ConversationOut.model_validate(conv).model_dump(mode="json")}
+
+
+# --- customers -----------------------------------------------------------------------------------
+
+def do_get_visitor(db: Session, *, tenant_id: int, visitor_id: str | None) -> Customer:
+    """Return the anonymous customer behind a kefu-issued visitor id, or a new one with a fresh id.
+
+    An id kefu never issued is not adopted: a client cannot choose (or guess) whose history it sees.
+    """
+    if visitor_id:
+        customer = db.scalar(select(Customer).where(Customer.tenant_id == tenant_id,
+                                                    Customer.visitor_id == visitor_id))
+        if customer is not None:
+            customer.last_seen_at = utcnow()
+            return customer
+    customer = Customer(tenant_id=tenant_id, visitor_id=new_token("v_", 18))
+    db.add(customer)
+    db.flush()
+    return customer
+
+
+def do_get_external_customer(db: Session, *, tenant_id: int, external_id: str, name: str = "") -> Customer:
+    """Return (creating on first sight) the customer the shop identifies as external_id."""
+    if not external_id or len(external_id) > 128:
+        raise KefuError("customer id must be 1-128 characters", code="invalid_customer_id")
+    customer = db.scalar(select(Customer).where(Customer.tenant_id == tenant_id,
+                                                Customer.external_id == external_id))
+    if customer is None:
+        customer = Customer(tenant_id=tenant_id, external_id=external_id, name=name[:100])
+        db.add(customer)
+        db.flush()
+    elif name and name != customer.name:
+        customer.name = name[:100]
+    customer.last_seen_at = utcnow()
+    return customer
+
+
+# --- conversations -------------------------------------------------------------------------------
+
+def get_conversation(db: Session, *, tenant_id: int, conversation_id: int) -> Conversation:
+    conv = db.scalar(select(Conversation).where(Conversation.id == conversation_id,
+                                                Conversation.tenant_id == tenant_id))
+    if conv is None:
+        raise NotFound("conversation not found")
+    return conv
+
+
+def do_open_conversation(
+    db: Session, *, tenant_id: int, customer: Customer, channel: str, locale: str, reuse: bool = True
+) -> tuple[Conversation, bool]:
+    """Return the customer's open conversation on channel (or a new one) and whether it was created."""
+    if locale not in LOCALES:
+        locale = "zh"
+    if reuse:
+        conv = db.scalar(
+            select(Conversation)
+            .where(Conversation.tenant_id == tenant_id, Conversation.customer_id == customer.id,
+                   Conversation.channel == channel, Conversation.status != "closed")
+            .order_by(Conversation.id.desc()).limit(1)
+        )
+        if conv is not None:
+            return conv, False
+    conv = Conversation(tenant_id=tenant_id, customer_id=customer.id, channel=channel, locale=locale)
+    db.add(conv)
+    db.flush()
+    db.add(ConversationEvent(tenant_id=tenant_id, conversation_id=conv.id, kind="opened",
+                             data={"channel": channel, "locale": locale}))
+    emit(db, conversation_event(conv, "conversation_opened"), channels_for(conv))
+    return conv, True
+
+
+def check_text(text: str, max_chars: int) -> str:
+    """Refuse an empty or oversized message; keep the text exactly as sent otherwise."""
+    if not isinstance(text, str) or not text.strip():
+        raise KefuError("message is empty", code="empty_message")
+    if len(text) > max_chars:
+        raise KefuError(f"message is longer than {max_chars} characters", code="message_too_long", status=413)
+    return text
+
+
+def do_post_message(
+    db: Session,
+    *,
+    conv: Conversation,
+    sender: str,
+    text: str,
+    sender_name: str = "",
+    payload: dict[str, Any] | None = None,
+    client_id: str | None = None,
+    user_id: int | None = None,
+) -> tuple[Message, bool]:
+    """Store a message once per client_id; return it and whether it is new (a resend returns the original)."""
+    if client_id is not None:
+        if not client_id or len(client_id) > 64:
+            raise KefuError("client_id must be 1-64 characters", code="invalid_client_id")
+        existing = db.scalar(select(Message).where(Message.conversation_id == conv.id,
+                                                   Message.client_id == client_id))
+        if existing is not None:
+            return existing, False
+    msg = Message(tenant_id=conv.tenant_id, conversation_id=conv.id, sender=sender, sender_name=sender_name,
+                  text=text, payload=payload, client_id=client_id, sender_user_id=user_id)
+    try:
+        with db.begin_nested():
+            db.add(msg)
+            db.flush()
+    except IntegrityError:
+        # The same client_id raced in from a second connection: the first one won, return it.
+        existing = db.scalar(select(Message).where(Message.conversation_id == conv.id,
+                                                   Message.client_id == client_id))
+        if existing is None:
+            raise
+        return existing, False
+    conv.updated_at = msg.created_at
+    emit(db, message_event(msg), channels_for(conv))
+    return msg, True
+
+
+def do_set_status(db: Session, *, conv: Conversation, status: str, reason: str = "") -> Conversation:
+    """Move a conversation to a new status and record why."""
+    if conv.status == status:
+        return conv
+    old = conv.status
+    conv.status = status
+    conv.updated_at = utcnow()
+    conv.closed_at = utcnow() if status == "closed" else None
+    db.add(ConversationEvent(tenant_id=conv.tenant_id, conversation_id=conv.id, kind="status",
+                             data={"from": old, "to": status, "reason": reason}))
+    emit(db, conversation_event(conv, "conversation_updated"), channels_for(conv))
+    return conv
+
+
+def list_messages(
+    db: Session, *, tenant_id: int, conversation_id: int, after_id: int = 0, limit: int = 500
+) -> list[Message]:
+    """Return a conversation's messages after after_id, oldest first."""
+    return list(db.scalars(
+        select(Message)
+        .where(Message.tenant_id == tenant_id, Message.conversation_id == conversation_id, Message.id > after_id)
+        .order_by(Message.id).limit(limit)
+    ))
+
+
+def last_message_id(db: Session, *, conv: Conversation) -> int:
+    return db.scalar(select(func.max(Message.id)).where(Message.conversation_id == conv.id)) or 0
+
+
+def list_conversations(
+    db: Session, *, tenant_id: int, status: str | None = None, limit: int = 50, offset: int = 0
+) -> tuple[list[tuple[Conversation, Customer, int, str]], int]:
+    """Return a page of conversations, most recently active first, with customer, count and last text."""
+    cond = [Conversation.tenant_id == tenant_id]
+    if status:
+        cond.append(Conversation.status == status)
+    total = db.scalar(select(func.count()).select_from(Conversation).where(*cond))
+    counts = (
+        select(Message.conversation_id, func.count().label("n"), func.max(Message.id).label("last_id"))
+        .where(Message.tenant_id == tenant_id).group_by(Message.conversation_id).subquery()
+    )
+    rows = db.execute(
+        select(Conversation, Customer, func.coalesce(counts.c.n, 0), Message.text)
+        .join(Customer, Customer.id == Conversation.customer_id)
+        .outerjoin(counts, counts.c.conversation_id == Conversation.id)
+        .outerjoin(Message, Message.id == counts.c.last_id)
+        .where(*cond)
+        .order_by(Conversation.updated_at.desc(), Conversation.id.desc())
+        .limit(limit).offset(offset)
+    ).all()
+    return [(c, cu, n, last or "") for c, cu, n, last in rows], total
+
+
+def customer_out(customer: Customer) -> dict[str, Any]:
+    return {"id": customer.id, "external_id": customer.external_id, "name": customer.name,
+            "verified": customer.external_id is not None}
+
+
+def do_request_handoff(db: Session, *, conv: Conversation, reason: str, locale: str | None = None) -> None:
+    """Record that the customer wants a person; the handoff policy (a listener) acts on it after commit."""
+    db.add(ConversationEvent(tenant_id=conv.tenant_id, conversation_id=conv.id, kind="handoff_requested",
+                             data={"reason": reason}))
+    event = conversation_event(conv, "handoff_requested")
+    event.update(reason=reason, locale=locale or conv.locale)
+    emit(db, event, channels_for(conv))

@@ -1,0 +1,75 @@
+"""Routes for staff: list conversations, read transcripts, reply as a person, close."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Query
+
+from kefu.conversations import actions
+from kefu.conversations.models import Customer
+from kefu.conversations.schemas import (
+    ConversationOut, ConversationPage, ConversationSummary, CustomerOut, MessageOut, PostMessageIn, Transcript,
+)
+from kefu.errors import Forbidden
+from kefu.web.deps import DbDep, RuntimeDep, Staff
+
+router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
+
+
+@router.get("", response_model=ConversationPage)
+def list_conversations(
+    principal: Staff, db: DbDep,
+    status: Literal["bot", "queued", "with_agent", "closed"] | None = None,
+    limit: int = Query(50, ge=1, le=200),
+    offset: int = Query(0, ge=0),
+) -> ConversationPage:
+    """List the shop's conversations, most recently active first."""
+    rows, total = actions.list_conversations(db, tenant_id=principal.tenant_id, status=status,
+                                             limit=limit, offset=offset)
+    items = [
+        ConversationSummary(**ConversationOut.model_validate(c).model_dump(),
+                            customer_name=cu.name or cu.external_id or f"访客 #{cu.id}",
+                            last_message=last[:200], message_count=n)
+        for c, cu, n, last in rows
+    ]
+    return ConversationPage(items=items, total=total)
+
+
+@router.get("/{conversation_id}", response_model=Transcript)
+def get_transcript(
+    conversation_id: int, principal: Staff, db: DbDep, after: int = Query(0, ge=0)
+) -> Transcript:
+    """A conversation with its customer and messages (after a message id, for incremental reads)."""
+    conv = actions.get_conversation(db, tenant_id=principal.tenant_id, conversation_id=conversation_id)
+    customer = db.get(Customer, conv.customer_id)
+    messages = actions.list_messages(db, tenant_id=principal.tenant_id, conversation_id=conv.id, after_id=after,
+                                     limit=5000)
+    return Transcript(conversation=ConversationOut.model_validate(conv),
+                      customer=CustomerOut(**actions.customer_out(customer)),
+                      messages=[MessageOut.model_validate(m) for m in messages])
+
+
+@router.post("/{conversation_id}/messages", response_model=MessageOut, status_code=201)
+def post_agent_message(
+    conversation_id: int, body: PostMessageIn, principal: Staff, db: DbDep, runtime: RuntimeDep
+) -> MessageOut:
+    """Reply to the customer as a person; the bot stops answering this conversation."""
+    if principal.user is None:
+        raise Forbidden("only a logged-in person can reply as an agent")
+    conv = actions.get_conversation(db, tenant_id=principal.tenant_id, conversation_id=conversation_id)
+    text = actions.check_text(body.text, runtime.settings.max_message_chars)
+    if conv.status == "closed":
+        raise Forbidden("the conversation is closed", code="conversation_closed")
+    actions.do_set_status(db, conv=conv, status="with_agent", reason=f"agent {principal.user.id} replied")
+    msg, _ = actions.do_post_message(db, conv=conv, sender="agent", text=text, client_id=body.client_id,
+                                     sender_name=principal.user.name, user_id=principal.user.id)
+    return MessageOut.model_validate(msg)
+
+
+@router.post("/{conversation_id}/close", response_model=ConversationOut)
+def close_conversation(conversation_id: int, principal: Staff, db: DbDep) -> ConversationOut:
+    """Close a conversation; the customer's next message starts a new one."""
+    conv = actions.get_conversation(db, tenant_id=principal.tenant_id, conversation_id=conversation_id)
+    actions.do_set_status(db, conv=conv, status="closed", reason="closed by staff")
+    return ConversationOut.model_validate(conv)

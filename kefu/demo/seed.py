@@ -1,0 +1,46 @@
+"""Create the demo shop, its logins and its knowledge base (idempotent: safe to run on every start)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from kefu.db import Database
+from kefu.knowledge.actions import do_create_point
+from kefu.knowledge.schemas import KnowledgeIn
+from kefu.tenants.actions import do_create_tenant, do_create_user
+from kefu.tenants.models import Tenant, User
+from kefu.web.pages import DEMO_SLUG
+
+LOGINS = (
+    ("owner", "owner@demo.kefu", "店主 Owner", "demo-owner-pass"),
+    ("agent", "agent@demo.kefu", "客服小王 Agent Wang", "demo-agent-pass"),
+)
+
+
+@dataclass
+class DemoInfo:
+    tenant_id: int
+    public_key: str
+    logins: tuple[tuple[str, str, str, str], ...] = LOGINS
+
+
+def seed_demo(database: Database) -> DemoInfo:
+    """Make sure the demo shop exists with its users and knowledge points; return its keys."""
+    with database.session() as db:
+        tenant = db.scalar(select(Tenant).where(Tenant.slug == DEMO_SLUG))
+        if tenant is None:
+            tenant = do_create_tenant(db, name="kefu 演示小店 Demo Shop", slug=DEMO_SLUG)
+            tenant.bot_name = "小智"
+            tenant.greeting_zh = "请问有什么可以帮您？可以问我发货、运费、退货、发票等问题。"
+            tenant.greeting_en = "How can I help? Ask me about shipping, returns or invoices."
+            points = json.loads((Path(__file__).parent / "knowledge.json").read_text(encoding="utf-8"))
+            for p in points:
+                do_create_point(db, tenant_id=tenant.id, data=KnowledgeIn(**p))
+        for role, email, name, password in LOGINS:
+            if db.scalar(select(User.id).where(User.email == email)) is None:
+                do_create_user(db, tenant_id=tenant.id, email=email, name=name, role=role, password=password)
+        return DemoInfo(tenant.id, tenant.public_key)

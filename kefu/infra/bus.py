@@ -1,0 +1,174 @@
+"""Fan real-time events out to the websockets of this process, and of every process when Redis is set.
+
+`publish` is synchronous and thread-safe because domain actions run in worker threads and announce their
+events from after-commit callbacks. Subscribers are asyncio queues owned by websocket handlers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+QUEUE_SIZE = 1000
+
+
+class LocalHub:
+    """Deliver events to the asyncio queues subscribed in this process."""
+
+    def __init__(self) -> None:
+        self._subs: dict[str, set[asyncio.Queue]] = defaultdict(set)
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    def add(self, channel: str, queue: asyncio.Queue) -> bool:
+        """Subscribe queue to channel; return True if it is the channel's first local subscriber."""
+        first = not self._subs.get(channel)
+        self._subs[channel].add(queue)
+        return first
+
+    def remove(self, channel: str, queue: asyncio.Queue) -> bool:
+        """Unsubscribe queue; return True if the channel has no local subscriber left."""
+        subs = self._subs.get(channel)
+        if subs is None:
+            return False
+        subs.discard(queue)
+        if not subs:
+            del self._subs[channel]
+            return True
+        return False
+
+    def dispatch(self, channel: str, event: dict[str, Any]) -> None:
+        """Hand event to every local subscriber of channel, from any thread."""
+        if self.loop is None or self.loop.is_closed() or not self._subs.get(channel):
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is self.loop:
+            self._deliver(channel, event)
+        else:
+            self.loop.call_soon_threadsafe(self._deliver, channel, event)
+
+    def _deliver(self, channel: str, event: dict[str, Any]) -> None:
+        for queue in list(self._subs.get(channel, ())):
+            try:
+                queue.put_nowait(event)
+            except asyncio.QueueFull:
+                # A subscriber that stopped reading loses live events; it resyncs from the database
+                # on reconnect, so dropping here never loses stored data.
+                log.warning("event queue full on %s; dropping event for one subscriber", channel)
+
+
+class EventBus:
+    """In-process event bus: one process, no broker."""
+
+    def __init__(self) -> None:
+        self.hub = LocalHub()
+
+    async def start(self) -> None:
+        self.hub.loop = asyncio.get_running_loop()
+
+    async def stop(self) -> None:
+        self.hub.loop = None
+
+    def publish(self, channel: str, event: dict[str, Any]) -> None:
+        """Send event to every subscriber of channel."""
+        self.hub.dispatch(channel, event)
+
+    async def _on_first_subscriber(self, channel: str) -> None:
+        """Hook for buses that must ask a broker for the channel."""
+
+    async def _on_last_unsubscribe(self, channel: str) -> None:
+        """Hook for buses that can tell a broker the channel is no longer wanted here."""
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self, channel: str) -> AsyncIterator[asyncio.Queue]:
+        """Yield a queue that receives channel's events until the block exits."""
+        queue: asyncio.Queue = asyncio.Queue(maxsize=QUEUE_SIZE)
+        if self.hub.add(channel, queue):
+            await self._on_first_subscriber(channel)
+        try:
+            yield queue
+        finally:
+            if self.hub.remove(channel, queue):
+                await self._on_last_unsubscribe(channel)
+
+
+class RedisEventBus(EventBus):
+    """Event bus over Redis pub/sub, so that every server process behind a load balancer hears every event."""
+
+    PREFIX = "kefu:ev:"
+    CONTROL = "kefu:ev:__control__"
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        import redis  # optional dependency: kefu[redis]
+        import redis.asyncio as aredis
+
+        self._url = url
+        self._sync = redis.Redis.from_url(url)
+        self._async = aredis.Redis.from_url(url)
+        self._pubsub = None
+        self._reader: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        await super().start()
+        self._pubsub = self._async.pubsub(ignore_subscribe_messages=True)
+        # Always subscribed to one channel, so the reader has a connection to wait on.
+        await self._pubsub.subscribe(self.CONTROL)
+        self._reader = asyncio.create_task(self._read(), name="kefu-redis-bus")
+
+    async def stop(self) -> None:
+        if self._reader:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._reader
+        if self._pubsub is not None:
+            with contextlib.suppress(Exception):
+                await self._pubsub.aclose()
+        with contextlib.suppress(Exception):
+            await self._async.aclose()
+        self._sync.close()
+        await super().stop()
+
+    def publish(self, channel: str, event: dict[str, Any]) -> None:
+        self._sync.publish(self.PREFIX + channel, json.dumps(event, ensure_ascii=False, default=str))
+
+    async def _on_first_subscriber(self, channel: str) -> None:
+        await self._pubsub.subscribe(self.PREFIX + channel)
+
+    async def _on_last_unsubscribe(self, channel: str) -> None:
+        with contextlib.suppress(Exception):
+            await self._pubsub.unsubscribe(self.PREFIX + channel)
+
+    async def _read(self) -> None:
+        while True:
+            try:
+                msg = await self._pubsub.get_message(timeout=1.0)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a broken connection must not end delivery for good
+                log.exception("redis bus read failed; retrying")
+                await asyncio.sleep(1.0)
+                continue
+            if not msg or msg.get("type") != "message":
+                continue
+            channel = msg["channel"].decode()[len(self.PREFIX):]
+            try:
+                event = json.loads(msg["data"])
+            except ValueError:
+                log.warning("undecodable event on %s", channel)
+                continue
+            self.hub.dispatch(channel, event)
+
+
+def make_bus(redis_url: str | None) -> EventBus:
+    """Return the Redis bus when a URL is set, else the in-process one."""
+    return RedisEventBus(redis_url) if redis_url else EventBus()

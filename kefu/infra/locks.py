@@ -1,0 +1,58 @@
+"""Serialise work per key (one message per conversation at a time), in one process or across many via Redis."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+class LocalLocks:
+    """Per-key locks inside one process."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[str, list] = {}  # key -> [lock, holders]
+
+    @contextmanager
+    def lock(self, key: str) -> Iterator[None]:
+        with self._guard:
+            entry = self._locks.setdefault(key, [threading.Lock(), 0])
+            entry[1] += 1
+        entry[0].acquire()
+        try:
+            yield
+        finally:
+            entry[0].release()
+            with self._guard:
+                entry[1] -= 1
+                if entry[1] == 0:
+                    del self._locks[key]
+
+
+class RedisLocks:
+    """Per-key locks shared by every process on one Redis."""
+
+    def __init__(self, url: str, timeout: float = 30.0) -> None:
+        import redis
+
+        self._redis = redis.Redis.from_url(url)
+        self._timeout = timeout
+
+    @contextmanager
+    def lock(self, key: str) -> Iterator[None]:
+        # timeout frees the lock if a process dies holding it; blocking_timeout bounds the wait.
+        lk = self._redis.lock(f"kefu:lock:{key}", timeout=self._timeout, blocking_timeout=self._timeout)
+        if not lk.acquire():
+            raise TimeoutError(f"could not lock {key}")
+        try:
+            yield
+        finally:
+            try:
+                lk.release()
+            except Exception:  # expired while held: the work is done, nothing to undo
+                pass
+
+
+def make_locks(redis_url: str | None) -> LocalLocks | RedisLocks:
+    return RedisLocks(redis_url) if redis_url else LocalLocks()

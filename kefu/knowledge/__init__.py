@@ -1,0 +1,1 @@
+"""The shop's knowledge base: questions customers ask and the answers the bot gives."""

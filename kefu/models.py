@@ -1,0 +1,11 @@
+"""Import every table so that metadata (and Alembic) sees the whole schema."""
+
+from kefu.conversations.models import Conversation, ConversationEvent, Customer, Message
+from kefu.db import Base
+from kefu.knowledge.models import KnowledgePoint
+from kefu.tenants.models import ApiKey, Tenant, User, UserSession
+
+__all__ = [
+    "ApiKey", "Base", "Conversation", "ConversationEvent", "Customer", "KnowledgePoint", "Message",
+    "Tenant", "User", "UserSession",
+]

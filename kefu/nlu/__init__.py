@@ -1,0 +1,1 @@
+"""Understanding customer text: normalisation and knowledge matching behind one interface."""

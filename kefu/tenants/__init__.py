@@ -1,0 +1,1 @@
+"""Shops (tenants), their users, login sessions and API keys."""

@@ -1,0 +1,93 @@
+"""Routes for login, the shop's settings and its API keys."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from sqlalchemy import select
+
+from kefu.tenants import actions
+from kefu.tenants.models import ApiKey, Tenant
+from kefu.tenants.schemas import (
+    ApiKeyCreated, ApiKeyIn, ApiKeyOut, LoginIn, MeOut, SettingsIn, SettingsOut, UserOut,
+)
+from kefu.web.deps import SESSION_COOKIE, Admin, DbDep, RuntimeDep, Staff
+
+router = APIRouter(prefix="/api/v1", tags=["shop"])
+
+
+def settings_out(tenant: Tenant, *, admin: bool) -> SettingsOut:
+    out = SettingsOut.model_validate(tenant)
+    if not admin:
+        out.identity_secret = None
+    return out
+
+
+@router.post("/auth/login", response_model=UserOut, tags=["auth"])
+def login(body: LoginIn, response: Response, db: DbDep, runtime: RuntimeDep) -> UserOut:
+    """Log in with email and password; sets an HttpOnly session cookie."""
+    days = runtime.settings.session_days
+    user, token = actions.do_login(db, email=body.email, password=body.password, days=days)
+    response.set_cookie(SESSION_COOKIE, token, max_age=days * 86400, httponly=True, samesite="lax",
+                        secure=runtime.settings.secure_cookies, path="/")
+    return UserOut.model_validate(user)
+
+
+@router.post("/auth/logout", status_code=204, tags=["auth"])
+def logout(request: Request, response: Response, db: DbDep) -> Response:
+    """End this browser's session."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        actions.do_logout(db, token)
+    response = Response(status_code=204)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/auth/me", response_model=MeOut, tags=["auth"])
+def me(principal: Staff, db: DbDep) -> MeOut:
+    """Who is logged in, and their shop."""
+    if principal.user is None:
+        from kefu.errors import Forbidden
+
+        raise Forbidden("an API key has no user")
+    tenant = db.get(Tenant, principal.tenant_id)
+    return MeOut(user=UserOut.model_validate(principal.user), tenant=settings_out(tenant, admin=principal.is_admin))
+
+
+@router.get("/settings", response_model=SettingsOut)
+def get_settings(principal: Staff, db: DbDep) -> SettingsOut:
+    """The shop's settings; the identity secret only for admins."""
+    return settings_out(db.get(Tenant, principal.tenant_id), admin=principal.is_admin)
+
+
+@router.patch("/settings", response_model=SettingsOut)
+def update_settings(body: SettingsIn, principal: Admin, db: DbDep) -> SettingsOut:
+    """Change the shop's name, bot name, greetings or default language."""
+    changes = {k: v.strip() for k, v in body.model_dump(exclude_none=True).items()}
+    tenant = actions.do_update_settings(db, tenant_id=principal.tenant_id, changes=changes)
+    return settings_out(tenant, admin=True)
+
+
+@router.post("/settings/identity-secret", response_model=SettingsOut)
+def rotate_identity_secret(principal: Admin, db: DbDep) -> SettingsOut:
+    """Replace the secret that signs customer identity tokens (old tokens stop working)."""
+    return settings_out(actions.do_rotate_identity_secret(db, tenant_id=principal.tenant_id), admin=True)
+
+
+@router.get("/api-keys", response_model=list[ApiKeyOut])
+def list_api_keys(principal: Admin, db: DbDep) -> list[ApiKeyOut]:
+    rows = db.scalars(select(ApiKey).where(ApiKey.tenant_id == principal.tenant_id).order_by(ApiKey.id))
+    return [ApiKeyOut.model_validate(r) for r in rows]
+
+
+@router.post("/api-keys", response_model=ApiKeyCreated, status_code=201)
+def create_api_key(body: ApiKeyIn, principal: Admin, db: DbDep) -> ApiKeyCreated:
+    """Create a secret key for the shop's servers; the secret is shown only in this response."""
+    key, secret = actions.do_create_api_key(db, tenant_id=principal.tenant_id, name=body.name)
+    return ApiKeyCreated(**ApiKeyOut.model_validate(key).model_dump(), secret=secret)
+
+
+@router.delete("/api-keys/{key_id}", status_code=204)
+def revoke_api_key(key_id: int, principal: Admin, db: DbDep) -> Response:
+    actions.do_revoke_api_key(db, tenant_id=principal.tenant_id, key_id=key_id)
+    return Response(status_code=204)

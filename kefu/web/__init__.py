@@ -1,0 +1,1 @@
+"""The HTTP side: the ASGI app, access checks, pages and static files."""

@@ -1,0 +1,117 @@
+"""Build the ASGI app: routers, error handling, limits, security headers, static files and pages."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+import kefu
+from kefu.bot.engine import Bot
+from kefu.channels import api as api_channel
+from kefu.channels import widget
+from kefu.conversations import routes as conversation_routes
+from kefu.errors import KefuError
+from kefu.knowledge import routes as knowledge_routes
+from kefu.runtime import Runtime
+from kefu.tenants import routes as tenant_routes
+from kefu.web import pages
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).parent / "static"
+
+
+def _error(status: int, code: str, message: str, **extra) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message, **extra}}, status_code=status)
+
+
+def create_app(runtime: Runtime | None = None) -> FastAPI:
+    """Return the kefu app; a runtime is made from the environment's settings unless one is given."""
+    runtime = runtime or Runtime()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        await runtime.bus.start()
+        try:
+            yield
+        finally:
+            await runtime.bus.stop()
+
+    app = FastAPI(
+        title="kefu",
+        version=kefu.__version__,
+        description="Intelligent customer service for e-commerce shops. Staff routes take the session cookie "
+                    "from /api/v1/auth/login or `Authorization: Bearer <API key>`.",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.runtime = runtime
+    Bot().install(runtime)
+
+    @app.exception_handler(KefuError)
+    async def _kefu_error(_request: Request, exc: KefuError):
+        return _error(exc.status, exc.code, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError):
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return _error(400, "malformed_json", "the request body is not valid JSON")
+        details = [{"field": ".".join(str(p) for p in e.get("loc", ())[1:]), "problem": e.get("msg", "")}
+                   for e in errors]
+        summary = "; ".join(f"{d['field'] or 'body'}: {d['problem']}" for d in details)
+        return _error(422, "invalid_request", summary, details=details)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException):
+        return _error(exc.status_code, "http_error", str(exc.detail))
+
+    @app.middleware("http")
+    async def _limits_and_headers(request: Request, call_next):
+        length = request.headers.get("content-length")
+        limit = runtime.settings.max_request_bytes
+        if length and length.isdigit() and int(length) > limit:
+            return _error(413, "request_too_large", f"request body larger than {limit} bytes")
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        # Pages run only the project's own scripts; user text is always inserted as text, never markup.
+        if response.headers.get("content-type", "").startswith("text/html"):
+            response.headers.setdefault(
+                "Content-Security-Policy",
+                "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+                "connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'",
+            )
+        return response
+
+    for router in (tenant_routes.router, knowledge_routes.router, conversation_routes.router,
+                   api_channel.router, widget.router):
+        app.include_router(router)
+
+    import swagger_ui_bundle
+
+    app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs():
+        # Served from the installed bundle, not a CDN, so the docs work offline.
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="kefu API",
+                                   swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+                                   swagger_css_url="/static/swagger/swagger-ui.css",
+                                   swagger_favicon_url="/static/swagger/favicon-32x32.png")
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz():
+        return {"ok": True, "version": kefu.__version__}
+
+    app.include_router(pages.router)
+    return app
