@@ -1,0 +1,85 @@
+"""Browser fixtures: a live demo server (real `kefu serve`) and Debian's Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from kefu.db import Database
+from kefu.demo.seed import seed_demo
+from kefu.migrate import upgrade
+from tests.conftest import BACKEND
+from tests.support.server import LiveServer
+
+CHROMIUM = os.environ.get("KEFU_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+ARTIFACTS = Path(os.environ.get("KEFU_TEST_ARTIFACTS", "test-artifacts"))
+
+
+def pytest_collection_modifyitems(config, items):
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.browser)
+            if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+                item.add_marker(pytest.mark.skip(reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"))
+
+
+@dataclass
+class DemoServer:
+    server: LiveServer
+    public_key: str
+    tenant_id: int
+
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory):
+    """A real `kefu serve` on a fresh SQLite file seeded with the demo shop (module-wide)."""
+    if BACKEND != "sqlite":
+        pytest.skip("browser tests run once, on the SQLite default")
+    path = tmp_path_factory.mktemp("browser") / "demo.db"
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    database = Database(url)
+    info = seed_demo(database)
+    database.dispose()
+    server = LiveServer(url, log_dir=path.parent).start()
+    yield DemoServer(server, info.public_key, info.tenant_id)
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def context(browser, request):
+    ctx = browser.new_context(locale="zh-CN")
+    yield ctx
+    if request.node.rep_call.failed if hasattr(request.node, "rep_call") else False:
+        ARTIFACTS.mkdir(exist_ok=True)
+        for i, p in enumerate(ctx.pages):
+            p.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{i}.png"), full_page=True)
+    ctx.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, "rep_" + rep.when, rep)
