@@ -65,7 +65,7 @@ def normalize(text: str) -> str:
 class CharTfidfMatcher:
     """Nearest neighbour over character 1-3-gram TF-IDF: language-agnostic, no segmentation needed."""
 
-    def __init__(self, entries: list[Entry], answer_at: float = 0.6, clarify_at: float = 0.3, max_options: int = 3):
+    def __init__(self, entries: list[Entry], answer_at: float = 0.55, clarify_at: float = 0.4, max_options: int = 3):
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         self.answer_at, self.clarify_at, self.max_options = answer_at, clarify_at, max_options

@@ -1,0 +1,810 @@
+/*
+ * kefu chat frame: the customer's side of the conversation, served at /widget/frame?key=pk_...&locale=zh|en.
+ *
+ * Talks to /api/v1/widget/ws (protocol in kefu/channels/widget.py). Every piece of message text is put in
+ * the page with textContent, never as markup. Messages the customer sends wait in an outbox (kept in
+ * localStorage) until the server acknowledges them; after a reconnect they are resent with the same
+ * client_id, which the server stores only once.
+ *
+ * Embedded by widget.js, the frame says {type:"kefu:ready"} to its parent and waits for
+ * {type:"kefu:init", token} (the shop's identity token for a logged-in customer) before connecting.
+ */
+(function () {
+  "use strict";
+
+  var MAX_CHARS = 2000;
+  var BACKOFF_MAX_MS = 5000;
+  var PING_EVERY_MS = 25000;
+  var PONG_WAIT_MS = 10000;
+  var INIT_WAIT_MS = 3000;
+
+  var TEXT = {
+    zh: {
+      title: "在线客服",
+      close: "关闭",
+      connecting: "连接中…",
+      reconnecting: "重新连接中…",
+      offline: "无法连接客服",
+      handoff: "转人工",
+      handoffTitle: "联系人工客服",
+      placeholder: "请输入您的问题…",
+      inputLabel: "输入消息",
+      send: "发送",
+      newer: "有新消息 ↓",
+      powered: "由 kefu 提供",
+      bot: "机器人",
+      agent: "人工客服",
+      agentName: "客服",
+      you: "我",
+      sending: "发送中…",
+      queuedOffline: "等待网络，恢复后自动发送",
+      retrying: "稍后自动重试",
+      failed: "未发送",
+      subtitleBot: "智能客服机器人「{bot}」为您服务",
+      subtitleBotNoName: "智能客服机器人为您服务",
+      subtitleQueued: "正在为您转接人工客服…",
+      subtitleAgent: "人工客服为您服务中",
+      subtitleClosed: "对话已结束",
+      closedNote: "本次对话已结束。发送新消息将开始新的对话。",
+      tooLong: "消息不能超过 {max} 字（当前 {n} 字），请删减后再发送。",
+      tooLongServer: "消息太长了（最多 {max} 字），未能发送。",
+      empty: "不能发送空消息。",
+      rateLimited: "发送太频繁了，请稍等几秒，消息会自动重发。",
+      unknownKey: "该店铺的在线客服暂不可用（店铺密钥无效）。",
+      badIdentity: "登录身份校验失败，已以访客身份连接。",
+      serverError: "出错了：{message}",
+      switchLang: "Switch to English"
+    },
+    en: {
+      title: "Customer service",
+      close: "Close",
+      connecting: "Connecting…",
+      reconnecting: "Reconnecting…",
+      offline: "Cannot reach customer service",
+      handoff: "Talk to a person",
+      handoffTitle: "Ask for a human agent",
+      placeholder: "Type your question…",
+      inputLabel: "Message",
+      send: "Send",
+      newer: "New messages ↓",
+      powered: "Powered by kefu",
+      bot: "Bot",
+      agent: "Agent",
+      agentName: "Agent",
+      you: "You",
+      sending: "Sending…",
+      queuedOffline: "Waiting for the connection; will send automatically",
+      retrying: "Will retry shortly",
+      failed: "Not sent",
+      subtitleBot: "{bot} · automated assistant",
+      subtitleBotNoName: "Automated assistant",
+      subtitleQueued: "Connecting you to a person…",
+      subtitleAgent: "You are chatting with a person",
+      subtitleClosed: "Conversation ended",
+      closedNote: "This conversation has ended. Sending a new message starts a new one.",
+      tooLong: "Messages can be at most {max} characters (this one has {n}). Please shorten it.",
+      tooLongServer: "That message is too long (at most {max} characters) and was not sent.",
+      empty: "You can't send an empty message.",
+      rateLimited: "You're sending messages too fast; they'll be resent in a few seconds.",
+      unknownKey: "Chat is unavailable for this shop (unknown shop key).",
+      badIdentity: "Your login could not be verified; connected as a guest.",
+      serverError: "Something went wrong: {message}",
+      switchLang: "切换到中文"
+    }
+  };
+
+  // --- small helpers -------------------------------------------------------------------------------
+
+  var params = new URLSearchParams(location.search);
+  var KEY = params.get("key") || "";
+  var EMBEDDED = window.parent !== window;
+
+  var memory = {};
+  var storage = {
+    get: function (name) {
+      try { return window.localStorage.getItem(name); } catch (e) { return memory[name] || null; }
+    },
+    set: function (name, value) {
+      try { window.localStorage.setItem(name, value); } catch (e) { memory[name] = value; }
+    },
+    remove: function (name) {
+      try { window.localStorage.removeItem(name); } catch (e) { delete memory[name]; }
+    }
+  };
+  var VISITOR_KEY = "kefu:visitor:" + KEY;
+  var OUTBOX_KEY = "kefu:outbox:" + KEY;
+  var LOCALE_KEY = "kefu:locale";
+
+  function $(id) { return document.getElementById(id); }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function fmt(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (_, name) {
+      return values && values[name] !== undefined ? String(values[name]) : "";
+    });
+  }
+
+  function tr(name, values) { return fmt(TEXT[locale][name] || TEXT.zh[name] || name, values); }
+
+  function charCount(text) { return Array.from(text).length; } // the server counts code points
+
+  function newClientId() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    var hex = Array.prototype.map.call(bytes, function (b) { return (b + 0x100).toString(16).slice(1); }).join("");
+    return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" + hex.slice(16, 20) + "-" + hex.slice(20);
+  }
+
+  function clock(iso) {
+    var d = iso ? new Date(iso) : new Date();
+    if (isNaN(d.getTime())) return "";
+    return ("0" + d.getHours()).slice(-2) + ":" + ("0" + d.getMinutes()).slice(-2);
+  }
+
+  function tellParent(message) {
+    // Nothing secret goes this way (ready, close, unread count, language), so any parent origin may read it.
+    if (EMBEDDED) window.parent.postMessage(message, "*");
+  }
+
+  // --- state ---------------------------------------------------------------------------------------
+
+  var locale = (function () {
+    var chosen = storage.get(LOCALE_KEY);
+    if (chosen === "zh" || chosen === "en") return chosen;
+    var given = (params.get("locale") || "").toLowerCase();
+    if (given === "zh" || given === "en") return given;
+    return (navigator.language || "").toLowerCase().indexOf("zh") === 0 ? "zh" : "en";
+  })();
+
+  var config = null;             // {shop_name, bot_name, default_locale}
+  var token = null;              // identity token from the parent page
+  var ws = null;                 // the live socket (null between attempts)
+  var ready = false;             // the current socket got its "ready"
+  var everReady = false;
+  var fatal = false;             // a problem a reconnect cannot fix (unknown shop key)
+  var started = false;
+  var attempt = 0;
+  var reconnectTimer = null;
+  var pingTimer = null;
+  var pongTimer = null;
+  var lastError = null;
+  var maxId = 0;                 // highest message id seen; sent as "after" on reconnects
+  var firstHello = true;         // the first hello of a page load asks for the whole history
+  var status = "bot";            // the conversation's status
+  var pendingHandoff = false;
+  var visible = !EMBEDDED;
+  var unread = 0;
+  var rendered = {};             // message id -> element
+  var pendingEls = {};           // client_id -> element of a message not yet stored
+  var inflight = {};             // client_ids sent on the current socket
+  var retryTimers = {};
+  var errorTimer = null;
+  var outbox = loadOutbox();
+
+  function loadOutbox() {
+    try {
+      var items = JSON.parse(storage.get(OUTBOX_KEY) || "[]");
+      return Array.isArray(items) ? items.filter(function (i) {
+        return i && typeof i.client_id === "string" && typeof i.text === "string";
+      }) : [];
+    } catch (e) { return []; }
+  }
+
+  function saveOutbox() {
+    if (outbox.length) storage.set(OUTBOX_KEY, JSON.stringify(outbox));
+    else storage.remove(OUTBOX_KEY);
+  }
+
+  function inOutbox(clientId) {
+    for (var i = 0; i < outbox.length; i++) if (outbox[i].client_id === clientId) return outbox[i];
+    return null;
+  }
+
+  function dropFromOutbox(clientId) {
+    var before = outbox.length;
+    outbox = outbox.filter(function (i) { return i.client_id !== clientId; });
+    delete inflight[clientId];
+    if (outbox.length !== before) saveOutbox();
+  }
+
+  // --- elements ------------------------------------------------------------------------------------
+
+  var app = $("kefu-app");
+  var logBox = $("kefu-log");
+  var list = $("kefu-messages");
+  var input = $("kefu-input");
+  var sendBtn = $("kefu-send");
+  var form = $("kefu-form");
+  var handoffBtn = $("kefu-handoff");
+  var statusBox = $("kefu-status");
+  var statusText = $("kefu-status-text");
+  var errorBox = $("kefu-error");
+  var counter = $("kefu-counter");
+  var notice = $("kefu-notice");
+  var newerBtn = $("kefu-newer");
+  var titleEl = $("kefu-title");
+  var subtitleEl = $("kefu-subtitle");
+  var localeBtn = $("kefu-locale");
+  var closeBtn = $("kefu-close");
+
+  // --- language ------------------------------------------------------------------------------------
+
+  function applyLocale() {
+    document.documentElement.lang = locale === "zh" ? "zh-CN" : "en";
+    var nodes = document.querySelectorAll("[data-i18n]");
+    for (var i = 0; i < nodes.length; i++) nodes[i].textContent = tr(nodes[i].getAttribute("data-i18n"));
+    nodes = document.querySelectorAll("[data-i18n-placeholder]");
+    for (i = 0; i < nodes.length; i++) nodes[i].placeholder = tr(nodes[i].getAttribute("data-i18n-placeholder"));
+    nodes = document.querySelectorAll("[data-i18n-label]");
+    for (i = 0; i < nodes.length; i++) {
+      nodes[i].setAttribute("aria-label", tr(nodes[i].getAttribute("data-i18n-label")));
+      nodes[i].title = tr(nodes[i].getAttribute("data-i18n-label"));
+    }
+    handoffBtn.title = tr("handoffTitle");
+    localeBtn.title = tr("switchLang");
+    localeBtn.setAttribute("data-locale", locale);
+    document.title = config ? config.shop_name + " · " + tr("title") : tr("title");
+    if (config) titleEl.textContent = config.shop_name;
+    renderSubtitle();
+    refreshPendingStates();
+    checkInput();
+  }
+
+  function setLocale(next) {
+    if (next === locale) return;
+    locale = next;
+    storage.set(LOCALE_KEY, locale);
+    applyLocale();
+    tellParent({ type: "kefu:locale", locale: locale });
+  }
+
+  function renderSubtitle() {
+    var text;
+    if (status === "queued") text = tr("subtitleQueued");
+    else if (status === "with_agent") text = tr("subtitleAgent");
+    else if (status === "closed") text = tr("subtitleClosed");
+    else text = config && config.bot_name ? tr("subtitleBot", { bot: config.bot_name }) : tr("subtitleBotNoName");
+    subtitleEl.textContent = text;
+    app.setAttribute("data-conversation", status);
+  }
+
+  // --- connection state ----------------------------------------------------------------------------
+
+  function setState(state) {
+    statusBox.setAttribute("data-state", state);
+    var key = state === "open" ? "connecting" : state === "closed" ? "offline" : everReady ? "reconnecting" : "connecting";
+    statusText.setAttribute("data-i18n", key);
+    statusText.textContent = tr(key);
+    refreshPendingStates();
+  }
+
+  function showError(text, sticky, kind) {
+    clearTimeout(errorTimer);
+    errorBox.textContent = text;
+    errorBox.setAttribute("data-kind", kind || "");
+    errorBox.hidden = false;
+    if (!sticky) errorTimer = setTimeout(hideError, 6000);
+  }
+
+  function hideError() {
+    clearTimeout(errorTimer);
+    errorBox.hidden = true;
+    errorBox.textContent = "";
+    errorBox.setAttribute("data-kind", "");
+  }
+
+  function showFatal(text) {
+    fatal = true;
+    notice.textContent = text;
+    notice.hidden = false;
+    setState("closed");
+    input.disabled = true;
+    sendBtn.disabled = true;
+    handoffBtn.disabled = true;
+  }
+
+  function errorText(code, message) {
+    switch (code) {
+      case "rate_limited": return tr("rateLimited");
+      case "message_too_long": return tr("tooLongServer", { max: MAX_CHARS });
+      case "empty_message": return tr("empty");
+      case "unknown_tenant_key": return tr("unknownKey");
+      default: return tr("serverError", { message: message || code || "?" });
+    }
+  }
+
+  // --- the socket ----------------------------------------------------------------------------------
+
+  function socketUrl() {
+    return (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/api/v1/widget/ws";
+  }
+
+  function connect() {
+    if (fatal) return;
+    clearTimeout(reconnectTimer);
+    reconnectTimer = null;
+    if (ws) return;
+    setState("connecting");
+    var sock;
+    try {
+      sock = new WebSocket(socketUrl());
+    } catch (e) {
+      scheduleReconnect();
+      return;
+    }
+    ws = sock;
+    ready = false;
+    inflight = {};
+    lastError = null;
+    sock.onopen = function () {
+      if (ws !== sock) return;
+      var hello = { type: "hello", key: KEY, locale: locale, after: firstHello ? 0 : maxId };
+      var visitor = storage.get(VISITOR_KEY);
+      if (visitor) hello.visitor = visitor;
+      if (token) hello.token = token;
+      sock.send(JSON.stringify(hello));
+    };
+    sock.onmessage = function (event) {
+      if (ws !== sock) return;
+      var frame;
+      try { frame = JSON.parse(event.data); } catch (e) { return; }
+      if (frame && typeof frame === "object") handleFrame(frame, sock);
+    };
+    sock.onclose = function (event) {
+      if (ws !== sock) return;
+      lost(event.code);
+    };
+    sock.onerror = function () { /* a close event follows */ };
+  }
+
+  function lost(code, immediate) {
+    var sock = ws;
+    ws = null;
+    ready = false;
+    inflight = {};
+    stopHeartbeat();
+    if (sock) {
+      sock.onopen = sock.onmessage = sock.onclose = sock.onerror = null;
+      try { sock.close(); } catch (e) { /* already closed */ }
+    }
+    if (code === 4401 || code === 4400) {
+      if (lastError === "invalid_identity" && token) {
+        // An expired or wrong login token should not lock the customer out: talk to them as a guest.
+        if (window.console) console.warn("kefu: the customer token was refused; continuing as a guest");
+        token = null;
+        showError(tr("badIdentity"));
+        connect();
+        return;
+      }
+      showFatal(lastError === "unknown_tenant_key" ? tr("unknownKey") : tr("serverError", { message: lastError || code }));
+      return;
+    }
+    if (immediate) { attempt = 0; connect(); } else scheduleReconnect();
+  }
+
+  function scheduleReconnect() {
+    if (fatal || reconnectTimer) return;
+    setState("connecting");
+    var base = Math.min(BACKOFF_MAX_MS, 400 * Math.pow(2, attempt));
+    var delay = Math.round(base * (0.8 + Math.random() * 0.4));
+    attempt = Math.min(attempt + 1, 10);
+    reconnectTimer = setTimeout(function () { reconnectTimer = null; connect(); }, Math.min(delay, BACKOFF_MAX_MS));
+  }
+
+  function reconnectNow() {
+    attempt = 0;
+    if (ws) { lost(1000, true); return; }
+    connect();
+  }
+
+  function startHeartbeat(sock) {
+    stopHeartbeat();
+    pingTimer = setInterval(function () {
+      if (ws !== sock || !ready) return;
+      sock.send(JSON.stringify({ type: "ping" }));
+      clearTimeout(pongTimer);
+      pongTimer = setTimeout(function () { if (ws === sock) lost(1006); }, PONG_WAIT_MS);
+    }, PING_EVERY_MS);
+  }
+
+  function stopHeartbeat() {
+    clearInterval(pingTimer);
+    clearTimeout(pongTimer);
+  }
+
+  function transmit(frame) {
+    if (!ws || !ready) return false;
+    try {
+      ws.send(JSON.stringify(frame));
+      return true;
+    } catch (e) {
+      return false;
+    }
+  }
+
+  function flushOutbox() {
+    for (var i = 0; i < outbox.length; i++) {
+      var item = outbox[i];
+      if (inflight[item.client_id] || retryTimers[item.client_id]) continue;
+      if (transmit({ type: "message", client_id: item.client_id, text: item.text })) inflight[item.client_id] = true;
+    }
+    refreshPendingStates();
+  }
+
+  function handleFrame(frame, sock) {
+    clearTimeout(pongTimer);
+    switch (frame.type) {
+      case "ready":
+        ready = true;
+        everReady = true;
+        firstHello = false;
+        attempt = 0;
+        setState("open");
+        notice.hidden = true;
+        if (typeof frame.visitor === "string" && frame.visitor) storage.set(VISITOR_KEY, frame.visitor);
+        if (frame.conversation) setStatus(frame.conversation.status);
+        var messages = Array.isArray(frame.messages) ? frame.messages : [];
+        for (var i = 0; i < messages.length; i++) {
+          if (messages[i] && messages[i].client_id) dropFromOutbox(messages[i].client_id);
+          addMessage(messages[i], false);
+        }
+        scrollToBottom();
+        startHeartbeat(sock);
+        flushOutbox();
+        if (pendingHandoff) {
+          pendingHandoff = false;
+          transmit({ type: "handoff", locale: locale });
+        }
+        break;
+      case "message":
+        if (frame.message && frame.message.client_id) dropFromOutbox(frame.message.client_id);
+        addMessage(frame.message, true);
+        break;
+      case "ack":
+        if (frame.client_id) dropFromOutbox(frame.client_id);
+        addMessage(frame.message, true);
+        break;
+      case "conversation":
+        if (frame.conversation) setStatus(frame.conversation.status);
+        break;
+      case "error":
+        onServerError(frame);
+        break;
+      case "pong":
+        break;
+    }
+  }
+
+  function onServerError(frame) {
+    lastError = frame.code || null;
+    if (!ready) return; // a refused hello: the close code that follows decides what to do
+    var clientId = typeof frame.client_id === "string" ? frame.client_id : null;
+    if (frame.code === "conversation_closed") {
+      // The agent closed the conversation: a new hello opens a new one, and the outbox goes there.
+      setStatus("closed");
+      reconnectNow();
+      return;
+    }
+    if (clientId && inOutbox(clientId)) {
+      delete inflight[clientId];
+      if (frame.code === "rate_limited") {
+        retryTimers[clientId] = setTimeout(function () {
+          delete retryTimers[clientId];
+          flushOutbox();
+        }, 5000);
+        markPending(clientId, "retrying");
+      } else {
+        dropFromOutbox(clientId);
+        markPending(clientId, "failed");
+      }
+    }
+    showError(errorText(frame.code, frame.message));
+  }
+
+  function setStatus(next) {
+    if (!next || next === status) { renderSubtitle(); return; }
+    var was = status;
+    status = next;
+    renderSubtitle();
+    if (next === "closed" && was !== "closed") addNote(tr("closedNote"), "closedNote");
+  }
+
+  // --- messages ------------------------------------------------------------------------------------
+
+  function orderOf(node) {
+    if (node.hasAttribute("data-id") && node.getAttribute("data-id") !== "") return Number(node.getAttribute("data-id"));
+    if (node.hasAttribute("data-order")) return Number(node.getAttribute("data-order"));
+    return Infinity; // not yet stored: stays at the bottom
+  }
+
+  function place(node, order) {
+    var after = list.lastElementChild;
+    while (after && (after === node || orderOf(after) > order)) after = after.previousElementSibling;
+    list.insertBefore(node, after ? after.nextElementSibling : list.firstElementChild);
+  }
+
+  function nearBottom() {
+    return logBox.scrollHeight - logBox.scrollTop - logBox.clientHeight < 80;
+  }
+
+  function scrollToBottom() {
+    logBox.scrollTop = logBox.scrollHeight;
+    newerBtn.hidden = true;
+  }
+
+  function labelFor(m) {
+    var label = el("div", "kefu-label");
+    if (m.sender === "bot") {
+      label.appendChild(el("span", "kefu-name", m.sender_name || (config && config.bot_name) || ""));
+      var badge = el("span", "kefu-badge kefu-badge--bot", tr("bot"));
+      badge.setAttribute("data-i18n", "bot");
+      label.appendChild(badge);
+    } else if (m.sender === "agent") {
+      var name = el("span", "kefu-name", m.sender_name || tr("agentName"));
+      if (!m.sender_name) name.setAttribute("data-i18n", "agentName");
+      label.appendChild(name);
+      var agentBadge = el("span", "kefu-badge kefu-badge--agent", tr("agent"));
+      agentBadge.setAttribute("data-i18n", "agent");
+      label.appendChild(agentBadge);
+    }
+    label.appendChild(el("time", "kefu-time", clock(m.created_at)));
+    return label;
+  }
+
+  function buttonsFor(m) {
+    var payload = m.payload;
+    if (!payload || payload.type !== "buttons" || !Array.isArray(payload.buttons) || !payload.buttons.length) return null;
+    var box = el("div", "kefu-buttons");
+    payload.buttons.forEach(function (b) {
+      if (!b || typeof b.label !== "string") return;
+      var btn = el("button", "kefu-option", b.label);
+      btn.type = "button";
+      if (b.action === "handoff") {
+        btn.classList.add("kefu-option--handoff");
+        btn.addEventListener("click", function () { requestHandoff(); });
+      } else if (typeof b.value === "string") {
+        btn.addEventListener("click", function () { sendText(b.value); });
+      } else {
+        return;
+      }
+      box.appendChild(btn);
+    });
+    return box.childNodes.length ? box : null;
+  }
+
+  function buildMessage(m) {
+    var sender = ["customer", "bot", "agent", "system"].indexOf(m.sender) >= 0 ? m.sender : "system";
+    var item = el("li", "kefu-msg kefu-msg--" + sender);
+    item.setAttribute("data-sender", sender);
+    if (sender === "bot" || sender === "agent") item.appendChild(labelFor(m));
+    var bubble = el("div", "kefu-bubble", typeof m.text === "string" ? m.text : "");
+    item.appendChild(bubble);
+    if (sender === "bot") {
+      var buttons = buttonsFor(m);
+      if (buttons) item.appendChild(buttons);
+    }
+    if (sender === "customer") {
+      var meta = el("div", "kefu-meta");
+      meta.appendChild(el("time", "kefu-time", clock(m.created_at)));
+      meta.appendChild(el("span", "kefu-state"));
+      item.appendChild(meta);
+    }
+    return item;
+  }
+
+  function addMessage(m, live) {
+    if (!m || typeof m.id !== "number") return;
+    if (m.id > maxId) maxId = m.id;
+    if (rendered[m.id]) return; // already on screen (history + live events overlap)
+    var wasNear = nearBottom();
+    var node = m.client_id ? pendingEls[m.client_id] : null;
+    if (node) {
+      // Our own optimistic message, now stored: give it its id and time.
+      delete pendingEls[m.client_id];
+      node.classList.remove("is-pending", "is-failed", "is-retrying");
+      node.querySelector(".kefu-time").textContent = clock(m.created_at);
+      node.querySelector(".kefu-state").textContent = "";
+    } else {
+      node = buildMessage(m);
+    }
+    node.setAttribute("data-id", String(m.id));
+    rendered[m.id] = node;
+    place(node, m.id);
+    if (live && m.sender !== "customer" && !visible) {
+      unread += 1;
+      tellParent({ type: "kefu:unread", count: unread });
+    }
+    if (!live || m.sender === "customer" || wasNear) scrollToBottom();
+    else newerBtn.hidden = false;
+  }
+
+  function addPending(item) {
+    if (pendingEls[item.client_id]) return pendingEls[item.client_id];
+    var node = buildMessage({ sender: "customer", text: item.text, created_at: item.at ? new Date(item.at).toISOString() : null });
+    node.classList.add("is-pending");
+    node.setAttribute("data-client-id", item.client_id);
+    pendingEls[item.client_id] = node;
+    place(node, Infinity);
+    markPending(item.client_id, "pending");
+    scrollToBottom();
+    return node;
+  }
+
+  function markPending(clientId, state) {
+    var node = pendingEls[clientId];
+    if (!node) return;
+    node.classList.toggle("is-failed", state === "failed");
+    node.classList.toggle("is-retrying", state === "retrying");
+    node.setAttribute("data-state", state);
+    var key = state === "failed" ? "failed" : state === "retrying" ? "retrying" : ready ? "sending" : "queuedOffline";
+    node.querySelector(".kefu-state").textContent = tr(key);
+  }
+
+  function refreshPendingStates() {
+    for (var clientId in pendingEls) {
+      if (!Object.prototype.hasOwnProperty.call(pendingEls, clientId)) continue;
+      markPending(clientId, pendingEls[clientId].getAttribute("data-state") || "pending");
+    }
+  }
+
+  function addNote(text, i18nKey) {
+    var note = el("li", "kefu-note", text);
+    if (i18nKey) note.setAttribute("data-i18n", i18nKey);
+    note.setAttribute("data-order", String(maxId + 0.5));
+    place(note, maxId + 0.5);
+    scrollToBottom();
+  }
+
+  // --- sending -------------------------------------------------------------------------------------
+
+  function sendText(raw) {
+    if (fatal) return false;
+    var text = String(raw);
+    if (!text.trim()) return false;
+    var n = charCount(text);
+    if (n > MAX_CHARS) {
+      showError(tr("tooLong", { max: MAX_CHARS, n: n }), true, "tooLong");
+      return false;
+    }
+    hideError();
+    var item = { client_id: newClientId(), text: text, at: Date.now() };
+    outbox.push(item);
+    saveOutbox();
+    addPending(item);
+    flushOutbox();
+    return true;
+  }
+
+  function requestHandoff() {
+    if (fatal) return;
+    handoffBtn.disabled = true;
+    setTimeout(function () { if (!fatal) handoffBtn.disabled = false; }, 1500);
+    if (!transmit({ type: "handoff", locale: locale })) pendingHandoff = true;
+  }
+
+  function checkInput() {
+    var n = charCount(input.value);
+    var tooLong = n > MAX_CHARS;
+    counter.textContent = n > MAX_CHARS * 0.9 ? n + " / " + MAX_CHARS : "";
+    counter.classList.toggle("is-over", tooLong);
+    input.setAttribute("aria-invalid", tooLong ? "true" : "false");
+    sendBtn.disabled = fatal || !input.value.trim() || tooLong;
+    if (tooLong) showError(tr("tooLong", { max: MAX_CHARS, n: n }), true, "tooLong");
+    else if (errorBox.getAttribute("data-kind") === "tooLong") hideError();
+  }
+
+  function autosize() {
+    input.style.height = "auto";
+    input.style.height = Math.min(input.scrollHeight, 132) + "px";
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    if (sendText(input.value)) {
+      input.value = "";
+      autosize();
+      checkInput();
+    }
+    input.focus();
+  });
+
+  input.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" || event.shiftKey || event.isComposing || event.keyCode === 229) return;
+    event.preventDefault();
+    if (typeof form.requestSubmit === "function") form.requestSubmit();
+    else form.dispatchEvent(new Event("submit", { cancelable: true }));
+  });
+
+  input.addEventListener("input", function () { autosize(); checkInput(); });
+
+  handoffBtn.addEventListener("click", requestHandoff);
+  localeBtn.addEventListener("click", function () { setLocale(locale === "zh" ? "en" : "zh"); });
+  newerBtn.addEventListener("click", scrollToBottom);
+  logBox.addEventListener("scroll", function () { if (nearBottom()) newerBtn.hidden = true; });
+
+  if (EMBEDDED) {
+    closeBtn.hidden = false;
+    closeBtn.addEventListener("click", function () { tellParent({ type: "kefu:close" }); });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") tellParent({ type: "kefu:close" });
+    });
+  }
+
+  function setVisible(next) {
+    visible = !!next;
+    if (!visible) return;
+    unread = 0;
+    tellParent({ type: "kefu:unread", count: 0 });
+    scrollToBottom();
+    var coarse = window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
+    if (!coarse && !input.disabled) setTimeout(function () { input.focus({ preventScroll: true }); }, 0);
+  }
+
+  // Come back quickly when the network does.
+  window.addEventListener("online", function () { if (!ws && started) reconnectNow(); });
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible" && !ws && started && !fatal) reconnectNow();
+  });
+
+  // --- start ---------------------------------------------------------------------------------------
+
+  function start() {
+    if (started) return;
+    started = true;
+    connect();
+  }
+
+  function loadConfig() {
+    if (!KEY) { showFatal(tr("unknownKey")); return; }
+    fetch("/api/v1/widget/config?key=" + encodeURIComponent(KEY), { credentials: "omit" })
+      .then(function (response) {
+        if (response.status === 401 || response.status === 404) { showFatal(tr("unknownKey")); return null; }
+        return response.ok ? response.json() : null;
+      })
+      .then(function (data) {
+        if (!data) return;
+        config = data;
+        applyLocale();
+      })
+      .catch(function () { /* the socket's reconnect loop reports being offline */ });
+  }
+
+  applyLocale();
+  // Messages left unsent by an earlier page (e.g. a reload during an outage) wait at the bottom.
+  outbox.forEach(addPending);
+  loadConfig();
+
+  if (EMBEDDED) {
+    window.addEventListener("message", function (event) {
+      if (event.source !== window.parent) return;
+      var data = event.data;
+      if (!data || typeof data !== "object") return;
+      if (data.type === "kefu:init") {
+        if (!started && typeof data.token === "string" && data.token) token = data.token;
+        if (typeof data.visible === "boolean") setVisible(data.visible);
+        start();
+      } else if (data.type === "kefu:visible") {
+        setVisible(data.visible);
+      }
+    });
+    tellParent({ type: "kefu:ready" });
+    setTimeout(start, INIT_WAIT_MS); // a parent that never answers still gets a working chat
+  } else {
+    start();
+  }
+
+  window.__kefuFrame = { // for debugging from the console
+    state: function () {
+      return { ready: ready, maxId: maxId, outbox: outbox.slice(), status: status, locale: locale };
+    }
+  };
+})();

@@ -1,0 +1,98 @@
+"""Tenant isolation: shop B's users and keys try every staff endpoint on shop A's data and get nothing.
+
+The route list comes from the app's OpenAPI schema, so a new endpoint without a case here fails this test.
+"""
+
+import re
+
+import pytest
+
+from tests.conftest import api_headers
+
+MARK = "SHOP-A-SECRET-MARK"
+
+# A valid body for each write, so a refusal can only be about whose data it is.
+BODIES = {
+    ("POST", "/api/v1/knowledge"): {"question": "B的问题", "answer": "B的答案"},
+    ("PUT", "/api/v1/knowledge/{point_id}"): {"question": "hijack", "answer": "hijack"},
+    ("PATCH", "/api/v1/settings"): {"bot_name": "B-bot"},
+    ("POST", "/api/v1/api-keys"): {"name": "b"},
+    ("POST", "/api/v1/conversations/{conversation_id}/messages"): {"text": "hijack"},
+    ("POST", "/api/v1/channels/api/conversations"): {"customer_id": "a-customer"},
+    ("POST", "/api/v1/channels/api/conversations/{conversation_id}/messages"): {"text": "hijack"},
+    ("POST", "/api/v1/channels/api/conversations/{conversation_id}/handoff"): {},
+    ("POST", "/api/v1/settings/identity-secret"): None,
+    ("POST", "/api/v1/conversations/{conversation_id}/close"): None,
+}
+PUBLIC = {"/api/v1/auth/login", "/api/v1/auth/logout", "/api/v1/widget/config"}
+
+
+@pytest.fixture
+def shop_a_data(client, shop_a):
+    h = api_headers(shop_a)
+    point = client.post("/api/v1/knowledge", headers=h, json={
+        "question": f"{MARK} 问题", "answer": f"{MARK} 答案", "similar_questions": [MARK]}).json()
+    conv = client.post("/api/v1/channels/api/conversations", headers=h,
+                       json={"customer_id": "a-customer", "customer_name": MARK}).json()
+    cid = conv["conversation"]["id"]
+    client.post(f"/api/v1/channels/api/conversations/{cid}/messages", headers=h, json={"text": MARK})
+    key = client.post("/api/v1/api-keys", headers=h, json={"name": MARK}).json()
+    return {"point_id": point["id"], "conversation_id": cid, "key_id": key["id"]}
+
+
+def _routes(app):
+    """Every documented API operation (the OpenAPI schema is the public contract)."""
+    for path, ops in app.openapi()["paths"].items():
+        if path.startswith("/api/v1") and path not in PUBLIC:
+            for method in ops:
+                yield method.upper(), path
+
+
+def _snapshot(client, shop, ids):
+    h = api_headers(shop)
+    return (client.get(f"/api/v1/knowledge/{ids['point_id']}", headers=h).json(),
+            client.get(f"/api/v1/conversations/{ids['conversation_id']}", headers=h).json(),
+            client.get("/api/v1/settings", headers=h).json(),
+            [k for k in client.get("/api/v1/api-keys", headers=h).json() if k["id"] == ids["key_id"]])
+
+
+def test_shop_b_can_reach_nothing_of_shop_a(app, client, login, shop_a, shop_b, shop_a_data):
+    before = _snapshot(client, shop_a, shop_a_data)
+    callers = {"b-api-key": (client, api_headers(shop_b)), "b-owner": (login(shop_b.owner_email), {}),
+               "b-agent": (login(shop_b.agent_email), {})}
+    tried = set()
+    for method, path in _routes(app):
+        params = re.findall(r"{(\w+)}", path)
+        unknown = [p for p in params if p not in shop_a_data]
+        assert not unknown, f"add shop A data for {unknown} used by {method} {path}"
+        url = path.format(**shop_a_data)
+        body = BODIES.get((method, path))
+        if method in ("POST", "PUT", "PATCH") and (method, path) not in BODIES:
+            pytest.fail(f"add a valid body for {method} {path} to BODIES")
+        for who, (c, headers) in callers.items():
+            r = c.request(method, url, headers=headers, json=body)
+            assert MARK not in r.text, f"{who} saw shop A data via {method} {path}"
+            assert shop_a.api_key not in r.text and shop_a.identity_secret not in r.text
+            if params:
+                assert r.status_code in (403, 404), f"{who} {method} {path} -> {r.status_code} {r.text[:200]}"
+        tried.add((method, path))
+    assert len(tried) >= 15
+    assert _snapshot(client, shop_a, shop_a_data) == before, "shop A's data changed"
+
+
+def test_unauthenticated_callers_get_401_everywhere(app, client, shop_a, shop_a_data):
+    for method, path in _routes(app):
+        body = BODIES.get((method, path))
+        r = client.request(method, path.format(**shop_a_data), json=body)
+        assert r.status_code == 401, f"{method} {path} -> {r.status_code}"
+        assert MARK not in r.text
+
+
+def test_widget_key_of_b_cannot_reach_a_conversation(client, shop_a, shop_b, shop_a_data):
+    import json
+
+    with client.websocket_connect("/api/v1/widget/ws") as ws:
+        ws.send_text(json.dumps({"type": "hello", "key": shop_b.public_key, "after": 0}))
+        ready = ws.receive_json()
+        assert ready["conversation"]["id"] != shop_a_data["conversation_id"]
+        assert MARK not in json.dumps(ready)

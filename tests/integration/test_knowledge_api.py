@@ -1,0 +1,67 @@
+"""Knowledge points over the REST API, and the bot using them at once."""
+
+from tests.conftest import api_headers
+
+
+def _add(client, shop, **kw):
+    body = {"category": "物流", "question": "什么时候发货？", "similar_questions": ["多久发货", "多久发货", " "],
+            "answer": "48 小时内发货"} | kw
+    return client.post("/api/v1/knowledge", json=body, headers=api_headers(shop))
+
+
+def test_create_list_search_update_delete(client, shop_a):
+    h = api_headers(shop_a)
+    r = _add(client, shop_a)
+    assert r.status_code == 201
+    point = r.json()
+    assert point["similar_questions"] == ["多久发货"]  # blanks and repeats dropped
+    _add(client, shop_a, question="怎么退货？", answer="7 天无理由", category="售后")
+    page = client.get("/api/v1/knowledge", headers=h).json()
+    assert page["total"] == 2 and page["items"][0]["question"] == "怎么退货？"
+    assert [p["question"] for p in client.get("/api/v1/knowledge?search=发货", headers=h).json()["items"]] == [
+        "什么时候发货？"]
+    assert client.get("/api/v1/knowledge?search=%25", headers=h).json()["total"] == 0  # % is literal
+    r = client.put(f"/api/v1/knowledge/{point['id']}", headers=h,
+                   json={"question": "什么时候发货？", "answer": "24 小时内发货", "similar_questions": []})
+    assert r.status_code == 200 and r.json()["answer"] == "24 小时内发货"
+    assert client.delete(f"/api/v1/knowledge/{point['id']}", headers=h).status_code == 204
+    assert client.get(f"/api/v1/knowledge/{point['id']}", headers=h).status_code == 404
+
+
+def test_duplicate_question_is_refused_and_keeps_the_original(client, shop_a):
+    _add(client, shop_a)
+    r = _add(client, shop_a, answer="another")
+    assert r.status_code == 409 and r.json()["error"]["code"] == "duplicate_question"
+    items = client.get("/api/v1/knowledge", headers=api_headers(shop_a)).json()["items"]
+    assert [i["answer"] for i in items] == ["48 小时内发货"]
+
+
+def test_invalid_points_get_clear_errors(client, shop_a):
+    h = api_headers(shop_a)
+    for body, field in (({"question": "  ", "answer": "a"}, "question"), ({"question": "q", "answer": ""}, "answer"),
+                        ({"question": "q" * 501, "answer": "a"}, "question"),
+                        ({"question": "q", "answer": "a", "bogus": 1}, "bogus")):
+        r = client.post("/api/v1/knowledge", json=body, headers=h)
+        assert r.status_code == 422, body
+        assert field in r.json()["error"]["message"]
+
+
+def test_bot_uses_an_edit_immediately(client, shop_a):
+    h = api_headers(shop_a)
+    conv = client.post("/api/v1/channels/api/conversations", json={"customer_id": "c1"}, headers=h).json()
+    cid = conv["conversation"]["id"]
+
+    def ask(text):
+        r = client.post(f"/api/v1/channels/api/conversations/{cid}/messages", json={"text": text}, headers=h)
+        return r.json()["replies"][0]
+
+    assert (ask("开发票")["payload"] or {}).get("type") != "answer"
+    point = client.post("/api/v1/knowledge", headers=h, json={
+        "question": "可以开发票吗？", "similar_questions": ["开发票", "怎么要发票"], "answer": "可以开电子发票"}).json()
+    assert ask("开发票")["text"] == "可以开电子发票"
+    client.put(f"/api/v1/knowledge/{point['id']}", headers=h, json={
+        "question": "可以开发票吗？", "similar_questions": ["开发票"], "answer": "可以开专票", "enabled": True})
+    assert ask("开发票")["text"] == "可以开专票"
+    client.put(f"/api/v1/knowledge/{point['id']}", headers=h, json={
+        "question": "可以开发票吗？", "similar_questions": ["开发票"], "answer": "可以开专票", "enabled": False})
+    assert ask("开发票")["text"] != "可以开专票"
