@@ -9,7 +9,13 @@ from fastapi import APIRouter, Query
 from kefu.conversations import actions
 from kefu.conversations.models import Customer
 from kefu.conversations.schemas import (
-    ConversationOut, ConversationPage, ConversationSummary, CustomerOut, MessageOut, PostMessageIn, Transcript,
+    ConversationOut,
+    ConversationPage,
+    ConversationSummary,
+    CustomerOut,
+    MessageOut,
+    PostMessageIn,
+    Transcript,
 )
 from kefu.errors import Forbidden
 from kefu.web.deps import DbDep, RuntimeDep, Staff

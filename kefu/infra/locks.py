@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -48,10 +49,9 @@ class RedisLocks:
         try:
             yield
         finally:
-            try:
+            # Expired while held: the work is done, nothing to undo.
+            with contextlib.suppress(Exception):
                 lk.release()
-            except Exception:  # expired while held: the work is done, nothing to undo
-                pass
 
 
 def make_locks(redis_url: str | None) -> LocalLocks | RedisLocks:

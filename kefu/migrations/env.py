@@ -1,6 +1,7 @@
 """Alembic environment: migrate the database named by the config (set by kefu.migrate)."""
 
 from alembic import context
+
 import kefu.models  # noqa: F401  (registers every table)
 from kefu.db import Base, make_engine
 

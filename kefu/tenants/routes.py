@@ -8,7 +8,14 @@ from sqlalchemy import select
 from kefu.tenants import actions
 from kefu.tenants.models import ApiKey, Tenant
 from kefu.tenants.schemas import (
-    ApiKeyCreated, ApiKeyIn, ApiKeyOut, LoginIn, MeOut, SettingsIn, SettingsOut, UserOut,
+    ApiKeyCreated,
+    ApiKeyIn,
+    ApiKeyOut,
+    LoginIn,
+    MeOut,
+    SettingsIn,
+    SettingsOut,
+    UserOut,
 )
 from kefu.web.deps import SESSION_COOKIE, Admin, DbDep, RuntimeDep, Staff
 

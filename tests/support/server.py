@@ -45,7 +45,8 @@ class LiveServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"kefu serve exited early; see {self.log_path}:\n{self.log_path.read_text()[-3000:]}")
+                tail = self.log_path.read_text()[-3000:]
+                raise RuntimeError(f"kefu serve exited early; see {self.log_path}:\n{tail}")
             try:
                 if httpx.get(self.base_url + "/healthz", timeout=1.0).status_code == 200:
                     return self

@@ -6,7 +6,12 @@ import jwt
 import pytest
 
 from kefu.tenants.security import (
-    IdentityError, hash_password, sign_identity_token, token_hash, verify_identity_token, verify_password,
+    IdentityError,
+    hash_password,
+    sign_identity_token,
+    token_hash,
+    verify_identity_token,
+    verify_password,
 )
 
 SECRET = "s" * 40
