@@ -51,7 +51,9 @@ def utcnow() -> dt.datetime:
 def make_engine(url: str) -> Engine:
     """Create an engine; SQLite gets WAL and foreign keys so it behaves like a real server database."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # Worker threads (up to 40 in AnyIO's pool) each hold at most one connection at a time.
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                               pool_size=10, max_overflow=30)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):
@@ -62,7 +64,7 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=30)
 
 
 class Database:
@@ -75,7 +77,7 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """Yield a session that commits on success and rolls back on error."""
+        """Yield a session that commits on success and rolls back on error, then runs after-commit callbacks."""
         with self.sessionmaker() as db:
             try:
                 yield db
@@ -83,6 +85,8 @@ class Database:
             except BaseException:
                 db.rollback()
                 raise
+            finally:
+                run_committed(db)
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -92,15 +96,27 @@ def on_commit(db: Session, fn: Callable[[], None]) -> None:
     """Run fn once the session's current transaction commits; drop it if the transaction rolls back.
 
     Events are announced only after commit so that no client hears of a message that was rolled back.
+    The callbacks run from `commit(db)` or when `Database.session()` ends, after the session has given its
+    connection back: a listener that opens its own session (the bot) then never holds two connections.
     """
     db.info.setdefault("on_commit", []).append(fn)
 
 
-@event.listens_for(Session, "after_commit")
-def _run_on_commit(db: Session) -> None:
-    callbacks = db.info.pop("on_commit", [])
+def commit(db: Session) -> None:
+    """Commit and run the callbacks the committed work registered (use instead of db.commit())."""
+    db.commit()
+    run_committed(db)
+
+
+def run_committed(db: Session) -> None:
+    callbacks = db.info.pop("committed", [])
     for fn in callbacks:
         fn()
+
+
+@event.listens_for(Session, "after_commit")
+def _move_to_committed(db: Session) -> None:
+    db.info.setdefault("committed", []).extend(db.info.pop("on_commit", []))
 
 
 @event.listens_for(Session, "after_rollback")

@@ -11,6 +11,7 @@ from kefu.channels.intake import take_customer_message
 from kefu.conversations import actions
 from kefu.conversations.models import Conversation, Customer
 from kefu.conversations.schemas import ConversationOut, MessageOut, PostMessageIn
+from kefu.db import commit
 from kefu.errors import NotFound
 from kefu.web.deps import DbDep, RuntimeDep, Staff
 
@@ -62,7 +63,7 @@ def open_conversation(body: OpenIn, principal: Staff, db: DbDep) -> OpenOut:
                                                 name=body.customer_name)
     conv, _ = actions.do_open_conversation(db, tenant_id=principal.tenant_id, customer=customer, channel="api",
                                            locale=body.locale, reuse=not body.new)
-    db.commit()  # the bot greets after commit, so read the messages afterwards
+    commit(db)  # the bot greets after commit, so read the messages afterwards
     msgs = actions.list_messages(db, tenant_id=principal.tenant_id, conversation_id=conv.id)
     return OpenOut(conversation=ConversationOut.model_validate(conv),
                    messages=[MessageOut.model_validate(m) for m in msgs])
@@ -77,7 +78,7 @@ def post_message(
     customer = db.get(Customer, conv.customer_id)
     msg, created = take_customer_message(runtime, db, conv=conv, customer=customer, text=body.text,
                                          client_id=body.client_id)
-    db.commit()  # the bot answers in the commit's aftermath; its replies are stored when commit returns
+    commit(db)  # the bot answers in the commit's aftermath; its replies are stored when commit returns
     replies = _replies_after(db, conv, msg.id)
     if not created:
         # A resend: return what followed the original, up to the customer's next message.
@@ -108,5 +109,5 @@ def request_handoff(
     conv = _api_conversation(db, principal.tenant_id, conversation_id)
     after = actions.last_message_id(db, conv=conv)
     actions.do_request_handoff(db, conv=conv, reason=body.reason)
-    db.commit()
+    commit(db)
     return _replies_after(db, conv, after)

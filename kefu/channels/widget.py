@@ -22,6 +22,7 @@ from typing import Any
 from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
+from starlette.websockets import WebSocketState
 
 from kefu.channels.intake import take_customer_message
 from kefu.conversations import actions
@@ -199,9 +200,11 @@ async def widget_socket(ws: WebSocket) -> None:
         except WebSocketDisconnect:
             pass
         except Exception:
-            log.exception("widget socket failed")
-            with contextlib.suppress(Exception):
-                await ws.close(code=1011)
+            # A send to a customer who just left is normal; anything else is a bug worth a trace.
+            if ws.client_state == WebSocketState.CONNECTED and ws.application_state == WebSocketState.CONNECTED:
+                log.exception("widget socket failed")
+                with contextlib.suppress(Exception):
+                    await ws.close(code=1011)
         finally:
             sender.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

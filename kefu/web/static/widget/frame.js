@@ -451,7 +451,10 @@
         setState("open");
         notice.hidden = true;
         if (typeof frame.visitor === "string" && frame.visitor) storage.set(VISITOR_KEY, frame.visitor);
-        if (frame.conversation) setStatus(frame.conversation.status);
+        if (frame.conversation) {
+          app.setAttribute("data-conversation-id", String(frame.conversation.id));
+          setStatus(frame.conversation.status);
+        }
         var messages = Array.isArray(frame.messages) ? frame.messages : [];
         for (var i = 0; i < messages.length; i++) {
           if (messages[i] && messages[i].client_id) dropFromOutbox(messages[i].client_id);
@@ -511,6 +514,7 @@
   }
 
   function setStatus(next) {
+    if (next) tellParent({ type: "kefu:conversation", status: next });
     if (!next || next === status) { renderSubtitle(); return; }
     var was = status;
     status = next;
@@ -729,7 +733,16 @@
   handoffBtn.addEventListener("click", requestHandoff);
   localeBtn.addEventListener("click", function () { setLocale(locale === "zh" ? "en" : "zh"); });
   newerBtn.addEventListener("click", scrollToBottom);
-  logBox.addEventListener("scroll", function () { if (nearBottom()) newerBtn.hidden = true; });
+  // Stay pinned to the newest message while the log's box changes size (the input grows, an error shows,
+  // a phone keyboard opens), unless the customer has scrolled up to read.
+  var pinned = true;
+  logBox.addEventListener("scroll", function () {
+    pinned = nearBottom();
+    if (pinned) newerBtn.hidden = true;
+  });
+  if (window.ResizeObserver) {
+    new ResizeObserver(function () { if (pinned) logBox.scrollTop = logBox.scrollHeight; }).observe(logBox);
+  }
 
   if (EMBEDDED) {
     closeBtn.hidden = false;

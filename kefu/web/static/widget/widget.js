@@ -37,7 +37,7 @@
   var autoOpen = script.getAttribute("data-open") === "true";
 
   var PREF_LOCALE = "kefu:locale:" + key;   // the customer's choice from the 中/EN toggle
-  var PREF_STARTED = "kefu:started:" + key; // the customer has chatted here: reconnect in the background
+  var PREF_WAITING = "kefu:waiting:" + key; // waiting for or talking to a person: reconnect in the background
 
   function store(name, value) {
     try {
@@ -155,7 +155,7 @@
       : { width: "auto", padding: "0 20px 0 16px", "justify-content": "flex-start" });
     // On a phone the open chat covers the whole screen and has its own close button.
     launcher.style.display = isOpen && phone.matches ? "none" : "flex";
-    badge.textContent = unread > 99 ? "99+" : String(unread);
+    badge.textContent = unread <= 0 ? "" : unread > 99 ? "99+" : String(unread);
     badge.style.display = unread > 0 && !isOpen ? "block" : "none";
     if (frame) frame.title = t.title;
   }
@@ -214,7 +214,6 @@
     ensureFrame();
     isOpen = true;
     unread = 0;
-    store(PREF_STARTED, "1");
     layoutFrame();
     renderLauncher();
     tell({ type: "kefu:visible", visible: true });
@@ -244,6 +243,10 @@
       case "kefu:unread":
         if (!isOpen) { unread = Math.max(0, data.count | 0); renderLauncher(); }
         break;
+      case "kefu:conversation":
+        // Only a conversation with (or waiting for) a person is worth a background connection on later pages.
+        store(PREF_WAITING, data.status === "queued" || data.status === "with_agent" ? "1" : null);
+        break;
       case "kefu:locale":
         if (data.locale === "zh" || data.locale === "en") {
           locale = data.locale;
@@ -262,7 +265,7 @@
     renderLauncher();
     (document.body || document.documentElement).appendChild(launcher);
     if (autoOpen) open();
-    else if (store(PREF_STARTED) === "1") ensureFrame(); // reconnect quietly so replies raise the badge
+    else if (store(PREF_WAITING) === "1") ensureFrame(); // reconnect quietly so a person's reply raises the badge
   }
 
   window.kefu = { open: open, close: close, toggle: function () { if (isOpen) close(); else open(); }, __loaded: true };
