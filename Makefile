@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo serve test test-sqlite test-postgres browser lint fix clean
+.PHONY: help install demo serve test test-sqlite test-postgres browser lint fix bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -42,6 +42,10 @@ lint: install ## ruff
 
 fix: install ## ruff with fixes
 	$(BIN)/ruff check --fix .
+
+bench: install ## Message round-trip benchmark on SQLite, then PostgreSQL + Redis (wipes the PG test database)
+	$(BIN)/python -m bench.messages
+	$(BIN)/python -m bench.messages --database postgresql --redis
 
 clean: ## Remove the virtualenv, caches and the demo database
 	rm -rf $(VENV) .pytest_cache .ruff_cache kefu.db kefu.db-shm kefu.db-wal test-artifacts

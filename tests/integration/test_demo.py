@@ -1,0 +1,62 @@
+"""`kefu demo` prints what a shop owner needs, seeds idempotently, and serves pages and docs offline."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+
+from kefu.db import Database
+from kefu.demo.seed import seed_demo
+from kefu.migrate import upgrade
+from tests.support.server import free_port
+
+
+def test_seed_is_idempotent(tmp_path):
+    url = f"sqlite:///{tmp_path / 'd.db'}"
+    upgrade(url)
+    db = Database(url)
+    first, second = seed_demo(db), seed_demo(db)
+    assert first.public_key == second.public_key
+    with db.session() as s:
+        from sqlalchemy import func, select
+
+        from kefu.knowledge.models import KnowledgePoint
+
+        assert s.scalar(select(func.count()).select_from(KnowledgePoint)) >= 10
+    db.dispose()
+
+
+def test_kefu_demo_prints_urls_and_logins_and_serves(tmp_path):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KEFU_")}
+    env["KEFU_DATABASE_URL"] = f"sqlite:///{tmp_path / 'demo.db'}"
+    proc = subprocess.Popen([sys.executable, "-m", "kefu.cli", "demo", "--port", str(port)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        out = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            out.append(line)
+            if "Application startup complete" in line:
+                break
+        text = "".join(out)
+        base = f"http://127.0.0.1:{port}"
+        for path in ("/demo/store", "/admin", "/workspace", "/docs"):
+            assert base + path in text
+        assert "owner@demo.kefu" in text and "agent@demo.kefu" in text and "data-key=\"pk_" in text
+        store = httpx.get(base + "/demo/store")
+        assert store.status_code == 200 and 'src="/widget.js"' in store.text and "pk_" in store.text
+        docs = httpx.get(base + "/docs")
+        assert docs.status_code == 200 and "/static/swagger/swagger-ui-bundle.js" in docs.text
+        assert httpx.get(base + "/static/swagger/swagger-ui-bundle.js").status_code == 200
+        assert "/api/v1/channels/api/conversations" in httpx.get(base + "/openapi.json").json()["paths"]
+        for path in ("/admin/login", "/admin/knowledge", "/admin/settings", "/admin/conversations", "/workspace",
+                     "/widget/frame", "/widget.js", "/"):
+            assert httpx.get(base + path).status_code == 200, path
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(10)
