@@ -70,7 +70,7 @@ def get_settings(principal: Staff, db: DbDep) -> SettingsOut:
 @router.patch("/settings", response_model=SettingsOut)
 def update_settings(body: SettingsIn, principal: Admin, db: DbDep) -> SettingsOut:
     """Change the shop's name, bot name, greetings or default language."""
-    changes = {k: v.strip() for k, v in body.model_dump(exclude_none=True).items()}
+    changes = body.model_dump(exclude_none=True)
     tenant = actions.do_update_settings(db, tenant_id=principal.tenant_id, changes=changes)
     return settings_out(tenant, admin=True)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class LoginIn(BaseModel):
@@ -53,6 +53,16 @@ class SettingsIn(BaseModel):
     greeting_zh: str | None = Field(None, max_length=1000)
     greeting_en: str | None = Field(None, max_length=1000)
     default_locale: Literal["zh", "en"] | None = None
+
+    @field_validator("name", "bot_name", "greeting_zh", "greeting_en")
+    @classmethod
+    def _strip(cls, v: str | None, info) -> str | None:
+        if v is None:
+            return v
+        v = v.strip()
+        if not v and info.field_name in ("name", "bot_name"):
+            raise ValueError("must not be blank")
+        return v
 
 
 class ApiKeyIn(BaseModel):

@@ -68,6 +68,8 @@ def test_settings_update_and_validation(client, shop_a):
     assert r.status_code == 200 and r.json()["bot_name"] == "阿福" and r.json()["default_locale"] == "en"
     r = client.patch("/api/v1/settings", json={"default_locale": "fr"}, headers=h)
     assert r.status_code == 422 and "default_locale" in r.json()["error"]["message"]
-    r = client.patch("/api/v1/settings", json={"bot_name": ""}, headers=h)
-    assert r.status_code == 422
+    for blank in ({"bot_name": ""}, {"bot_name": "   "}, {"name": " \t"}):
+        r = client.patch("/api/v1/settings", json=blank, headers=h)
+        assert r.status_code == 422, blank
+        assert "bot_name" in r.json()["error"]["message"] or "name" in r.json()["error"]["message"]
     assert client.get("/api/v1/settings", headers=h).json()["bot_name"] == "阿福"

@@ -1,0 +1,799 @@
+/* kefu admin console: shared helpers for every console page (and the workspace placeholder).
+ *
+ * - i18n: zh / en, following navigator.language until the user picks one with the 中/EN toggle (remembered).
+ * - api(): fetch JSON from /api/v1, turning {"error": {...}} bodies into ApiError; a 401 sends the user to the
+ *   login page with ?next= pointing back here.
+ * - boot(): checks the login, draws the top navigation and returns /auth/me.
+ * - el(): builds DOM nodes. User and customer text is only ever set with textContent, never as markup.
+ */
+(function () {
+  "use strict";
+
+  var LANG_KEY = "kefu:admin:lang";
+
+  var STRINGS = {
+    zh: {
+      "brand": "kefu 客服",
+      "nav.settings": "设置",
+      "nav.knowledge": "知识库",
+      "nav.conversations": "会话",
+      "nav.workspace": "工作台",
+      "nav.logout": "退出登录",
+      "nav.sections": "后台栏目",
+      "role.owner": "店主",
+      "role.admin": "管理员",
+      "role.agent": "客服",
+      "lang.switch": "切换语言 / Switch language",
+      "common.loading": "加载中…",
+      "common.cancel": "取消",
+      "common.save": "保存",
+      "common.saving": "保存中…",
+      "common.delete": "删除",
+      "common.edit": "编辑",
+      "common.close": "关闭",
+      "common.confirm": "确定",
+      "common.copy": "复制",
+      "common.copied": "已复制",
+      "common.copyFailed": "无法自动复制，请手动选中文字复制。",
+      "common.prev": "上一页",
+      "common.next": "下一页",
+      "common.range": "第 {from}–{to} 条，共 {total} 条",
+      "common.none": "无",
+      "common.never": "从未",
+      "err.network": "无法连接服务器，请检查网络后重试。",
+      "err.generic": "出错了（HTTP {status}）",
+      "err.code.bad_credentials": "邮箱或密码错误",
+      "err.code.duplicate_question": "已经有相同标准问题的知识点",
+      "err.code.forbidden": "没有权限：只有店主和管理员可以这样做",
+      "err.code.invalid_request": "填写的内容不符合要求",
+      "err.code.not_found": "找不到这条记录",
+      "err.code.conversation_closed": "会话已结束，不能再回复",
+      "err.code.rate_limited": "操作太频繁，请稍后再试",
+      "err.code.request_too_large": "内容太长",
+      "err.code.session_expired": "登录已过期，请重新登录",
+
+      "title.login": "登录 · kefu 管理后台",
+      "title.settings": "设置 · kefu 管理后台",
+      "title.knowledge": "知识库 · kefu 管理后台",
+      "title.conversations": "会话 · kefu 管理后台",
+      "title.workspace": "客服工作台 · kefu",
+
+      "login.title": "登录管理后台",
+      "login.sub": "店主、管理员和客服都从这里登录。",
+      "login.email": "邮箱",
+      "login.password": "密码",
+      "login.submit": "登录",
+      "login.submitting": "登录中…",
+      "login.required": "请输入邮箱和密码。",
+      "login.foot": "kefu · 开源智能客服",
+
+      "kb.title": "知识库",
+      "kb.sub": "机器人用这些问答回答顾客；新增或修改后，从下一个问题起立即生效。",
+      "kb.search": "搜索问题、答案或分类",
+      "kb.add": "新增知识点",
+      "kb.readonly": "你是客服账号，可以查看知识库；只有店主和管理员可以修改。",
+      "kb.col.category": "分类",
+      "kb.col.question": "标准问题",
+      "kb.col.answer": "答案",
+      "kb.col.status": "状态",
+      "kb.col.updated": "更新时间",
+      "kb.col.actions": "操作",
+      "kb.similar": "相似问法（{n}）：",
+      "kb.enabled": "启用",
+      "kb.disabled": "停用",
+      "kb.uncategorized": "未分类",
+      "kb.empty": "还没有知识点。点击“新增知识点”添加第一条。",
+      "kb.emptyAgent": "还没有知识点。",
+      "kb.noMatch": "没有找到匹配“{q}”的知识点。",
+      "kb.count": "共 {n} 条",
+      "kb.dialog.add": "新增知识点",
+      "kb.dialog.edit": "编辑知识点",
+      "kb.f.category": "分类",
+      "kb.f.categoryHint": "可选，例如：物流、售后。",
+      "kb.f.question": "标准问题",
+      "kb.f.questionHint": "顾客最常见的问法，在知识库中不能重复。",
+      "kb.f.similar": "相似问法",
+      "kb.f.similarHint": "每行一个，帮助机器人认出同一个问题的其他说法。",
+      "kb.f.answer": "答案",
+      "kb.f.enabled": "启用（机器人会用这条知识回答）",
+      "kb.required": "请填写标准问题和答案。",
+      "kb.created": "已添加知识点",
+      "kb.updated": "已保存修改",
+      "kb.deleted": "已删除知识点",
+      "kb.delete.title": "删除知识点？",
+      "kb.delete.body": "将删除“{q}”，机器人不会再用它回答。此操作无法撤销。",
+
+      "set.title": "设置",
+      "set.sub": "店铺信息、机器人、聊天窗口接入和 API 密钥。",
+      "set.readonly": "你是客服账号，可以查看设置；只有店主和管理员可以修改。",
+      "set.shop.title": "店铺与机器人",
+      "set.shop.sub": "顾客在聊天窗口里看到的名称和开场白。",
+      "set.name": "店铺名称",
+      "set.botName": "机器人名称",
+      "set.locale": "默认语言",
+      "set.localeHint": "无法判断顾客语言时使用。",
+      "set.locale.zh": "中文",
+      "set.locale.en": "English（英文）",
+      "set.greetingZh": "中文欢迎语",
+      "set.greetingEn": "英文欢迎语",
+      "set.disclosure": "机器人总是先表明自己是机器人：这句身份说明是固定的，不能关闭；你的欢迎语跟在它后面。",
+      "set.preview": "顾客会先看到（中文）：",
+      "set.previewDisclosure": "您好，我是{shop}的智能客服机器人「{bot}」（不是真人）。",
+      "set.save": "保存设置",
+      "set.saved": "已保存",
+      "set.widget.title": "聊天窗口代码",
+      "set.widget.sub": "把这段代码粘贴到店铺每个页面的 </body> 之前，页面右下角就会出现聊天按钮。",
+      "set.widget.key": "公开密钥（可以公开）：",
+      "set.widget.demo": "在演示店铺中预览",
+      "set.identity.title": "顾客身份密钥",
+      "set.identity.sub": "用于已登录的顾客：店铺服务器用这个密钥以 HS256 签名一个 JWT，内容为 {sub: 顾客 ID, name: 名称, exp: 过期时间}，放在聊天代码的 data-customer-token 属性里。kefu 验证签名后，就知道是哪位顾客。请只保存在服务器上，不要放进网页。",
+      "set.identity.reveal": "显示",
+      "set.identity.hide": "隐藏",
+      "set.identity.rotate": "更换密钥",
+      "set.identity.rotated": "已更换身份密钥",
+      "set.identity.confirmTitle": "更换身份密钥？",
+      "set.identity.confirmBody": "旧密钥签名的顾客身份将立即失效，店铺服务器需要改用新密钥。",
+      "set.keys.title": "API 密钥",
+      "set.keys.sub": "供店铺自己的服务器调用 API（例如 App 或小程序通过 API 渠道接入）。密钥只在创建时显示一次。",
+      "set.keys.name": "密钥名称",
+      "set.keys.namePh": "例如：小程序后端",
+      "set.keys.create": "创建密钥",
+      "set.keys.col.name": "名称",
+      "set.keys.col.prefix": "前缀",
+      "set.keys.col.created": "创建时间",
+      "set.keys.col.used": "最近使用",
+      "set.keys.col.status": "状态",
+      "set.keys.active": "有效",
+      "set.keys.revoked": "已吊销",
+      "set.keys.revoke": "吊销",
+      "set.keys.empty": "还没有 API 密钥。",
+      "set.keys.newSecret": "新密钥（只显示这一次，请立即复制保存）：",
+      "set.keys.revokeTitle": "吊销 API 密钥？",
+      "set.keys.revokeBody": "使用“{name}”的服务器将立即无法调用 API。此操作无法撤销。",
+      "set.keys.revokedToast": "已吊销密钥",
+      "set.keys.nameRequired": "请填写密钥名称。",
+
+      "conv.title": "会话",
+      "conv.sub": "顾客与机器人、人工客服的全部对话。",
+      "conv.filter": "按状态筛选",
+      "conv.all": "全部",
+      "status.bot": "机器人接待中",
+      "status.queued": "排队中",
+      "status.with_agent": "人工接待中",
+      "status.closed": "已结束",
+      "channel.widget": "网页聊天",
+      "channel.api": "API",
+      "conv.col.customer": "顾客",
+      "conv.col.status": "状态",
+      "conv.col.last": "最新消息",
+      "conv.col.count": "消息数",
+      "conv.col.channel": "渠道",
+      "conv.col.updated": "最近活动",
+      "conv.empty": "还没有会话。",
+      "conv.emptyFilter": "没有这个状态的会话。",
+      "conv.back": "← 返回会话列表",
+      "conv.verified": "已验证身份",
+      "conv.anonymous": "访客",
+      "conv.started": "开始于 {t}",
+      "conv.closedAt": "结束于 {t}",
+      "conv.customerId": "顾客 ID：{id}",
+      "conv.number": "会话 #{id}",
+      "conv.noMessages": "还没有消息。",
+      "conv.buttons": "按钮：",
+      "sender.customer": "顾客",
+      "sender.bot": "机器人",
+      "sender.agent": "人工客服",
+      "sender.system": "系统",
+      "conv.reply": "以人工客服身份回复",
+      "conv.replyPh": "输入回复，Ctrl+Enter 发送",
+      "conv.send": "发送",
+      "conv.sending": "发送中…",
+      "conv.replyHint": "人工回复后，这个会话转为人工接待，机器人不再自动回答。",
+      "conv.closeBtn": "结束会话",
+      "conv.closeTitle": "结束这个会话？",
+      "conv.closeBody": "顾客之后再发消息会开始一个新会话。",
+      "conv.closedNote": "会话已结束，不能再回复。",
+      "conv.closedToast": "会话已结束",
+      "conv.notFound": "找不到这个会话。",
+
+      "ws.title": "客服工作台即将上线",
+      "ws.body1": "实时接待排队顾客、同时处理多个会话的客服工作台还在开发中，会在“客服工作台”这一项需求中完成。",
+      "ws.body2": "在那之前，你可以在管理后台的“会话”里查看所有对话记录，并以人工客服身份回复或结束会话。",
+      "ws.queued": "查看排队中的会话",
+      "ws.all": "查看全部会话"
+    },
+    en: {
+      "brand": "kefu",
+      "nav.settings": "Settings",
+      "nav.knowledge": "Knowledge",
+      "nav.conversations": "Conversations",
+      "nav.workspace": "Workspace",
+      "nav.logout": "Log out",
+      "nav.sections": "Console sections",
+      "role.owner": "Owner",
+      "role.admin": "Admin",
+      "role.agent": "Agent",
+      "lang.switch": "切换语言 / Switch language",
+      "common.loading": "Loading…",
+      "common.cancel": "Cancel",
+      "common.save": "Save",
+      "common.saving": "Saving…",
+      "common.delete": "Delete",
+      "common.edit": "Edit",
+      "common.close": "Close",
+      "common.confirm": "Confirm",
+      "common.copy": "Copy",
+      "common.copied": "Copied",
+      "common.copyFailed": "Could not copy automatically; select the text and copy it by hand.",
+      "common.prev": "Previous",
+      "common.next": "Next",
+      "common.range": "{from}–{to} of {total}",
+      "common.none": "none",
+      "common.never": "never",
+      "err.network": "Could not reach the server. Check your connection and try again.",
+      "err.generic": "Something went wrong (HTTP {status})",
+      "err.code.bad_credentials": "Wrong email or password",
+      "err.code.duplicate_question": "A knowledge point with this standard question already exists",
+      "err.code.forbidden": "Not allowed: only the shop's owner or admins may do this",
+      "err.code.invalid_request": "Some of what you entered is not accepted",
+      "err.code.not_found": "Not found",
+      "err.code.conversation_closed": "The conversation is closed; it cannot be answered",
+      "err.code.rate_limited": "Too many requests; wait a moment and try again",
+      "err.code.request_too_large": "Too long",
+      "err.code.session_expired": "Your session expired; please log in again",
+
+      "title.login": "Log in · kefu console",
+      "title.settings": "Settings · kefu console",
+      "title.knowledge": "Knowledge · kefu console",
+      "title.conversations": "Conversations · kefu console",
+      "title.workspace": "Agent workspace · kefu",
+
+      "login.title": "Log in to the console",
+      "login.sub": "Owners, admins and agents all log in here.",
+      "login.email": "Email",
+      "login.password": "Password",
+      "login.submit": "Log in",
+      "login.submitting": "Logging in…",
+      "login.required": "Enter your email and password.",
+      "login.foot": "kefu · open-source intelligent customer service",
+
+      "kb.title": "Knowledge base",
+      "kb.sub": "The bot answers customers from these Q&As; changes apply from the next question on.",
+      "kb.search": "Search questions, answers, categories",
+      "kb.add": "Add knowledge point",
+      "kb.readonly": "You are logged in as an agent: you can read the knowledge base; only the owner and admins can change it.",
+      "kb.col.category": "Category",
+      "kb.col.question": "Standard question",
+      "kb.col.answer": "Answer",
+      "kb.col.status": "Status",
+      "kb.col.updated": "Updated",
+      "kb.col.actions": "Actions",
+      "kb.similar": "Similar ({n}): ",
+      "kb.enabled": "Enabled",
+      "kb.disabled": "Disabled",
+      "kb.uncategorized": "Uncategorised",
+      "kb.empty": "No knowledge points yet. Click “Add knowledge point” to write the first one.",
+      "kb.emptyAgent": "No knowledge points yet.",
+      "kb.noMatch": "Nothing matches “{q}”.",
+      "kb.count": "{n} in total",
+      "kb.dialog.add": "New knowledge point",
+      "kb.dialog.edit": "Edit knowledge point",
+      "kb.f.category": "Category",
+      "kb.f.categoryHint": "Optional, e.g. Shipping, Returns.",
+      "kb.f.question": "Standard question",
+      "kb.f.questionHint": "The way customers most often ask it; must be unique in the knowledge base.",
+      "kb.f.similar": "Similar questions",
+      "kb.f.similarHint": "One per line; helps the bot recognise other wordings of the same question.",
+      "kb.f.answer": "Answer",
+      "kb.f.enabled": "Enabled (the bot answers with this point)",
+      "kb.required": "Fill in the standard question and the answer.",
+      "kb.created": "Knowledge point added",
+      "kb.updated": "Changes saved",
+      "kb.deleted": "Knowledge point deleted",
+      "kb.delete.title": "Delete this knowledge point?",
+      "kb.delete.body": "“{q}” will be deleted and the bot will stop answering with it. This cannot be undone.",
+
+      "set.title": "Settings",
+      "set.sub": "Shop details, the bot, the chat widget and API keys.",
+      "set.readonly": "You are logged in as an agent: you can read the settings; only the owner and admins can change them.",
+      "set.shop.title": "Shop and bot",
+      "set.shop.sub": "The names and opening message customers see in the chat.",
+      "set.name": "Shop name",
+      "set.botName": "Bot name",
+      "set.locale": "Default language",
+      "set.localeHint": "Used when the customer's language cannot be told.",
+      "set.locale.zh": "中文 (Chinese)",
+      "set.locale.en": "English",
+      "set.greetingZh": "Chinese greeting",
+      "set.greetingEn": "English greeting",
+      "set.disclosure": "The bot always introduces itself as a bot first: that disclosure is fixed and cannot be turned off; your greeting follows it.",
+      "set.preview": "Customers first see (English):",
+      "set.previewDisclosure": "Hi, I'm {bot}, the customer-service bot of {shop} (not a person).",
+      "set.save": "Save settings",
+      "set.saved": "Saved",
+      "set.widget.title": "Chat widget snippet",
+      "set.widget.sub": "Paste this before </body> on every page of your shop; a chat button appears in the bottom-right corner.",
+      "set.widget.key": "Public key (safe to publish): ",
+      "set.widget.demo": "Preview on the demo storefront",
+      "set.identity.title": "Customer identity secret",
+      "set.identity.sub": "For logged-in customers: your shop's server signs an HS256 JWT {sub: customer id, name, exp: expiry} with this secret and puts it in the snippet's data-customer-token attribute. kefu checks the signature and knows who the customer is. Keep it on your server; never put it in a web page.",
+      "set.identity.reveal": "Reveal",
+      "set.identity.hide": "Hide",
+      "set.identity.rotate": "Rotate secret",
+      "set.identity.rotated": "Identity secret rotated",
+      "set.identity.confirmTitle": "Rotate the identity secret?",
+      "set.identity.confirmBody": "Customer identities signed with the old secret stop working at once; your server must switch to the new one.",
+      "set.keys.title": "API keys",
+      "set.keys.sub": "For your shop's own servers to call the API (for example an app or mini-program on the API channel). A key's secret is shown only once, when it is created.",
+      "set.keys.name": "Key name",
+      "set.keys.namePh": "e.g. mini-program backend",
+      "set.keys.create": "Create key",
+      "set.keys.col.name": "Name",
+      "set.keys.col.prefix": "Prefix",
+      "set.keys.col.created": "Created",
+      "set.keys.col.used": "Last used",
+      "set.keys.col.status": "Status",
+      "set.keys.active": "Active",
+      "set.keys.revoked": "Revoked",
+      "set.keys.revoke": "Revoke",
+      "set.keys.empty": "No API keys yet.",
+      "set.keys.newSecret": "New key (shown only this once; copy it now):",
+      "set.keys.revokeTitle": "Revoke this API key?",
+      "set.keys.revokeBody": "Servers using “{name}” lose API access at once. This cannot be undone.",
+      "set.keys.revokedToast": "Key revoked",
+      "set.keys.nameRequired": "Give the key a name.",
+
+      "conv.title": "Conversations",
+      "conv.sub": "Every conversation customers had with the bot and with agents.",
+      "conv.filter": "Filter by status",
+      "conv.all": "All",
+      "status.bot": "With bot",
+      "status.queued": "Queued",
+      "status.with_agent": "With agent",
+      "status.closed": "Closed",
+      "channel.widget": "Web chat",
+      "channel.api": "API",
+      "conv.col.customer": "Customer",
+      "conv.col.status": "Status",
+      "conv.col.last": "Last message",
+      "conv.col.count": "Messages",
+      "conv.col.channel": "Channel",
+      "conv.col.updated": "Last activity",
+      "conv.empty": "No conversations yet.",
+      "conv.emptyFilter": "No conversations with this status.",
+      "conv.back": "← Back to conversations",
+      "conv.verified": "Verified",
+      "conv.anonymous": "Visitor",
+      "conv.started": "Started {t}",
+      "conv.closedAt": "Closed {t}",
+      "conv.customerId": "Customer id: {id}",
+      "conv.number": "Conversation #{id}",
+      "conv.noMessages": "No messages yet.",
+      "conv.buttons": "Buttons:",
+      "sender.customer": "Customer",
+      "sender.bot": "Bot",
+      "sender.agent": "Agent",
+      "sender.system": "System",
+      "conv.reply": "Reply as an agent",
+      "conv.replyPh": "Type a reply; Ctrl+Enter sends",
+      "conv.send": "Send",
+      "conv.sending": "Sending…",
+      "conv.replyHint": "Once a person replies, the conversation is with an agent and the bot stops answering it.",
+      "conv.closeBtn": "Close conversation",
+      "conv.closeTitle": "Close this conversation?",
+      "conv.closeBody": "If the customer writes again, a new conversation starts.",
+      "conv.closedNote": "This conversation is closed; it cannot be answered.",
+      "conv.closedToast": "Conversation closed",
+      "conv.notFound": "This conversation was not found.",
+
+      "ws.title": "The agent workspace is coming",
+      "ws.body1": "A live workspace for agents, taking queued customers and handling several chats at once, is still being built; it arrives with the agent-workspace issue.",
+      "ws.body2": "Until then, the console's Conversations section shows every transcript, and you can reply as an agent or close a conversation there.",
+      "ws.queued": "See queued conversations",
+      "ws.all": "See all conversations"
+    }
+  };
+
+  // --- language ---------------------------------------------------------------------------------
+
+  function readStoredLang() {
+    try {
+      var v = localStorage.getItem(LANG_KEY);
+      return v === "zh" || v === "en" ? v : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function browserLang() {
+    var langs = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || ""];
+    return /^zh/i.test(langs[0] || "") ? "zh" : "en";
+  }
+
+  var lang = readStoredLang() || browserLang();
+  var langListeners = [];
+
+  function t(key, vars) {
+    var table = STRINGS[lang] || STRINGS.zh;
+    var s = Object.prototype.hasOwnProperty.call(table, key) ? table[key] : (STRINGS.en[key] || key);
+    if (vars) {
+      s = s.replace(/\{(\w+)\}/g, function (m, name) {
+        return Object.prototype.hasOwnProperty.call(vars, name) ? String(vars[name]) : m;
+      });
+    }
+    return s;
+  }
+
+  function has(key) {
+    return Object.prototype.hasOwnProperty.call(STRINGS[lang] || {}, key);
+  }
+
+  /** Fill data-i18n (text), data-i18n-placeholder, data-i18n-aria-label and data-i18n-title attributes. */
+  function applyI18n(root) {
+    root = root || document;
+    document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+    var nodes = root.querySelectorAll("[data-i18n]");
+    for (var i = 0; i < nodes.length; i++) nodes[i].textContent = t(nodes[i].getAttribute("data-i18n"));
+    [["data-i18n-placeholder", "placeholder"], ["data-i18n-aria-label", "aria-label"], ["data-i18n-title", "title"]]
+      .forEach(function (pair) {
+        var list = root.querySelectorAll("[" + pair[0] + "]");
+        for (var j = 0; j < list.length; j++) list[j].setAttribute(pair[1], t(list[j].getAttribute(pair[0])));
+      });
+    var titleKey = document.body && document.body.getAttribute("data-title");
+    if (titleKey) document.title = t(titleKey);
+    var toggles = document.querySelectorAll(".lang-toggle [data-l]");
+    for (var k = 0; k < toggles.length; k++) {
+      toggles[k].classList.toggle("is-on", toggles[k].getAttribute("data-l") === lang);
+    }
+  }
+
+  function setLang(next) {
+    if (next !== "zh" && next !== "en") return;
+    lang = next;
+    try { localStorage.setItem(LANG_KEY, next); } catch (e) { /* private mode: just not remembered */ }
+    applyI18n(document);
+    langListeners.forEach(function (fn) { fn(lang); });
+  }
+
+  function onLangChange(fn) { langListeners.push(fn); }
+
+  /** A 中/EN button; clicking it switches the language. */
+  function langToggle() {
+    var b = el("button", { type: "button", className: "lang-toggle", id: "lang-toggle",
+      "data-i18n-aria-label": "lang.switch", "aria-label": t("lang.switch") }, [
+      el("span", { "data-l": "zh", text: "中" }),
+      el("span", { className: "sep", "aria-hidden": "true", text: "/" }),
+      el("span", { "data-l": "en", text: "EN" })
+    ]);
+    b.addEventListener("click", function () { setLang(lang === "zh" ? "en" : "zh"); });
+    return b;
+  }
+
+  // --- DOM --------------------------------------------------------------------------------------
+
+  /**
+   * el("div", {className, text, id, dataset-like "data-x", on: {click: fn}}, [children])
+   * `text` is set with textContent, so user text can never become markup.
+   */
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    attrs = attrs || {};
+    Object.keys(attrs).forEach(function (name) {
+      var value = attrs[name];
+      if (value === undefined || value === null || value === false) return;
+      if (name === "text") node.textContent = String(value);
+      else if (name === "className") node.className = value;
+      else if (name === "on") Object.keys(value).forEach(function (ev) { node.addEventListener(ev, value[ev]); });
+      else if (name === "hidden") node.hidden = !!value;
+      else if (name === "disabled") node.disabled = !!value;
+      else if (name === "checked") node.checked = !!value;
+      else if (name === "value") node.value = value;
+      else node.setAttribute(name, value === true ? "" : String(value));
+    });
+    (children || []).forEach(function (c) {
+      if (c === null || c === undefined || c === false) return;
+      node.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
+    });
+    return node;
+  }
+
+  function clear(node) {
+    while (node.firstChild) node.removeChild(node.firstChild);
+    return node;
+  }
+
+  function $(sel, root) { return (root || document).querySelector(sel); }
+
+  var toastTimer = null;
+  function toast(message, isError) {
+    var node = $("#toast");
+    if (!node) {
+      node = el("div", { id: "toast", className: "toast", role: "status", "aria-live": "polite" });
+      document.body.appendChild(node);
+    }
+    node.textContent = message;
+    node.classList.toggle("is-error", !!isError);
+    node.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(function () { node.hidden = true; }, isError ? 6000 : 2600);
+  }
+
+  /** A modal confirm built from DOM nodes; resolves true when confirmed. */
+  function confirmDialog(opts) {
+    return new Promise(function (resolve) {
+      var dlg = el("dialog", { className: "dialog-sm", id: "confirm-dialog" });
+      var ok = el("button", { type: "button", id: "confirm-ok",
+        className: opts.danger ? "btn btn-danger-solid" : "btn btn-primary", text: opts.ok || t("common.confirm") });
+      var cancel = el("button", { type: "button", id: "confirm-cancel", className: "btn", text: t("common.cancel") });
+      dlg.appendChild(el("div", { className: "dialog-head" }, [el("h2", { text: opts.title })]));
+      dlg.appendChild(el("div", { className: "dialog-body" }, [el("p", { text: opts.body || "" })]));
+      dlg.appendChild(el("div", { className: "dialog-foot" }, [cancel, ok]));
+      document.body.appendChild(dlg);
+      var answered = false;
+      function done(value) {
+        if (answered) return;
+        answered = true;
+        if (dlg.open) dlg.close();
+        dlg.remove();
+        resolve(value);
+      }
+      ok.addEventListener("click", function () { done(true); });
+      cancel.addEventListener("click", function () { done(false); });
+      dlg.addEventListener("cancel", function () { done(false); });
+      dlg.showModal();
+      cancel.focus();
+    });
+  }
+
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text).catch(function () { return legacyCopy(text); });
+    }
+    return legacyCopy(text);
+  }
+
+  function legacyCopy(text) {
+    return new Promise(function (resolve, reject) {
+      var ta = el("textarea", { value: text, readonly: true, style: "position:fixed;top:-1000px;opacity:0" });
+      document.body.appendChild(ta);
+      ta.select();
+      var ok = false;
+      try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+      ta.remove();
+      if (ok) resolve(); else reject(new Error("copy failed"));
+    });
+  }
+
+  /** A copy button for the text returned by getText(). */
+  function copyButton(getText, id) {
+    var b = el("button", { type: "button", className: "btn btn-sm", id: id, "data-i18n": "common.copy",
+      text: t("common.copy") });
+    b.addEventListener("click", function () {
+      copyText(getText()).then(function () {
+        b.textContent = t("common.copied");
+        setTimeout(function () { b.textContent = t("common.copy"); }, 1600);
+      }, function () { toast(t("common.copyFailed"), true); });
+    });
+    return b;
+  }
+
+  function debounce(fn, ms) {
+    var timer = null;
+    return function () {
+      var args = arguments, self = this;
+      clearTimeout(timer);
+      timer = setTimeout(function () { fn.apply(self, args); }, ms);
+    };
+  }
+
+  // --- time -------------------------------------------------------------------------------------
+
+  function parseTime(iso) {
+    if (!iso) return null;
+    // The API's times are UTC; a value without an offset (SQLite drops it) is still UTC.
+    var s = /([zZ]|[+-]\d\d:?\d\d)$/.test(iso) ? iso : iso + "Z";
+    var d = new Date(s);
+    return isNaN(d.getTime()) ? null : d;
+  }
+
+  function formatTime(iso) {
+    var d = parseTime(iso);
+    if (!d) return "";
+    var now = new Date();
+    var sameDay = d.toDateString() === now.toDateString();
+    var locale = lang === "zh" ? "zh-CN" : "en-GB";
+    var time = d.toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit" });
+    if (sameDay) return time;
+    var opts = { month: "short", day: "numeric" };
+    if (d.getFullYear() !== now.getFullYear()) opts.year = "numeric";
+    return d.toLocaleDateString(locale, opts) + " " + time;
+  }
+
+  function fullTime(iso) {
+    var d = parseTime(iso);
+    return d ? d.toLocaleString(lang === "zh" ? "zh-CN" : "en-GB") : "";
+  }
+
+  // --- API --------------------------------------------------------------------------------------
+
+  function ApiError(status, code, message, details) {
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code;
+    this.message = message;
+    this.details = details || null;
+  }
+  ApiError.prototype = Object.create(Error.prototype);
+  ApiError.prototype.constructor = ApiError;
+
+  function loginUrl() {
+    var here = location.pathname + location.search;
+    return "/admin/login?next=" + encodeURIComponent(here);
+  }
+
+  /**
+   * api("GET", "/knowledge", null, {noRedirect}) → parsed JSON (or null for 204).
+   * Throws ApiError(status, code, message); on 401 it first sends the browser to the login page.
+   */
+  function api(method, path, body, opts) {
+    opts = opts || {};
+    var init = { method: method, credentials: "same-origin", headers: { "Accept": "application/json" } };
+    if (body !== undefined && body !== null) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    return fetch("/api/v1" + path, init).then(function (res) {
+      if (res.status === 204) return null;
+      return res.text().then(function (text) {
+        var data = null;
+        try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
+        if (res.ok) return data;
+        var err = data && data.error ? data.error : {};
+        var apiErr = new ApiError(res.status, err.code || "http_" + res.status,
+          err.message || t("err.generic", { status: res.status }), err.details);
+        if (res.status === 401 && !opts.noRedirect) {
+          location.assign(loginUrl());
+        }
+        throw apiErr;
+      });
+    }, function () {
+      throw new ApiError(0, "network", t("err.network"));
+    });
+  }
+
+  /**
+   * A readable message for an error. The server's messages are English: English users get them as they are;
+   * Chinese users get the localised meaning of the error code first, then the server's words.
+   */
+  function errorText(err) {
+    if (!err) return "";
+    if (!(err instanceof ApiError)) return String(err.message || err);
+    if (err.code === "network") return err.message;
+    var server = err.message || "";
+    var key = "err.code." + err.code;
+    if (lang === "en" || !has(key)) {
+      return server ? server.charAt(0).toUpperCase() + server.slice(1) : t("err.generic", { status: err.status });
+    }
+    var local = t(key);
+    return server ? local + "：" + server : local;
+  }
+
+  /** Show an error in a box (or hide the box when err is null). */
+  function showError(box, err) {
+    if (!box) return;
+    if (!err) {
+      box.hidden = true;
+      box.textContent = "";
+      return;
+    }
+    box.textContent = typeof err === "string" ? err : errorText(err);
+    box.hidden = false;
+  }
+
+  // --- navigation -------------------------------------------------------------------------------
+
+  var SECTIONS = [
+    ["knowledge", "/admin/knowledge", "nav.knowledge"],
+    ["conversations", "/admin/conversations", "nav.conversations"],
+    ["workspace", "/workspace", "nav.workspace"],
+    ["settings", "/admin/settings", "nav.settings"]
+  ];
+
+  function renderNav(me, section) {
+    var header = $("#topnav");
+    if (!header) return;
+    clear(header);
+    header.className = "topnav";
+    var shop = me.tenant ? me.tenant.name : "";
+    header.appendChild(el("a", { className: "brand", href: "/admin/knowledge" }, [
+      el("span", { className: "brand-mark", "aria-hidden": "true", text: "客" }),
+      el("span", { className: "brand-text" }, [
+        el("span", { className: "brand-name", "data-i18n": "brand", text: t("brand") }),
+        el("span", { className: "brand-shop", id: "nav-shop", text: shop, title: shop })
+      ])
+    ]));
+    var links = el("nav", { className: "navlinks", "data-i18n-aria-label": "nav.sections",
+      "aria-label": t("nav.sections") });
+    SECTIONS.forEach(function (s) {
+      links.appendChild(el("a", { href: s[1], id: "nav-" + s[0], "data-i18n": s[2], text: t(s[2]),
+        "aria-current": s[0] === section ? "page" : null }));
+    });
+    header.appendChild(links);
+    // On narrow screens the section links scroll sideways: keep the current one in view.
+    var current = links.querySelector('[aria-current="page"]');
+    if (current) {
+      requestAnimationFrame(function () {
+        if (links.scrollWidth > links.clientWidth) {
+          links.scrollLeft = Math.max(0, current.offsetLeft - links.offsetLeft - 8);
+        }
+      });
+    }
+    var logout = el("button", { type: "button", id: "logout", className: "btn btn-sm btn-ghost",
+      "data-i18n": "nav.logout", text: t("nav.logout") });
+    logout.addEventListener("click", function () {
+      logout.disabled = true;
+      api("POST", "/auth/logout", null, { noRedirect: true }).catch(function () { /* leave anyway */ })
+        .then(function () { location.assign("/admin/login"); });
+    });
+    header.appendChild(el("div", { className: "navright" }, [
+      langToggle(),
+      el("div", { className: "user" }, [
+        el("span", { className: "user-name", id: "nav-user", text: me.user.name || me.user.email,
+          title: me.user.email }),
+        el("span", { className: "user-role", "data-i18n": "role." + me.user.role, text: t("role." + me.user.role) })
+      ]),
+      logout
+    ]));
+    applyI18n(header);
+  }
+
+  var me = null;
+
+  /** Check the login, draw the navigation; resolves with /auth/me (never resolves when redirecting). */
+  function boot(section) {
+    applyI18n(document);
+    return api("GET", "/auth/me").then(function (data) {
+      me = data;
+      renderNav(data, section);
+      return data;
+    }, function (err) {
+      if (err.status === 401) return new Promise(function () { /* redirecting to the login page */ });
+      var main = $("main");
+      if (main) {
+        clear(main);
+        main.appendChild(el("div", { className: "alert alert-error", role: "alert", text: errorText(err) }));
+      }
+      throw err;
+    });
+  }
+
+  function isAdmin() {
+    return !!me && (me.user.role === "owner" || me.user.role === "admin");
+  }
+
+  window.KefuAdmin = {
+    t: t,
+    lang: function () { return lang; },
+    setLang: setLang,
+    onLangChange: onLangChange,
+    applyI18n: applyI18n,
+    langToggle: langToggle,
+    el: el,
+    clear: clear,
+    $: $,
+    toast: toast,
+    confirmDialog: confirmDialog,
+    copyText: copyText,
+    copyButton: copyButton,
+    debounce: debounce,
+    formatTime: formatTime,
+    fullTime: fullTime,
+    api: api,
+    ApiError: ApiError,
+    errorText: errorText,
+    showError: showError,
+    boot: boot,
+    isAdmin: isAdmin,
+    me: function () { return me; }
+  };
+})();
