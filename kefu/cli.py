@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from pathlib import Path
+
 import typer
 
 from kefu.config import get_settings
@@ -12,10 +16,13 @@ db_app = typer.Typer(help="Database schema migrations (Alembic).", no_args_is_he
 tenant_app = typer.Typer(help="Shops (tenants).", no_args_is_help=True)
 user_app = typer.Typer(help="Shop staff logins.", no_args_is_help=True)
 key_app = typer.Typer(help="Server-to-server API keys.", no_args_is_help=True)
+kb_app = typer.Typer(help="A shop's knowledge base: import and export CSV, Excel and JSON files.",
+                     no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(user_app, name="user")
 app.add_typer(key_app, name="apikey")
+app.add_typer(kb_app, name="kb")
 
 
 def _serve(host: str, port: int) -> None:
@@ -71,6 +78,39 @@ kefu demo — database: {settings.database_url}
     <script src="{base}/widget.js" data-key="{info.public_key}" async></script>
 """)
     _serve(host, port)
+
+
+@app.command("eval")
+def eval_command(
+    kb: Path = typer.Option(..., exists=True, dir_okay=False, help="Knowledge base CSV (category,question,"
+                            "similar_questions,answer)."),
+    queries: Path = typer.Option(..., exists=True, dir_okay=False, help="Queries CSV (query,expected; empty "
+                                 "expected = out of scope)."),
+    out: Path | None = typer.Option(None, help="Write one JSON object per query here."),
+    embedder: str = typer.Option("use", help="use (default), none, or st:<sentence-transformers model>."),
+) -> None:
+    """Test the bot on your own question log: the same pipeline the live bot uses, in a throwaway shop."""
+    from kefu.bot.evaluate import evaluate
+
+    with typer.progressbar(length=1, label="queries") as bar:
+        state = {"done": 0}
+
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - state["done"])
+            state["done"] = done
+
+        report = evaluate(kb, queries, out, embedder=embedder, progress=progress)
+    s = report.summary()
+    typer.echo(f"""
+in scope {s['in_scope']}, out of scope {s['out_of_scope']}; index built in {s['index_build_seconds']:.1f} s
+  answered directly and right       {s['direct_accuracy']:6.2f} %
+  answered wrongly                  {s['answered_wrongly']:6.2f} %
+  clarified, right one offered      {s['clarified_with_right_candidate']:6.2f} %
+  top-1 right (whatever the outcome){s['top1_accuracy']:6.2f} %
+  precision of direct answers       {s['precision_of_answers']:6.2f} %
+  out of scope not answered         {s['oos_not_answered']:6.2f} %
+  latency p50 / p99                 {s['latency_p50_ms']:.1f} / {s['latency_p99_ms']:.1f} ms""")
 
 
 @db_app.command("upgrade")
@@ -181,6 +221,100 @@ def apikey_create(
         typer.echo(secret)
 
     _run(go)
+
+
+def _problem_table(title: str, problems: list[dict], limit: int = 200):
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    table.add_column("row", justify="right")
+    table.add_column("field")
+    table.add_column("problem", overflow="fold")
+    for p in problems[:limit]:
+        table.add_row("—" if p["row"] is None else str(p["row"]), p["field"], p["problem"])
+    if len(problems) > limit:
+        table.add_row("…", "", f"and {len(problems) - limit} more")
+    return table
+
+
+@kb_app.command("import")
+def kb_import(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="CSV, .xlsx or JSON file."),
+    tenant: str = typer.Option(..., help="The shop's slug."),
+    skip_bad: bool = typer.Option(False, "--skip-bad", help="Import the good rows even if some rows are bad."),
+    mode: str = typer.Option("upsert", help="upsert: update points whose standard question exists; "
+                                            "create: report them as errors."),
+    fmt: str | None = typer.Option(None, "--format", help="csv, xlsx or json (default: from the file name)."),
+) -> None:
+    """Import knowledge points; a file with bad rows imports nothing (exit code 2) unless --skip-bad.
+
+    Columns: category, question, similar_questions (separated by || or one per line), answer; optionally tags,
+    enabled, valid_from, valid_to, image_url, link_url, buttons. The header is row 1.
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from kefu.knowledge import importer
+    from kefu.knowledge import io as kbio
+
+    if mode not in ("upsert", "create"):
+        raise typer.BadParameter("mode is upsert or create", param_hint="--mode")
+    if fmt is not None and fmt not in kbio.FORMATS:
+        raise typer.BadParameter(f"format is one of {', '.join(kbio.FORMATS)}", param_hint="--format")
+    out, err = Console(), Console(stderr=True)
+    data = file.read_bytes()
+    try:
+        fmt = fmt or kbio.detect_format(file.name, data)
+    except kbio.ImportFileError as exc:
+        err.print(f"[red]error:[/] {exc.problem['problem']}")
+        raise typer.Exit(2) from exc
+    database = _database()
+    with database.session() as db:
+        job = importer.create_job(db, tenant_id=_tenant_id(db, tenant), filename=file.name, fmt=fmt, mode=mode,
+                                  skip_bad=skip_bad)
+    with Progress(TextColumn("importing {task.fields[name]}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err, transient=False) as progress:
+        task = progress.add_task("import", total=None, name=file.name)
+
+        def report(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        result = importer.run_job(database, job.id, data, on_progress=report)
+    database.dispose()
+    if result.warnings:
+        out.print(_problem_table(f"{len(result.warnings)} warning(s)", result.warnings))
+    if result.errors:
+        out.print(_problem_table(f"{len(result.errors)} bad row(s)", result.errors))
+    if not result.imported:
+        hint = "; fix them or use --skip-bad to import the good rows" if result.errors and not skip_bad else ""
+        err.print(f"[red]nothing imported:[/] {len(result.errors)} error(s){hint}")
+        raise typer.Exit(2)
+    out.print(f"imported {result.total - result.skipped} of {result.total} rows into {tenant}: "
+              f"{result.created} created, {result.updated} updated, {result.skipped} skipped")
+
+
+@kb_app.command("export")
+def kb_export(
+    file: Path = typer.Argument(..., dir_okay=False, help="Where to write (.csv, .xlsx or .json)."),
+    tenant: str = typer.Option(..., help="The shop's slug."),
+    fmt: str | None = typer.Option(None, "--format", help="csv, xlsx or json (default: from the file name)."),
+) -> None:
+    """Write every knowledge point of a shop to a file the import reads back."""
+    from sqlalchemy import select
+
+    from kefu.knowledge import io as kbio
+    from kefu.knowledge.models import KnowledgePoint
+
+    fmt = fmt or file.suffix.lower().lstrip(".") or "csv"
+    if fmt not in kbio.FORMATS:
+        raise typer.BadParameter(f"format is one of {', '.join(kbio.FORMATS)}", param_hint="--format")
+    database = _database()
+    with database.session() as db:
+        points = list(db.scalars(select(KnowledgePoint).where(KnowledgePoint.tenant_id == _tenant_id(db, tenant))
+                                 .order_by(KnowledgePoint.id)))
+        file.write_bytes(kbio.export_points(points, fmt))
+    database.dispose()
+    typer.echo(f"exported {len(points)} knowledge points to {file}")
 
 
 if __name__ == "__main__":

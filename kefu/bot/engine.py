@@ -3,19 +3,32 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from kefu.bot import smalltalk
 from kefu.bot.index import KnowledgeIndex
 from kefu.bot.texts import detect_locale, t, wants_person
 from kefu.conversations.actions import do_post_message, do_set_status, get_conversation
 from kefu.conversations.models import Conversation
 from kefu.knowledge.models import KnowledgePoint
+from kefu.nlu.matcher import MatchResult
 from kefu.runtime import Runtime
 from kefu.tenants.models import Tenant
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class Decision:
+    """What the bot makes of one customer message, before it says anything."""
+
+    kind: str  # handoff | smalltalk | answer | clarify | fallback
+    locale: str
+    match: MatchResult | None = None
+    smalltalk: str | None = None
 
 
 class Bot:
@@ -61,13 +74,28 @@ class Bot:
 
     # --- behaviour --------------------------------------------------------------------------------
 
+    def decide(self, db: Session, tenant: Tenant, text: str, default_locale: str) -> Decision:
+        """Understand one customer message: the same path serves the live bot and `kefu eval`."""
+        locale = detect_locale(text, default_locale)
+        if wants_person(text):
+            return Decision("handoff", locale)
+        kind = smalltalk.small_talk(text)
+        if kind:
+            return Decision("smalltalk", locale, smalltalk=kind)
+        result = self.index.get(db, tenant.id).match(text)
+        return Decision(result.outcome, locale, match=result)
+
     def reply(self, db: Session, conv: Conversation, tenant: Tenant, text: str) -> None:
         """Answer one customer message."""
-        locale = detect_locale(text, conv.locale)
-        if wants_person(text):
+        decision = self.decide(db, tenant, text, conv.locale)
+        locale, result = decision.locale, decision.match
+        if decision.kind == "handoff":
             self.hand_off(db, conv, tenant, reason="customer_asked", locale=locale)
             return
-        result = self.index.get(db, tenant.id).match(text)
+        if decision.kind == "smalltalk":
+            self._say(db, conv, tenant, smalltalk.reply(decision.smalltalk, locale, tenant.bot_name),
+                      payload={"type": "smalltalk", "kind": decision.smalltalk})
+            return
         if result.outcome == "answer":
             point = db.get(KnowledgePoint, result.best.point_id)
             self._say(db, conv, tenant, point.answer,

@@ -1,15 +1,24 @@
-"""Keep one matcher per shop in memory, rebuilt when the shop's knowledge version moves."""
+"""Keep one matcher per shop in memory, rebuilt when the shop's knowledge version moves.
+
+Rebuilding is cheap because embeddings are cached by text: after one edit only the edited texts are embedded.
+The per-shop classifier is trained in a background thread and joins the matcher when it is ready.
+"""
 
 from __future__ import annotations
 
+import logging
 import threading
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kefu.knowledge.actions import enabled_points
-from kefu.nlu.matcher import Entry, Matcher, MatcherFactory, default_factory
+from kefu.nlu.embed import Embedder, make_embedder
+from kefu.nlu.hybrid import HybridMatcher
+from kefu.nlu.matcher import Entry, Matcher
 from kefu.tenants.models import Tenant
+
+log = logging.getLogger(__name__)
 
 
 class KnowledgeIndex:
@@ -18,10 +27,15 @@ class KnowledgeIndex:
     The version lives in the database, so an edit made through any process is seen by every process.
     """
 
-    def __init__(self, factory: MatcherFactory = default_factory) -> None:
-        self._factory = factory
-        self._cache: dict[int, tuple[int, Matcher]] = {}
+    def __init__(self, embedder: Embedder | None | str = "use", background: bool = True) -> None:
+        self.embedder = make_embedder(embedder) if isinstance(embedder, str) else embedder
+        self.background = background
+        self._cache: dict[int, tuple[int, HybridMatcher]] = {}
+        self._training: dict[int, threading.Thread] = {}
         self._lock = threading.Lock()
+
+    def build(self, entries: list[Entry]) -> HybridMatcher:
+        return HybridMatcher(entries, embedder=self.embedder)
 
     def get(self, db: Session, tenant_id: int) -> Matcher:
         version = db.scalar(select(Tenant.kb_version).where(Tenant.id == tenant_id))
@@ -34,6 +48,28 @@ class KnowledgeIndex:
                 return cached[1]
             entries = [Entry(p.id, p.question, tuple(p.similar_questions or ())) for p in
                        enabled_points(db, tenant_id=tenant_id)]
-            matcher = self._factory(entries)
+            matcher = self.build(entries)
             self._cache[tenant_id] = (version, matcher)
+            if matcher.wants_classifier():
+                self._train(tenant_id, matcher)
             return matcher
+
+    def _train(self, tenant_id: int, matcher: HybridMatcher) -> None:
+        def run():
+            try:
+                matcher.train_classifier()
+            except Exception:  # retrieval still answers without the classifier
+                log.exception("training the classifier of shop %s failed", tenant_id)
+
+        if not self.background:
+            run()
+            return
+        thread = threading.Thread(target=run, name=f"kefu-train-{tenant_id}", daemon=True)
+        self._training[tenant_id] = thread
+        thread.start()
+
+    def wait(self, tenant_id: int, timeout: float | None = None) -> None:
+        """Block until the shop's classifier training (if any) has finished (eval and tests use this)."""
+        thread = self._training.get(tenant_id)
+        if thread is not None:
+            thread.join(timeout)

