@@ -166,3 +166,23 @@ def login(app):
 
 def api_headers(shop: Shop) -> dict[str, str]:
     return {"Authorization": f"Bearer {shop.api_key}"}
+
+
+@dataclass
+class LiveSqlite:
+    runtime: Runtime
+    server: object
+
+
+@pytest.fixture
+def live_sqlite_server(tmp_path):
+    """A real `kefu serve` process on its own SQLite file, for races a TestClient cannot show."""
+    from tests.support.server import LiveServer
+
+    url = f"sqlite:///{tmp_path / 'live.db'}"
+    upgrade(url)
+    rt = Runtime(Settings(database_url=url))
+    server = LiveServer(url, log_dir=tmp_path).start()
+    yield LiveSqlite(rt, server)
+    server.stop()
+    rt.db.dispose()

@@ -73,7 +73,7 @@ def read_queries(path: Path) -> list[tuple[str, str]]:
 
 
 def evaluate(kb: Path, queries: Path, out: Path | None = None, embedder: str = "use",
-             progress: Callable[[int, int], None] | None = None) -> Report:
+             progress: Callable[[int, int], None] | None = None, index: KnowledgeIndex | None = None) -> Report:
     """Run the evaluation; write one JSON line per query to out if given."""
     workdir = tempfile.TemporaryDirectory(prefix="kefu-eval-")
     url = f"sqlite:///{Path(workdir.name) / 'eval.db'}"
@@ -84,7 +84,7 @@ def evaluate(kb: Path, queries: Path, out: Path | None = None, embedder: str = "
         db.add_all(KnowledgePoint(tenant_id=tenant.id, **row) for row in read_kb_csv(kb))
         tenant.kb_version = 1
         tenant_id = tenant.id
-    bot = Bot(KnowledgeIndex(embedder, background=False))
+    bot = Bot(index or KnowledgeIndex(embedder, background=False))
     report = Report()
     qs = read_queries(queries)
     sink = open(out, "w", encoding="utf-8") if out else None  # noqa: SIM115

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,14 +28,18 @@ class KnowledgeIndex:
     The version lives in the database, so an edit made through any process is seen by every process.
     """
 
-    def __init__(self, embedder: Embedder | None | str = "use", background: bool = True) -> None:
+    def __init__(self, embedder: Embedder | None | str = "use", background: bool = True,
+                 factory: Callable[[list[Entry]], Matcher] | None = None) -> None:
         self.embedder = make_embedder(embedder) if isinstance(embedder, str) else embedder
         self.background = background
+        self.factory = factory  # another matcher (benchmark baselines); default: the hybrid one
         self._cache: dict[int, tuple[int, HybridMatcher]] = {}
         self._training: dict[int, threading.Thread] = {}
         self._lock = threading.Lock()
 
-    def build(self, entries: list[Entry]) -> HybridMatcher:
+    def build(self, entries: list[Entry]) -> Matcher:
+        if self.factory is not None:
+            return self.factory(entries)
         return HybridMatcher(entries, embedder=self.embedder)
 
     def get(self, db: Session, tenant_id: int) -> Matcher:
@@ -50,7 +55,7 @@ class KnowledgeIndex:
                        enabled_points(db, tenant_id=tenant_id)]
             matcher = self.build(entries)
             self._cache[tenant_id] = (version, matcher)
-            if matcher.wants_classifier():
+            if isinstance(matcher, HybridMatcher) and matcher.wants_classifier():
                 self._train(tenant_id, matcher)
             return matcher
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from kefu.conversations.actions import check_text, do_post_message
+from kefu.conversations.actions import check_text, do_post_message, find_by_client_id
 from kefu.conversations.models import Conversation, Customer, Message
 from kefu.errors import Forbidden, RateLimited
 from kefu.runtime import Runtime
@@ -16,6 +16,8 @@ def take_customer_message(
     """Store a customer message (idempotent per client_id); the bot answers after the caller commits."""
     settings = runtime.settings
     text = check_text(text, settings.max_message_chars)
+    if client_id and (earlier := find_by_client_id(db, conv=conv, client_id=client_id)) is not None:
+        return earlier, False  # a resend after a reconnect: neither refused nor counted against the limit
     if conv.status == "closed":
         raise Forbidden("the conversation is closed", code="conversation_closed")
     if not runtime.limiter.allow(f"msg:{conv.tenant_id}:{customer.id}", settings.rate_limit_messages,

@@ -112,6 +112,10 @@ def check_text(text: str, max_chars: int) -> str:
     return text
 
 
+def find_by_client_id(db: Session, *, conv: Conversation, client_id: str) -> Message | None:
+    return db.scalar(select(Message).where(Message.conversation_id == conv.id, Message.client_id == client_id))
+
+
 def do_post_message(
     db: Session,
     *,
@@ -127,8 +131,7 @@ def do_post_message(
     if client_id is not None:
         if not client_id or len(client_id) > 64:
             raise KefuError("client_id must be 1-64 characters", code="invalid_client_id")
-        existing = db.scalar(select(Message).where(Message.conversation_id == conv.id,
-                                                   Message.client_id == client_id))
+        existing = find_by_client_id(db, conv=conv, client_id=client_id)
         if existing is not None:
             return existing, False
     msg = Message(tenant_id=conv.tenant_id, conversation_id=conv.id, sender=sender, sender_name=sender_name,
@@ -139,8 +142,7 @@ def do_post_message(
             db.flush()
     except IntegrityError:
         # The same client_id raced in from a second connection: the first one won, return it.
-        existing = db.scalar(select(Message).where(Message.conversation_id == conv.id,
-                                                   Message.client_id == client_id))
+        existing = find_by_client_id(db, conv=conv, client_id=client_id)
         if existing is None:
             raise
         return existing, False

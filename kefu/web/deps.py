@@ -33,7 +33,8 @@ def get_db(request: Request) -> Iterator[Session]:
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
-DbDep = Annotated[Session, Depends(get_db)]
+# scope="function": commit before the response goes out, so a client acting on it sees the data.
+DbDep = Annotated[Session, Depends(get_db, scope="function")]
 
 
 @dataclass

@@ -73,3 +73,18 @@ def test_settings_update_and_validation(client, shop_a):
         assert r.status_code == 422, blank
         assert "bot_name" in r.json()["error"]["message"] or "name" in r.json()["error"]["message"]
     assert client.get("/api/v1/settings", headers=h).json()["bot_name"] == "阿福"
+
+
+def test_session_is_usable_the_moment_login_answers(live_sqlite_server):
+    """Writes commit before the response is sent: a client acting on a response at once sees its data."""
+    import httpx
+
+    from tests.conftest import make_shop
+
+    shop = make_shop(live_sqlite_server.runtime, "race")
+    failures = 0
+    for _ in range(30):
+        with httpx.Client(base_url=live_sqlite_server.server.base_url) as c:
+            c.post("/api/v1/auth/login", json={"email": shop.owner_email, "password": PASSWORD}).raise_for_status()
+            failures += c.get("/api/v1/auth/me").status_code != 200
+    assert failures == 0

@@ -17,6 +17,7 @@
   var PING_EVERY_MS = 25000;
   var PONG_WAIT_MS = 10000;
   var INIT_WAIT_MS = 3000;
+  var READY_WAIT_MS = 15000;
 
   var TEXT = {
     zh: {
@@ -51,7 +52,7 @@
       empty: "不能发送空消息。",
       rateLimited: "发送太频繁了，请稍等几秒，消息会自动重发。",
       unknownKey: "该店铺的在线客服暂不可用（店铺密钥无效）。",
-      badIdentity: "登录身份校验失败，已以访客身份连接。",
+      badIdentity: "无法确认您的登录身份（可能已过期），请刷新页面或重新登录后再试。",
       serverError: "出错了：{message}",
       switchLang: "Switch to English"
     },
@@ -87,7 +88,7 @@
       empty: "You can't send an empty message.",
       rateLimited: "You're sending messages too fast; they'll be resent in a few seconds.",
       unknownKey: "Chat is unavailable for this shop (unknown shop key).",
-      badIdentity: "Your login could not be verified; connected as a guest.",
+      badIdentity: "We couldn't confirm your login (it may have expired). Please reload the page or sign in again.",
       serverError: "Something went wrong: {message}",
       switchLang: "切换到中文"
     }
@@ -176,6 +177,7 @@
   var reconnectTimer = null;
   var pingTimer = null;
   var pongTimer = null;
+  var readyTimer = null;
   var lastError = null;
   var maxId = 0;                 // highest message id seen; sent as "after" on reconnects
   var firstHello = true;         // the first hello of a page load asks for the whole history
@@ -345,6 +347,9 @@
     ready = false;
     inflight = {};
     lastError = null;
+    // A connection that never gets as far as "ready" (a black-holed network, a stuck server) is given up.
+    clearTimeout(readyTimer);
+    readyTimer = setTimeout(function () { if (ws === sock && !ready) lost(1006); }, READY_WAIT_MS);
     sock.onopen = function () {
       if (ws !== sock) return;
       var hello = { type: "hello", key: KEY, locale: locale, after: firstHello ? 0 : maxId };
@@ -372,20 +377,18 @@
     ready = false;
     inflight = {};
     stopHeartbeat();
+    clearTimeout(readyTimer);
     if (sock) {
       sock.onopen = sock.onmessage = sock.onclose = sock.onerror = null;
       try { sock.close(); } catch (e) { /* already closed */ }
     }
     if (code === 4401 || code === 4400) {
-      if (lastError === "invalid_identity" && token) {
-        // An expired or wrong login token should not lock the customer out: talk to them as a guest.
-        if (window.console) console.warn("kefu: the customer token was refused; continuing as a guest");
-        token = null;
-        showError(tr("badIdentity"));
-        connect();
-        return;
-      }
-      showFatal(lastError === "unknown_tenant_key" ? tr("unknownKey") : tr("serverError", { message: lastError || code }));
+      // A refused hello does not get better by retrying. A refused login token is not quietly swapped for an
+      // anonymous chat either (the customer would lose their history without knowing why): say so instead.
+      var text = lastError === "unknown_tenant_key" ? tr("unknownKey")
+        : lastError === "invalid_identity" ? tr("badIdentity")
+        : tr("serverError", { message: lastError || code });
+      showFatal(text);
       return;
     }
     if (immediate) { attempt = 0; connect(); } else scheduleReconnect();
@@ -444,6 +447,7 @@
     clearTimeout(pongTimer);
     switch (frame.type) {
       case "ready":
+        clearTimeout(readyTimer);
         ready = true;
         everReady = true;
         firstHello = false;

@@ -1,0 +1,118 @@
+"""Answer-engine benchmark: kefu's hybrid matcher against plain baselines, run the same way on the same data.
+
+    python -m bench.answer_engine [--sets banking77,clinc150,lcqmc] [--skip-baselines]
+
+Uses ../shared/eval (test splits; the thresholds were tuned on clinc150_val by bench/tune.py). Also measures
+latency on a 1,000-point knowledge base, index build time for 1k and 10k points, and memory per loaded shop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gc
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from kefu.bot.evaluate import evaluate, read_kb_csv, read_queries
+from kefu.bot.index import KnowledgeIndex
+from kefu.nlu.embed import make_embedder
+from kefu.nlu.hybrid import HybridMatcher
+from kefu.nlu.matcher import Candidate, CharTfidfMatcher, Entry, MatchResult
+
+EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
+
+
+class UseNearestNeighbour:
+    """Baseline: the closest example by USE cosine, always answered."""
+
+    def __init__(self, entries: list[Entry], embedder):
+        self.embedder = embedder
+        self.texts, self.owners = [], []
+        self.questions = {e.point_id: e.question for e in entries}
+        for e in entries:
+            for t in (e.question, *e.similar_questions):
+                self.texts.append(t)
+                self.owners.append(e.point_id)
+        self.vectors = embedder.encode(self.texts)
+
+    def match(self, text: str) -> MatchResult:
+        sims = self.vectors @ self.embedder.encode([text])[0]
+        pid = self.owners[int(np.argmax(sims))]
+        return MatchResult("answer", [Candidate(pid, self.questions[pid], float(sims.max()))])
+
+
+def always_answer_tfidf(entries):
+    return CharTfidfMatcher(entries, answer_at=0.0, clarify_at=0.0)
+
+
+def line(name: str, s: dict) -> str:
+    return (f"| {name} | {s['direct_accuracy']:.2f} | {s['answered_wrongly']:.2f} | "
+            f"{s['clarified_with_right_candidate']:.2f} | {s['top1_accuracy']:.2f} | "
+            f"{s['oos_not_answered']:.2f} | {s['latency_p50_ms']:.1f} / {s['latency_p99_ms']:.1f} |")
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        for row in f:
+            if row.startswith("VmRSS:"):
+                return int(row.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def scale(embedder) -> None:
+    """Build time and memory for 1k and 10k points (LCQMC sentences), and latency on the 1k index."""
+    kb = read_kb_csv(EVAL / "lcqmc_kb.csv")
+    queries = [q for q, _ in read_queries(EVAL / "lcqmc_queries.csv")][:1000]
+    for n in (1000, 10000):
+        entries = [Entry(i, r["question"], tuple(r["similar_questions"])) for i, r in enumerate(kb[:n])]
+        for label, emb in (("cold (embeddings computed)", embedder), ("warm (embeddings cached)", embedder)):
+            gc.collect()
+            before = rss_mb()
+            t = time.perf_counter()
+            m = HybridMatcher(entries, embedder=emb)
+            build = time.perf_counter() - t
+            print(f"{n:>6} points, {label}: build {build:.2f} s, RSS +{rss_mb() - before:.1f} MB")
+        if n == 1000:
+            lat = []
+            for q in queries:
+                t = time.perf_counter()
+                m.match(q)
+                lat.append((time.perf_counter() - t) * 1000)
+            print(f"  latency on 1,000 points ({len(lat)} LCQMC queries): p50 {np.percentile(lat, 50):.1f} ms, "
+                  f"p99 {np.percentile(lat, 99):.1f} ms")
+        del m
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sets", default="banking77,clinc150,lcqmc")
+    ap.add_argument("--skip-baselines", action="store_true")
+    ap.add_argument("--skip-scale", action="store_true")
+    args = ap.parse_args()
+    embedder = make_embedder("use")
+    print("| set / matcher | direct right % | answered wrong % | clarified right % | top-1 % | OOS not answered % "
+          "| p50 / p99 ms |")
+    print("|---|---|---|---|---|---|---|")
+    for name in args.sets.split(","):
+        kb, queries = EVAL / f"{name}_kb.csv", EVAL / f"{name}_queries.csv"
+        out = Path(tempfile.gettempdir()) / f"kefu-eval-{name}.jsonl"
+        report = evaluate(kb, queries, out, index=KnowledgeIndex(embedder, background=False))
+        print(line(f"{name}: kefu hybrid", report.summary()), flush=True)
+        if not args.skip_baselines:
+            r = evaluate(kb, queries, index=KnowledgeIndex(None, background=False, factory=always_answer_tfidf))
+            print(line(f"{name}: char-TF-IDF nearest neighbour", r.summary()), flush=True)
+            r = evaluate(kb, queries, index=KnowledgeIndex(None, background=False,
+                                                           factory=lambda e: UseNearestNeighbour(e, embedder)))
+            print(line(f"{name}: USE nearest neighbour", r.summary()), flush=True)
+    if not args.skip_scale:
+        scale(embedder)
+
+
+if __name__ == "__main__":
+    csv.field_size_limit(1 << 24)
+    main()
