@@ -11,6 +11,7 @@ from kefu.infra.bus import RedisEventBus
 from kefu.infra.locks import RedisLocks
 from kefu.infra.ratelimit import RedisRateLimiter
 from tests.conftest import REDIS_URL, redis_problem
+from tests.support import aio
 
 pytestmark = pytest.mark.skipif(bool(redis_problem()), reason=redis_problem() or "")
 
@@ -37,7 +38,7 @@ def test_event_published_by_one_bus_reaches_a_subscriber_of_another():
             await one.stop()
             await two.stop()
 
-    asyncio.run(main())
+    aio.run(main)
 
 
 def test_redis_lock_serialises_across_clients():

@@ -7,6 +7,7 @@ import time
 from kefu.infra.bus import EventBus
 from kefu.infra.locks import LocalLocks
 from kefu.infra.ratelimit import LocalRateLimiter
+from tests.support import aio
 
 
 def test_bus_delivers_to_subscribers_of_the_channel_only_from_any_thread():
@@ -24,7 +25,7 @@ def test_bus_delivers_to_subscribers_of_the_channel_only_from_any_thread():
         bus.publish("conv:1", {"type": "x"})  # nobody listening: a no-op, not an error
         await bus.stop()
 
-    asyncio.run(main())
+    aio.run(main)
 
 
 def test_local_lock_serialises_per_key_and_forgets_idle_keys():
