@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pathlib import Path
-
 import typer
 
 from kefu.config import get_settings

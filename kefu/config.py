@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     session_days: int = 14
     max_message_chars: int = 2000
     max_request_bytes: int = 64 * 1024
+    # Knowledge-base import files (CSV, Excel, JSON) may be larger than any other request body.
+    max_import_bytes: int = 20 * 1024 * 1024
     # Per-visitor burst limit for customer messages.
     rate_limit_messages: int = 20
     rate_limit_window_seconds: int = 10

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -48,12 +50,16 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+# JSON columns keep Chinese text as it is (not \uXXXX escapes), so a LIKE search inside them finds it.
+JSON_SERIALIZER = functools.partial(json.dumps, ensure_ascii=False)
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine; SQLite gets WAL and foreign keys so it behaves like a real server database."""
     if url.startswith("sqlite"):
         # Worker threads (up to 40 in AnyIO's pool) each hold at most one connection at a time.
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
-                               pool_size=10, max_overflow=30)
+                               pool_size=10, max_overflow=30, json_serializer=JSON_SERIALIZER)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):
@@ -64,7 +70,7 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=30)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=30, json_serializer=JSON_SERIALIZER)
 
 
 class Database:

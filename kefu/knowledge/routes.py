@@ -1,26 +1,39 @@
-"""Routes to list, search, add, edit and delete knowledge points."""
+"""Routes to list, search, add, edit and delete knowledge points, browse categories, import and export."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Response
+import datetime as dt
+from typing import Literal
 
-from kefu.knowledge import actions
-from kefu.knowledge.schemas import KnowledgeIn, KnowledgeOut, KnowledgePage
-from kefu.web.deps import Admin, DbDep, Staff
+from fastapi import APIRouter, File, Query, Request, Response, UploadFile
+from sqlalchemy import select
+
+from kefu.db import commit
+from kefu.errors import KefuError
+from kefu.knowledge import actions, importer
+from kefu.knowledge import io as kbio
+from kefu.knowledge.models import KnowledgePoint
+from kefu.knowledge.schemas import CategoryTree, ImportJobOut, KnowledgeIn, KnowledgeOut, KnowledgePage
+from kefu.tenants.models import Tenant
+from kefu.web.deps import Admin, DbDep, RuntimeDep, Staff
 
 router = APIRouter(prefix="/api/v1/knowledge", tags=["knowledge"])
+IMPORT_PATH = router.prefix + "/import"  # the one route whose body may exceed max_request_bytes
 
 
 @router.get("", response_model=KnowledgePage)
 def list_points(
     principal: Staff, db: DbDep,
     search: str = Query("", max_length=200),
+    category: str = Query("", max_length=200, description='A category path; its subcategories are included.'),
+    tag: str = Query("", max_length=30, description="Only points with this tag."),
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0),
 ) -> KnowledgePage:
-    """List the shop's knowledge points, newest first; search looks in question, answer and category."""
+    """List the shop's knowledge points, newest first; search looks in questions, similar questions, answers,
+    categories and tags."""
     rows, total = actions.list_points(db, tenant_id=principal.tenant_id, search=search.strip(),
-                                      limit=limit, offset=offset)
+                                      category=category.strip(), tag=tag.strip(), limit=limit, offset=offset)
     return KnowledgePage(items=[KnowledgeOut.model_validate(r) for r in rows], total=total)
 
 
@@ -28,6 +41,68 @@ def list_points(
 def create_point(body: KnowledgeIn, principal: Admin, db: DbDep) -> KnowledgeOut:
     """Add a knowledge point; the bot uses it from the next question on."""
     return KnowledgeOut.model_validate(actions.do_create_point(db, tenant_id=principal.tenant_id, data=body))
+
+
+@router.get("/categories", response_model=CategoryTree)
+def categories(principal: Staff, db: DbDep) -> CategoryTree:
+    """The shop's category tree ("售后/退货" is 退货 under 售后), with the number of points in and below each."""
+    return actions.category_tree(db, tenant_id=principal.tenant_id)
+
+
+@router.get("/export", response_class=Response, responses={200: {
+    "description": "The file, as an attachment.",
+    "content": {"text/csv": {}, kbio.MEDIA_TYPES["xlsx"]: {}, "application/json": {}}}})
+def export_points(principal: Staff, db: DbDep,
+                  format: Literal["csv", "xlsx", "json"] = Query("csv")) -> Response:
+    """Download every knowledge point of the shop as CSV, Excel or JSON (the formats the import reads)."""
+    points = db.scalars(select(KnowledgePoint).where(KnowledgePoint.tenant_id == principal.tenant_id)
+                        .order_by(KnowledgePoint.id))
+    body = kbio.export_points(points, format)
+    slug = db.scalar(select(Tenant.slug).where(Tenant.id == principal.tenant_id))
+    name = f"knowledge-{slug}-{dt.datetime.now(dt.UTC):%Y%m%d}.{format}"
+    return Response(body, media_type=kbio.MEDIA_TYPES[format],
+                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+
+
+@router.post("/import", response_model=ImportJobOut, status_code=202)
+def import_points(
+    request: Request, principal: Admin, db: DbDep, runtime: RuntimeDep,
+    file: UploadFile = File(description="CSV, Excel .xlsx or JSON; columns category, question, "
+                                        "similar_questions, answer (+ tags, enabled, valid_from, valid_to …)"),
+    skip_bad: bool = Query(False, description="Import the good rows even if some rows are bad."),
+    mode: Literal["upsert", "create"] = Query("upsert", description="upsert: a standard question that exists is "
+                                              "updated; create: such rows are errors."),
+    format: Literal["csv", "xlsx", "json"] | None = Query(None, description="Default: from the file name."),
+) -> ImportJobOut:
+    """Start importing a file of knowledge points; poll GET /import/{job_id} for progress, errors and warnings.
+
+    A file with any bad row imports nothing unless skip_bad is set.
+    """
+    limit = runtime.settings.max_import_bytes
+    data = file.file.read(limit + 1)
+    if len(data) > limit:
+        raise KefuError(f"the file is larger than {limit // (1024 * 1024)} MB", code="file_too_large", status=413)
+    try:
+        fmt = format or kbio.detect_format(file.filename or "", data)
+    except kbio.ImportFileError as exc:
+        raise KefuError(exc.problem["problem"], code="unsupported_format", status=415) from exc
+    user_id = principal.user.id if principal.user else None
+    job = importer.create_job(db, tenant_id=principal.tenant_id, filename=file.filename or "", fmt=fmt, mode=mode,
+                              skip_bad=skip_bad, user_id=user_id)
+    commit(db)  # the worker reads the job in its own session
+    request.app.state.imports.submit(job.id, data)
+    return ImportJobOut.model_validate(job)
+
+
+@router.get("/import/{job_id}", response_model=ImportJobOut)
+def import_job(job_id: int, principal: Admin, db: DbDep, runtime: RuntimeDep) -> ImportJobOut:
+    """An import's status (queued, running, done, failed), progress, and its bad rows with their row numbers."""
+    out = ImportJobOut.model_validate(importer.get_job(db, tenant_id=principal.tenant_id, job_id=job_id))
+    if out.status == "running":
+        live = importer.live_progress(runtime.db, job_id)
+        if live is not None and live > out.processed:
+            out.processed = live
+    return out
 
 
 @router.get("/{point_id}", response_model=KnowledgeOut)

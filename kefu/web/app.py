@@ -6,6 +6,7 @@ import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -20,6 +21,7 @@ from kefu.channels import widget
 from kefu.conversations import routes as conversation_routes
 from kefu.errors import KefuError
 from kefu.knowledge import routes as knowledge_routes
+from kefu.knowledge.importer import ImportRunner
 from kefu.runtime import Runtime
 from kefu.tenants import routes as tenant_routes
 from kefu.web import pages
@@ -42,6 +44,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         try:
             yield
         finally:
+            # Let running knowledge imports finish (each is one transaction) rather than cut them off.
+            await anyio.to_thread.run_sync(imports.wait, 60)
             await runtime.bus.stop()
 
     app = FastAPI(
@@ -54,6 +58,9 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.runtime = runtime
+    imports = app.state.imports = ImportRunner(runtime.db)
+    # Request bodies are small everywhere except uploads, which get their own limit.
+    upload_limits = {knowledge_routes.IMPORT_PATH: runtime.settings.max_import_bytes + 64 * 1024}
     Bot().install(runtime)
 
     @app.exception_handler(KefuError)
@@ -77,9 +84,12 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     @app.middleware("http")
     async def _limits_and_headers(request: Request, call_next):
         length = request.headers.get("content-length")
-        limit = runtime.settings.max_request_bytes
+        limit = upload_limits.get(request.url.path, runtime.settings.max_request_bytes)
         if length and length.isdigit() and int(length) > limit:
             return _error(413, "request_too_large", f"request body larger than {limit} bytes")
+        if not length and request.url.path in upload_limits and request.method == "POST":
+            # A streamed upload of unknown size would be spooled in full before any route could refuse it.
+            return _error(411, "length_required", "send the file with a Content-Length header")
         response = await call_next(request)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -258,6 +259,105 @@ def test_knowledge_paging(demo_server, page, owner_http):
     finally:
         for point_id in ids:
             owner_http.delete(f"/api/v1/knowledge/{point_id}")
+
+
+def test_knowledge_import_shows_bad_rows_then_skips_them(demo_server, page, owner_http):
+    """Upload a CSV with one bad row: nothing is imported and the row number is shown; skip-bad imports the rest."""
+    tag = unique("导入")
+    csv_text = ("category,question,similar_questions,answer\n"
+                f"测试/导入,{tag} 第一问,第一种问法||第二种问法,第一个答案\n"
+                f"测试/导入,{tag} 没有答案,,\n"
+                f"测试/导入,{tag} 第三问,,第三个答案\n")
+    login(page, demo_server.base_url)
+    page.locator("#kb-import").click()
+    expect(page.locator("#kb-import-dialog")).to_be_visible(timeout=WAIT)
+    page.locator("#kb-import-file").set_input_files(
+        files=[{"name": "kb.csv", "mimeType": "text/csv", "buffer": csv_text.encode("utf-8")}])
+    page.locator("#kb-import-start").click()
+    result = page.locator("#kb-import-result")
+    expect(result).to_contain_text("没有导入任何知识点", timeout=WAIT)
+    errors = page.locator("#kb-import-errors .kb-import-problem")
+    expect(errors).to_have_count(1)
+    expect(errors.first.locator("td").nth(0)).to_have_text("3")  # the header is row 1
+    expect(errors.first.locator("td").nth(1)).to_have_text("答案")
+    expect(errors.first.locator("td").nth(2)).to_have_text("缺少必填内容：missing answer")
+    assert check(owner_http.get("/api/v1/knowledge", params={"search": tag}))["total"] == 0
+
+    page.locator("#kb-import-skip").check()
+    expect(page.locator("#kb-import-start")).to_have_text("重新导入")
+    page.locator("#kb-import-start").click()
+    expect(result).to_have_text("导入完成：新增 2 条，更新 0 条，跳过 1 条。", timeout=WAIT)
+    expect(page.locator("#kb-import-bar")).to_have_attribute("value", "1")
+    expect(errors).to_have_count(1)  # the skipped row is still listed
+    page.locator("#kb-import-close").click()
+    expect(page.locator("#kb-import-dialog")).to_be_hidden()
+    try:
+        page.locator("#kb-search").fill(tag)
+        expect(page.locator(".kb-row")).to_have_count(2, timeout=WAIT)
+        expect(page.locator(".kb-row", has_text=f"{tag} 第一问")).to_contain_text("第二种问法")
+        expect(page.locator(".kb-row", has_text=f"{tag} 第三问")).to_contain_text("第三个答案")
+    finally:
+        for point in check(owner_http.get("/api/v1/knowledge", params={"search": tag}))["items"]:
+            owner_http.delete(f"/api/v1/knowledge/{point['id']}")
+
+
+def test_knowledge_new_fields_category_filter_and_export(demo_server, page, owner_http):
+    tag = unique("")
+    category = f"测试/子类{tag}"
+    question = f"限时活动{tag}？"
+    login(page, demo_server.base_url)
+    page.locator("#kb-add").click()
+    fill_point(page, category=category, question=question, similar="", answer="活动明年开始")
+    page.locator("#kb-tags").fill(f"活动, 标签{tag}")
+    page.locator("#kb-valid-from").fill("2099-01-01T10:00")
+    page.locator("#kb-image").fill("javascript:alert(1)")
+    page.locator("#kb-save").click()
+    expect(page.locator("#kb-error")).to_have_text("链接必须以 http:// 或 https:// 开头。")
+    page.locator("#kb-image").fill("https://img.example/sale.png")
+    page.locator("#kb-button-add").click()
+    page.locator(".kb-button-row .kb-button-label").fill("活动规则")
+    page.locator(".kb-button-row .kb-button-target").fill("活动规则是什么")
+    page.locator("#kb-save").click()
+    expect(page.locator("#kb-dialog")).to_be_hidden(timeout=WAIT)
+    row = page.locator(".kb-row", has_text=question)
+    expect(row).to_be_visible(timeout=WAIT)
+    point_id = int(row.get_attribute("data-id"))
+    try:
+        expect(row.locator(".kb-window")).to_have_text("未到生效时间")
+        expect(row.locator(".kb-tag")).to_have_text(["活动", f"标签{tag}"])
+        stored = check(owner_http.get(f"/api/v1/knowledge/{point_id}"))
+        assert stored["tags"] == ["活动", f"标签{tag}"] and stored["valid_from"].startswith("2099-01-01")
+        assert stored["buttons"] == [{"label": "活动规则", "value": "活动规则是什么"}]
+        assert stored["image_url"] == "https://img.example/sale.png"
+
+        # The category tree fills the filter; choosing the subcategory shows only its point.
+        page.reload()
+        expect(page.locator(f'#kb-category-filter option[value="{category}"]')).to_have_count(1, timeout=WAIT)
+        page.locator("#kb-category-filter").select_option(category)
+        expect(page.locator(".kb-row")).to_have_count(1, timeout=WAIT)
+        expect(page).to_have_url(re.compile(r"category="))
+        page.locator("#kb-category-filter").select_option("")
+        # A tag chip filters by that tag.
+        page.locator(".kb-row", has_text=question).locator(".kb-tag", has_text=f"标签{tag}").click()
+        expect(page.locator(".kb-row")).to_have_count(1, timeout=WAIT)
+        expect(page.locator("#kb-tag-filter")).to_have_text(f"标签：标签{tag}")
+        page.locator("#kb-tag-filter").click()
+        expect(page.locator("#kb-tag-filter")).to_be_hidden()
+
+        # Editing shows the stored fields again.
+        page.locator(f'.kb-row[data-id="{point_id}"] .kb-edit').click()
+        expect(page.locator("#kb-valid-from")).to_have_value(re.compile(r"^2099-01-01T"))
+        expect(page.locator(".kb-button-row .kb-button-label")).to_have_value("活动规则")
+        page.locator("#kb-cancel").click()
+
+        # Export downloads the shop's points.
+        page.locator("#kb-export summary").click()
+        with page.expect_download() as download:
+            page.locator("#kb-export-csv").click()
+        content = Path(download.value.path()).read_text(encoding="utf-8-sig")
+        assert content.startswith("category,question,similar_questions,answer") and question in content
+    finally:
+        owner_http.delete(f"/api/v1/knowledge/{point_id}")
 
 
 # --- 3. markup in answers stays text ----------------------------------------------------------------------

@@ -4,6 +4,7 @@ The route list comes from the app's OpenAPI schema, so a new endpoint without a 
 """
 
 import re
+import time
 
 import pytest
 
@@ -24,7 +25,21 @@ BODIES = {
     ("POST", "/api/v1/settings/identity-secret"): None,
     ("POST", "/api/v1/conversations/{conversation_id}/close"): None,
 }
+# Uploads (multipart) instead of a JSON body: a valid file for each.
+FILES = {
+    ("POST", "/api/v1/knowledge/import"): {"file": ("b.csv", "question,answer\nB的问题,B的答案\n".encode(),
+                                                    "text/csv")},
+}
 PUBLIC = {"/api/v1/auth/login", "/api/v1/auth/logout", "/api/v1/widget/config"}
+
+
+def _finished_import(client, headers, job):
+    for _ in range(400):
+        if job["status"] in ("done", "failed"):
+            return job
+        time.sleep(0.05)
+        job = client.get(f"/api/v1/knowledge/import/{job['id']}", headers=headers).json()
+    raise AssertionError(f"import did not finish: {job}")
 
 
 @pytest.fixture
@@ -37,7 +52,11 @@ def shop_a_data(client, shop_a):
     cid = conv["conversation"]["id"]
     client.post(f"/api/v1/channels/api/conversations/{cid}/messages", headers=h, json={"text": MARK})
     key = client.post("/api/v1/api-keys", headers=h, json={"name": MARK}).json()
-    return {"point_id": point["id"], "conversation_id": cid, "key_id": key["id"]}
+    job = client.post("/api/v1/knowledge/import", headers=h, files={
+        "file": (f"{MARK}.csv", f"question,answer\n{MARK} 导入,{MARK}\n{MARK} 导入,dup\n".encode(), "text/csv")}).json()
+    job = _finished_import(client, h, job)
+    assert job["status"] == "failed" and MARK in str(job["errors"]) + job["filename"]
+    return {"point_id": point["id"], "conversation_id": cid, "key_id": key["id"], "job_id": job["id"]}
 
 
 def _routes(app):
@@ -51,6 +70,8 @@ def _routes(app):
 def _snapshot(client, shop, ids):
     h = api_headers(shop)
     return (client.get(f"/api/v1/knowledge/{ids['point_id']}", headers=h).json(),
+            client.get(f"/api/v1/knowledge/import/{ids['job_id']}", headers=h).json(),
+            client.get("/api/v1/knowledge/export?format=json", headers=h).json(),
             client.get(f"/api/v1/conversations/{ids['conversation_id']}", headers=h).json(),
             client.get("/api/v1/settings", headers=h).json(),
             [k for k in client.get("/api/v1/api-keys", headers=h).json() if k["id"] == ids["key_id"]])
@@ -66,11 +87,17 @@ def test_shop_b_can_reach_nothing_of_shop_a(app, client, login, shop_a, shop_b, 
         unknown = [p for p in params if p not in shop_a_data]
         assert not unknown, f"add shop A data for {unknown} used by {method} {path}"
         url = path.format(**shop_a_data)
-        body = BODIES.get((method, path))
-        if method in ("POST", "PUT", "PATCH") and (method, path) not in BODIES:
-            pytest.fail(f"add a valid body for {method} {path} to BODIES")
+        body, files = BODIES.get((method, path)), FILES.get((method, path))
+        if method in ("POST", "PUT", "PATCH") and (method, path) not in BODIES and not files:
+            pytest.fail(f"add a valid body for {method} {path} to BODIES (or a file to FILES)")
         for who, (c, headers) in callers.items():
-            r = c.request(method, url, headers=headers, json=body)
+            if files:
+                r = c.request(method, url, headers=headers, files=files)
+                if r.status_code == 202:  # shop B's own import: let it finish; it must stay in shop B
+                    r = c.get(f"/api/v1/knowledge/import/{r.json()['id']}", headers=headers)
+                    assert _finished_import(c, headers, r.json())["status"] == "done"
+            else:
+                r = c.request(method, url, headers=headers, json=body)
             assert MARK not in r.text, f"{who} saw shop A data via {method} {path}"
             assert shop_a.api_key not in r.text and shop_a.identity_secret not in r.text
             if params:

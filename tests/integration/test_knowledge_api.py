@@ -15,12 +15,14 @@ def test_create_list_search_update_delete(client, shop_a):
     assert r.status_code == 201
     point = r.json()
     assert point["similar_questions"] == ["多久发货"]  # blanks and repeats dropped
-    _add(client, shop_a, question="怎么退货？", answer="7 天无理由", category="售后")
+    _add(client, shop_a, question="怎么退货？", answer="7 天无理由", category="售后", similar_questions=["能退吗"])
     page = client.get("/api/v1/knowledge", headers=h).json()
     assert page["total"] == 2 and page["items"][0]["question"] == "怎么退货？"
     assert [p["question"] for p in client.get("/api/v1/knowledge?search=发货", headers=h).json()["items"]] == [
         "什么时候发货？"]
     assert client.get("/api/v1/knowledge?search=%25", headers=h).json()["total"] == 0  # % is literal
+    assert [p["question"] for p in client.get("/api/v1/knowledge?search=能退", headers=h).json()["items"]] == [
+        "怎么退货？"]  # similar questions are searched too
     r = client.put(f"/api/v1/knowledge/{point['id']}", headers=h,
                    json={"question": "什么时候发货？", "answer": "24 小时内发货", "similar_questions": []})
     assert r.status_code == 200 and r.json()["answer"] == "24 小时内发货"
