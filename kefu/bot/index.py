@@ -13,7 +13,8 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kefu.knowledge.actions import enabled_points
+from kefu.db import utcnow
+from kefu.knowledge.actions import enabled_points, next_validity_change
 from kefu.nlu.embed import Embedder, make_embedder
 from kefu.nlu.hybrid import HybridMatcher
 from kefu.nlu.matcher import Entry, Matcher
@@ -33,7 +34,8 @@ class KnowledgeIndex:
         self.embedder = make_embedder(embedder) if isinstance(embedder, str) else embedder
         self.background = background
         self.factory = factory  # another matcher (benchmark baselines); default: the hybrid one
-        self._cache: dict[int, tuple[int, HybridMatcher]] = {}
+        # shop -> (kb_version, when a validity window next opens or closes, matcher)
+        self._cache: dict[int, tuple[int, object, Matcher]] = {}
         self._training: dict[int, threading.Thread] = {}
         self._lock = threading.Lock()
 
@@ -45,19 +47,25 @@ class KnowledgeIndex:
     def get(self, db: Session, tenant_id: int) -> Matcher:
         version = db.scalar(select(Tenant.kb_version).where(Tenant.id == tenant_id))
         cached = self._cache.get(tenant_id)
-        if cached and cached[0] == version:
-            return cached[1]
+        if self._fresh(cached, version):
+            return cached[2]
         with self._lock:
             cached = self._cache.get(tenant_id)
-            if cached and cached[0] == version:
-                return cached[1]
+            if self._fresh(cached, version):
+                return cached[2]
+            expires = next_validity_change(db, tenant_id=tenant_id)
             entries = [Entry(p.id, p.question, tuple(p.similar_questions or ())) for p in
                        enabled_points(db, tenant_id=tenant_id)]
             matcher = self.build(entries)
-            self._cache[tenant_id] = (version, matcher)
+            self._cache[tenant_id] = (version, expires, matcher)
             if isinstance(matcher, HybridMatcher) and matcher.wants_classifier():
                 self._train(tenant_id, matcher)
             return matcher
+
+    @staticmethod
+    def _fresh(cached, version) -> bool:
+        # Stale when the knowledge changed, or when a point's valid_from/valid_to has passed since the build.
+        return bool(cached) and cached[0] == version and (cached[1] is None or utcnow() < cached[1])
 
     def _train(self, tenant_id: int, matcher: HybridMatcher) -> None:
         def run():

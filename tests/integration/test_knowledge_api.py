@@ -67,3 +67,24 @@ def test_bot_uses_an_edit_immediately(client, shop_a):
     client.put(f"/api/v1/knowledge/{point['id']}", headers=h, json={
         "question": "可以开发票吗？", "similar_questions": ["开发票"], "answer": "可以开专票", "enabled": False})
     assert ask("开发票")["text"] != "可以开专票"
+
+
+def test_bot_follows_validity_windows_without_an_edit(client, shop_a, app):
+    import datetime as dt
+    import time
+
+    h = api_headers(shop_a)
+    soon = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=2)
+    client.post("/api/v1/knowledge", headers=h, json={
+        "question": "双十一有活动吗？", "similar_questions": ["双十一活动"], "answer": "双十一全场八折",
+        "valid_to": soon.isoformat()})
+    cid = client.post("/api/v1/channels/api/conversations", json={"customer_id": "c9"},
+                      headers=h).json()["conversation"]["id"]
+
+    def ask():
+        return client.post(f"/api/v1/channels/api/conversations/{cid}/messages", json={"text": "双十一活动"},
+                           headers=h).json()["replies"][0]["text"]
+
+    assert ask() == "双十一全场八折"
+    time.sleep(max(0.0, (soon - dt.datetime.now(dt.UTC)).total_seconds()) + 0.2)
+    assert ask() != "双十一全场八折"  # the window closed: no edit, yet the bot stops using the point
