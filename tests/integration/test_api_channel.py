@@ -101,3 +101,14 @@ def test_agent_cannot_post_as_api_key_and_conversation_list(client, shop_a):
     page = client.get("/api/v1/conversations", headers=h).json()
     assert page["total"] == 1 and page["items"][0]["message_count"] == 1
     assert client.get("/api/v1/conversations?status=closed", headers=h).json()["total"] == 0
+
+
+def test_small_talk_and_the_truthful_bot_answer(client, shop_a):
+    _kb(client, shop_a)
+    h = api_headers(shop_a)
+    cid = _open(client, shop_a)["conversation"]["id"]
+    url = f"/api/v1/channels/api/conversations/{cid}/messages"
+    robot = client.post(url, json={"text": "你是机器人吗？"}, headers=h).json()["replies"][0]
+    assert robot["payload"]["kind"] == "are_you_bot" and "不是真人" in robot["text"]
+    thanks = client.post(url, json={"text": "thank you!"}, headers=h).json()["replies"][0]
+    assert thanks["payload"]["kind"] == "thanks" and "welcome" in thanks["text"]

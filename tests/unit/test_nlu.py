@@ -1,0 +1,108 @@
+"""Normalisation, segmentation, small talk and the hybrid matcher on small data."""
+
+import numpy as np
+import pytest
+
+from kefu.bot.smalltalk import reply, small_talk
+from kefu.nlu.embed import CachedEmbedder, make_embedder
+from kefu.nlu.hybrid import HybridMatcher, Thresholds
+from kefu.nlu.matcher import Entry
+from kefu.nlu.normalize import normalize
+from kefu.nlu.tokenize import Tokenizer, synonym_map
+
+
+@pytest.mark.parametrize("raw,expected", [
+    ("ＡＢＣ１２３", "abc123"),              # full width → half width, case
+    ("請問退貨運費誰出？", "请问退货运费谁出"),   # traditional → simplified, punctuation
+    ("七天无理由退货", "7天无理由退货"),        # numerals before a unit
+    ("十五天内", "15天内"),
+    ("一下", "一下"),                          # a numeral not before a unit stays
+    ("😀😀！！", ""),                          # only emoji and punctuation
+    ("<script>alert(1)</script>", "script alert 1 script"),
+])
+def test_normalize(raw, expected):
+    assert normalize(raw) == expected
+
+
+def test_commerce_words_segment_whole_and_synonyms_fold():
+    tk = Tokenizer(synonym_map([["快递", "物流", "包裹"]]))
+    words = tk.words(normalize("退货运费谁出"))
+    assert "退货" in words and "运费" in words
+    assert tk.words("物流到哪了") == tk.words("快递到哪了")
+    assert any(t.startswith("#") for t in tk.tokens("物流到哪了"))  # character bigrams too
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("你好", "greeting"), ("在吗？", "greeting"), ("谢谢你", "thanks"), ("Thanks a lot!", "thanks"),
+    ("拜拜", "goodbye"), ("你是机器人吗", "are_you_bot"), ("你是真人还是机器人？", "are_you_bot"),
+    ("are you a bot", "are_you_bot"), ("你好，多久发货", None), ("多久发货", None), ("", None),
+])
+def test_small_talk(text, kind):
+    assert small_talk(text) == kind
+
+
+def test_are_you_a_bot_is_answered_truthfully():
+    assert "机器人" in reply("are_you_bot", "zh", "小智") and "不是真人" in reply("are_you_bot", "zh", "小智")
+    assert "bot" in reply("are_you_bot", "en", "Kiki") and "not a person" in reply("are_you_bot", "en", "Kiki")
+
+
+class FakeEmbedder:
+    """Bag of characters: deterministic and cheap, enough to test the plumbing around embeddings."""
+
+    name, dim = "fake", 64
+
+    def __init__(self):
+        self.calls = 0
+
+    def encode(self, texts):
+        self.calls += len(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, t in enumerate(texts):
+            for ch in t:
+                out[i, hash(ch) % self.dim] += 1
+        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-8)
+
+
+def test_cached_embedder_embeds_each_text_once():
+    inner = FakeEmbedder()
+    emb = CachedEmbedder(inner)
+    emb.encode(["a", "b"])
+    emb.encode(["b", "c", "a"])
+    assert inner.calls == 3
+
+
+KB = [
+    Entry(1, "什么时候发货？", ("多久发货", "下单后几天发货", "今天能发货吗")),
+    Entry(2, "怎么退货？", ("我想退货", "退货流程", "如何申请退货")),
+    Entry(3, "可以开发票吗？", ("开发票", "怎么要发票", "电子发票")),
+]
+
+
+def test_hybrid_answers_clarifies_and_falls_back_with_the_real_embedder():
+    m = HybridMatcher(KB, embedder=make_embedder("use"))
+    m.train_classifier()
+    assert m.classifier is not None
+    r = m.match("多久能发货呀")
+    assert r.outcome == "answer" and r.best.point_id == 1
+    assert m.match("今天天气晴朗，适合出去玩").outcome == "fallback"
+    ids = [c.point_id for c in m.match("退货").candidates]
+    assert ids[0] == 2 and len(ids) == len(set(ids))
+    strict = HybridMatcher(KB, embedder=make_embedder("use"), thresholds=Thresholds(answer=0.999, clarify=0.01))
+    assert strict.match("多久能发货呀").outcome == "clarify"
+
+
+def test_hybrid_edge_cases():
+    assert HybridMatcher([], embedder=None).match("多久发货").outcome == "fallback"
+    m = HybridMatcher([Entry(7, "唯一的问题", ())], embedder=FakeEmbedder())
+    assert not m.wants_classifier()  # one point: nothing to tell apart
+    assert m.match("唯一的问题").best.point_id == 7
+    assert m.match("！！！").outcome == "fallback"
+    assert m.match("x" * 5000).outcome in ("answer", "clarify", "fallback")  # huge query: no crash
+    dup = HybridMatcher([Entry(1, "A", ("同一个问法",)), Entry(2, "B", ("同一个问法",))], embedder=FakeEmbedder())
+    assert {c.point_id for c in dup.match("同一个问法").candidates} == {1, 2}
+
+
+def test_lexical_only_without_an_embedder():
+    m = HybridMatcher(KB, embedder=None)
+    sig = m.signals("怎么要发票")
+    assert sig["sem"].max() == 0 and sig["lex"].argmax() == m._col[3]
