@@ -14,10 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kefu.db import utcnow
-from kefu.knowledge.actions import enabled_points, next_validity_change
+from kefu.knowledge.actions import enabled_points, list_terms, next_validity_change
+from kefu.knowledge.models import Term
 from kefu.nlu.embed import Embedder, make_embedder
-from kefu.nlu.hybrid import HybridMatcher
+from kefu.nlu.hybrid import HybridMatcher, Thresholds
 from kefu.nlu.matcher import Entry, Matcher
+from kefu.nlu.tokenize import Tokenizer, add_words, synonym_map
 from kefu.tenants.models import Tenant
 
 log = logging.getLogger(__name__)
@@ -39,10 +41,13 @@ class KnowledgeIndex:
         self._training: dict[int, threading.Thread] = {}
         self._lock = threading.Lock()
 
-    def build(self, entries: list[Entry]) -> Matcher:
+    def build(self, entries: list[Entry], *, terms: list[Term] = (), thresholds: Thresholds | None = None
+              ) -> Matcher:
         if self.factory is not None:
             return self.factory(entries)
-        return HybridMatcher(entries, embedder=self.embedder)
+        add_words(w for t in terms for w in (t.word, *t.synonyms))
+        tokenizer = Tokenizer(synonym_map([t.word, *t.synonyms] for t in terms))
+        return HybridMatcher(entries, embedder=self.embedder, tokenizer=tokenizer, thresholds=thresholds)
 
     def get(self, db: Session, tenant_id: int) -> Matcher:
         version = db.scalar(select(Tenant.kb_version).where(Tenant.id == tenant_id))
@@ -56,7 +61,12 @@ class KnowledgeIndex:
             expires = next_validity_change(db, tenant_id=tenant_id)
             entries = [Entry(p.id, p.question, tuple(p.similar_questions or ())) for p in
                        enabled_points(db, tenant_id=tenant_id)]
-            matcher = self.build(entries)
+            tenant = db.get(Tenant, tenant_id)
+            defaults = Thresholds()
+            thresholds = Thresholds(
+                answer=tenant.answer_threshold if tenant.answer_threshold is not None else defaults.answer,
+                clarify=tenant.clarify_threshold if tenant.clarify_threshold is not None else defaults.clarify)
+            matcher = self.build(entries, terms=list_terms(db, tenant_id=tenant_id), thresholds=thresholds)
             self._cache[tenant_id] = (version, expires, matcher)
             if isinstance(matcher, HybridMatcher) and matcher.wants_classifier():
                 self._train(tenant_id, matcher)

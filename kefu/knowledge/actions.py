@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from kefu.db import utcnow
 from kefu.errors import Conflict, NotFound
-from kefu.knowledge.models import KnowledgePoint
-from kefu.knowledge.schemas import CategoryNode, CategoryTree, KnowledgeIn, clean_category
+from kefu.knowledge.models import KnowledgePoint, Term
+from kefu.knowledge.schemas import CategoryNode, CategoryTree, KnowledgeIn, TermIn, clean_category
 from kefu.tenants.models import Tenant
 
 
@@ -176,4 +176,48 @@ def do_update_point(db: Session, *, tenant_id: int, point_id: int, data: Knowled
 def do_delete_point(db: Session, *, tenant_id: int, point_id: int) -> None:
     point = get_point(db, tenant_id=tenant_id, point_id=point_id)
     db.delete(point)
+    _bump_version(db, tenant_id)
+
+
+# --- the shop's dictionary: domain words and synonyms ------------------------------------------------
+
+def list_terms(db: Session, *, tenant_id: int) -> list[Term]:
+    return list(db.scalars(select(Term).where(Term.tenant_id == tenant_id).order_by(Term.word)))
+
+
+def get_term(db: Session, *, tenant_id: int, term_id: int) -> Term:
+    term = db.scalar(select(Term).where(Term.id == term_id, Term.tenant_id == tenant_id))
+    if term is None:
+        raise NotFound("dictionary word not found")
+    return term
+
+
+def _check_term(db: Session, *, tenant_id: int, data: TermIn, exclude_id: int | None = None) -> None:
+    q = select(Term.id).where(Term.tenant_id == tenant_id, Term.word == data.word)
+    if exclude_id is not None:
+        q = q.where(Term.id != exclude_id)
+    if db.scalar(q):
+        raise Conflict(f"the word {data.word!r} is in the dictionary already", code="duplicate_term")
+
+
+def do_create_term(db: Session, *, tenant_id: int, data: TermIn) -> Term:
+    """Add a word (and its synonyms); matching uses it from the next question on."""
+    _check_term(db, tenant_id=tenant_id, data=data)
+    term = Term(tenant_id=tenant_id, word=data.word, synonyms=data.synonyms)
+    db.add(term)
+    db.flush()
+    _bump_version(db, tenant_id)
+    return term
+
+
+def do_update_term(db: Session, *, tenant_id: int, term_id: int, data: TermIn) -> Term:
+    term = get_term(db, tenant_id=tenant_id, term_id=term_id)
+    _check_term(db, tenant_id=tenant_id, data=data, exclude_id=term_id)
+    term.word, term.synonyms = data.word, data.synonyms
+    _bump_version(db, tenant_id)
+    return term
+
+
+def do_delete_term(db: Session, *, tenant_id: int, term_id: int) -> None:
+    db.delete(get_term(db, tenant_id=tenant_id, term_id=term_id))
     _bump_version(db, tenant_id)

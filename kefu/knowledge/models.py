@@ -62,3 +62,16 @@ class ImportJob(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Term(Base):
+    """A shop's domain word for segmentation, with the words that mean the same (快递 = 物流 = 包裹)."""
+
+    __tablename__ = "knowledge_terms"
+    __table_args__ = (UniqueConstraint("tenant_id", "word", name="uq_knowledge_terms_tenant_word"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    word: Mapped[str] = mapped_column(String(50))
+    synonyms: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

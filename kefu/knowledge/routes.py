@@ -13,7 +13,15 @@ from kefu.errors import KefuError
 from kefu.knowledge import actions, importer
 from kefu.knowledge import io as kbio
 from kefu.knowledge.models import KnowledgePoint
-from kefu.knowledge.schemas import CategoryTree, ImportJobOut, KnowledgeIn, KnowledgeOut, KnowledgePage
+from kefu.knowledge.schemas import (
+    CategoryTree,
+    ImportJobOut,
+    KnowledgeIn,
+    KnowledgeOut,
+    KnowledgePage,
+    TermIn,
+    TermOut,
+)
 from kefu.tenants.models import Tenant
 from kefu.web.deps import Admin, DbDep, RuntimeDep, Staff
 
@@ -119,4 +127,30 @@ def update_point(point_id: int, body: KnowledgeIn, principal: Admin, db: DbDep) 
 @router.delete("/{point_id}", status_code=204)
 def delete_point(point_id: int, principal: Admin, db: DbDep) -> Response:
     actions.do_delete_point(db, tenant_id=principal.tenant_id, point_id=point_id)
+    return Response(status_code=204)
+
+
+dictionary = APIRouter(prefix="/api/v1/dictionary", tags=["knowledge"])
+
+
+@dictionary.get("", response_model=list[TermOut])
+def list_terms(principal: Staff, db: DbDep) -> list[TermOut]:
+    """The shop's domain words and their synonyms (快递 = 物流 = 包裹), used to segment and match questions."""
+    return [TermOut.model_validate(t) for t in actions.list_terms(db, tenant_id=principal.tenant_id)]
+
+
+@dictionary.post("", response_model=TermOut, status_code=201)
+def create_term(body: TermIn, principal: Admin, db: DbDep) -> TermOut:
+    return TermOut.model_validate(actions.do_create_term(db, tenant_id=principal.tenant_id, data=body))
+
+
+@dictionary.put("/{term_id}", response_model=TermOut)
+def update_term(term_id: int, body: TermIn, principal: Admin, db: DbDep) -> TermOut:
+    return TermOut.model_validate(actions.do_update_term(db, tenant_id=principal.tenant_id, term_id=term_id,
+                                                         data=body))
+
+
+@dictionary.delete("/{term_id}", status_code=204)
+def delete_term(term_id: int, principal: Admin, db: DbDep) -> Response:
+    actions.do_delete_term(db, tenant_id=principal.tenant_id, term_id=term_id)
     return Response(status_code=204)

@@ -240,3 +240,38 @@ class ImportJobOut(BaseModel):
     warnings: list[ImportProblem]
     created_at: dt.datetime
     finished_at: dt.datetime | None
+
+
+class TermIn(BaseModel):
+    """A domain word for the segmenter, and the words customers use for the same thing."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    word: str = Field(min_length=1, max_length=50)
+    synonyms: list[str] = Field(default_factory=list, max_length=50)
+
+    @field_validator("word")
+    @classmethod
+    def _word(cls, v: str) -> str:
+        v = v.strip()
+        if not v or any(ch.isspace() for ch in v):
+            raise ValueError("must be one word without spaces")
+        return v
+
+    @field_validator("synonyms")
+    @classmethod
+    def _synonyms(cls, v: list[str]) -> list[str]:
+        out = []
+        for s in v:
+            s = s.strip()
+            if len(s) > 50 or any(ch.isspace() for ch in s):
+                raise ValueError("each synonym must be one word of at most 50 characters")
+            if s and s not in out:
+                out.append(s)
+        return out
+
+
+class TermOut(TermIn):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int

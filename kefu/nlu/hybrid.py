@@ -90,7 +90,9 @@ class HybridMatcher:
         if texts:
             self.bm25 = bm25s.BM25()
             self.bm25.index([self.tokenizer.tokens(t) or ["\0"] for t in texts], show_progress=False)
-        self.vectors = embedder.encode(texts) if (embedder is not None and texts) else None
+        # Synonyms fold before embedding too, so "sf" and "顺丰" mean the same to every signal.
+        self.vectors = (embedder.encode([self.tokenizer.canonical(t) for t in texts])
+                        if (embedder is not None and texts) else None)
         self.classifier: PointClassifier | None = None
         self._lock = threading.Lock()
 
@@ -123,7 +125,7 @@ class HybridMatcher:
             lex = np.clip(lex / max(self_score, 1e-6), 0.0, 1.0)
         sem = np.zeros(n, dtype=np.float32)
         if self.vectors is not None:
-            qv = self.embedder.encode([norm])[0]
+            qv = self.embedder.encode([self.tokenizer.canonical(norm)])[0]
             np.maximum.at(sem, self._row_col, self.vectors @ qv)
             clf = np.zeros(n, dtype=np.float32)
             if self.classifier is not None:

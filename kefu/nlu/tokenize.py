@@ -63,6 +63,12 @@ class Tokenizer:
             out.append(self.synonyms.get(w, w))
         return out
 
+    def canonical(self, norm: str) -> str:
+        """The text with every synonym replaced by its group's word (what the embedder sees), spaces kept."""
+        if not self.synonyms:
+            return norm
+        return "".join(self.synonyms.get(w, w) for w in _jieba().cut(norm))
+
     def tokens(self, norm: str) -> list[str]:
         """Words plus CJK character bigrams (robust to segmentation mistakes and typos)."""
         toks = self.words(norm)

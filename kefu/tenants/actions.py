@@ -118,6 +118,15 @@ def do_update_settings(db: Session, *, tenant_id: int, changes: dict) -> Tenant:
     tenant = db.get(Tenant, tenant_id)
     for field, value in changes.items():
         setattr(tenant, field, value)
+    if {"answer_threshold", "clarify_threshold"} & changes.keys():
+        from kefu.nlu.hybrid import Thresholds
+
+        answer = tenant.answer_threshold if tenant.answer_threshold is not None else Thresholds.answer
+        clarify = tenant.clarify_threshold if tenant.clarify_threshold is not None else Thresholds.clarify
+        if clarify > answer:
+            raise KefuError(f"clarify_threshold ({clarify}) must not be above answer_threshold ({answer})",
+                            code="invalid_thresholds", status=422)
+        tenant.kb_version += 1  # the bot rebuilds its matcher with the new cut-offs
     return tenant
 
 

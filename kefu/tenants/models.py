@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kefu.db import Base, UTCDateTime, utcnow
@@ -28,6 +28,9 @@ class Tenant(Base):
     greeting_zh: Mapped[str] = mapped_column(Text, default="有什么可以帮您？")
     greeting_en: Mapped[str] = mapped_column(Text, default="How can I help you?")
     default_locale: Mapped[str] = mapped_column(String(8), default="zh")
+    # Confidence cut-offs for the bot; None means the tuned defaults (kefu/nlu/hybrid.py Thresholds).
+    answer_threshold: Mapped[float | None] = mapped_column(Float, nullable=True)
+    clarify_threshold: Mapped[float | None] = mapped_column(Float, nullable=True)
     # Bumped on every knowledge change so every process knows its cached index is stale.
     kb_version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

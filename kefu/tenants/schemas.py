@@ -35,6 +35,8 @@ class SettingsOut(BaseModel):
     greeting_zh: str
     greeting_en: str
     default_locale: str
+    answer_threshold: float | None = None
+    clarify_threshold: float | None = None
     identity_secret: str | None = None  # shown to admins only
 
 
@@ -53,6 +55,8 @@ class SettingsIn(BaseModel):
     greeting_zh: str | None = Field(None, max_length=1000)
     greeting_en: str | None = Field(None, max_length=1000)
     default_locale: Literal["zh", "en"] | None = None
+    answer_threshold: float | None = Field(None, ge=0.0, le=1.0, description="confidence to answer directly")
+    clarify_threshold: float | None = Field(None, ge=0.0, le=1.0, description="confidence to offer options")
 
     @field_validator("name", "bot_name", "greeting_zh", "greeting_en")
     @classmethod

@@ -102,7 +102,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
             )
         return response
 
-    for router in (tenant_routes.router, knowledge_routes.router, conversation_routes.router,
+    for router in (tenant_routes.router, knowledge_routes.router, knowledge_routes.dictionary,
+                   conversation_routes.router,
                    api_channel.router, widget.router):
         app.include_router(router)
 

@@ -24,6 +24,8 @@ BODIES = {
     ("POST", "/api/v1/channels/api/conversations/{conversation_id}/handoff"): {},
     ("POST", "/api/v1/settings/identity-secret"): None,
     ("POST", "/api/v1/conversations/{conversation_id}/close"): None,
+    ("POST", "/api/v1/dictionary"): {"word": "B词", "synonyms": []},
+    ("PUT", "/api/v1/dictionary/{term_id}"): {"word": "hijack", "synonyms": []},
 }
 # Uploads (multipart) instead of a JSON body: a valid file for each.
 FILES = {
@@ -56,7 +58,9 @@ def shop_a_data(client, shop_a):
         "file": (f"{MARK}.csv", f"question,answer\n{MARK} 导入,{MARK}\n{MARK} 导入,dup\n".encode(), "text/csv")}).json()
     job = _finished_import(client, h, job)
     assert job["status"] == "failed" and MARK in str(job["errors"]) + job["filename"]
-    return {"point_id": point["id"], "conversation_id": cid, "key_id": key["id"], "job_id": job["id"]}
+    term = client.post("/api/v1/dictionary", headers=h, json={"word": "A词", "synonyms": [MARK]}).json()
+    return {"point_id": point["id"], "conversation_id": cid, "key_id": key["id"], "job_id": job["id"],
+            "term_id": term["id"]}
 
 
 def _routes(app):
