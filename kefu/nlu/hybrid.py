@@ -34,11 +34,11 @@ class Calibration:
 
     # Fitted on CLINC150 validation (bench/tune.py). The lexical weight came out near zero there (English,
     # many examples per point); a small positive weight keeps BM25 in the ranking for Chinese FAQ lists.
-    w_sem: float = 6.68
+    w_sem: float = 7.15
     w_lex: float = 0.5
-    w_clf: float = 6.18
-    w_gap: float = 1.42
-    bias: float = -7.60
+    w_clf: float = 6.78
+    w_gap: float = 0.57
+    bias: float = -7.26
 
     def confidence(self, sem: float, lex: float, clf: float, gap: float) -> float:
         z = self.w_sem * sem + self.w_lex * lex + self.w_clf * clf + self.w_gap * gap + self.bias
@@ -46,17 +46,29 @@ class Calibration:
 
 
 class PointClassifier:
-    """Logistic regression from a question's embedding to its knowledge point, trained on the similar questions."""
+    """Two logistic regressions, averaged, from a question to its knowledge point, learnt from the similar questions.
 
-    def __init__(self, vectors: np.ndarray, owners: np.ndarray):
+    One reads the sentence embedding (meaning), one reads character and word n-grams (wording); on BANKING77
+    their average beats either alone (bench/answer_engine.py).
+    """
+
+    def __init__(self, vectors: np.ndarray, texts: list[str], owners: np.ndarray):
+        from scipy.sparse import hstack
+        from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
 
-        self.model = LogisticRegression(C=10.0, max_iter=1000)
-        self.model.fit(vectors, owners)
-        self.classes = self.model.classes_
+        self.semantic = LogisticRegression(C=10.0, max_iter=1000).fit(vectors, owners)
+        self._chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
+        self._words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"(?u)\b\w+\b")
+        self._hstack = hstack
+        lexical = hstack([self._chars.fit_transform(texts), self._words.fit_transform(texts)]).tocsr()
+        self.lexical = LogisticRegression(C=30.0, max_iter=1000).fit(lexical, owners)
+        self.classes = self.semantic.classes_
 
-    def proba(self, vector: np.ndarray) -> dict[int, float]:
-        p = self.model.predict_proba(vector.reshape(1, -1))[0]
+    def proba(self, vector: np.ndarray, text: str) -> dict[int, float]:
+        p = self.semantic.predict_proba(vector.reshape(1, -1))[0]
+        x = self._hstack([self._chars.transform([text]), self._words.transform([text])]).tocsr()
+        p = (p + self.lexical.predict_proba(x)[0]) / 2
         return {int(c): float(v) for c, v in zip(self.classes, p, strict=True)}
 
 
@@ -105,7 +117,7 @@ class HybridMatcher:
     def train_classifier(self) -> None:
         """Fit the per-shop classifier (seconds for thousands of examples; run it off the request path)."""
         if self.wants_classifier():
-            self.classifier = PointClassifier(self.vectors, self.owners)
+            self.classifier = PointClassifier(self.vectors, self.texts, self.owners)
 
     # --- matching -------------------------------------------------------------------------------
 
@@ -129,7 +141,7 @@ class HybridMatcher:
             np.maximum.at(sem, self._row_col, self.vectors @ qv)
             clf = np.zeros(n, dtype=np.float32)
             if self.classifier is not None:
-                for pid, p in self.classifier.proba(qv).items():
+                for pid, p in self.classifier.proba(qv, norm).items():
                     clf[self._col[pid]] = p
         else:
             clf = np.zeros(n, dtype=np.float32)
