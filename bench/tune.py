@@ -41,13 +41,27 @@ def main() -> None:
     matcher = HybridMatcher(entries, embedder=make_embedder("use"))
     matcher.train_classifier()
     print(f"built in {time.perf_counter() - t:.1f}s")
-    data = signals_for("clinc150_val", matcher, read_queries(EVAL / "clinc150_val_queries.csv"))
-    X, y, in_scope = data[:, :4], data[:, 4], data[:, 5].astype(bool)
+    queries = read_queries(EVAL / "clinc150_val_queries.csv")
+    data = signals_for("clinc150_val", matcher, queries)
+    fit(data, "Calibration")
+    # Shops too small for a classifier get a calibration fitted without it.
+    matcher.classifier = None
+    # Without the gap either: how far the best point leads depends on how many points a shop has, and
+    # small shops are the ones without a classifier.
+    fit(signals_for("clinc150_val", matcher, queries)[:, [0, 1, 4, 5]], "RETRIEVAL_ONLY = Calibration",
+        with_clf=False)
+
+
+def fit(data, label: str, with_clf: bool = True) -> None:
+    n = 4 if with_clf else 2
+    X, y, in_scope = data[:, :n], data[:, n], data[:, n + 1].astype(bool)
     # Weight out-of-scope queries up: they are 3% of val but a wrong answer to them is the costly error.
     weights = np.where(in_scope, 1.0, 10.0)
     lr = LogisticRegression(C=10.0, max_iter=1000).fit(X, y, sample_weight=weights)
-    w = lr.coef_[0]
-    print(f"Calibration(w_sem={w[0]:.2f}, w_lex={w[1]:.2f}, w_clf={w[2]:.2f}, w_gap={w[3]:.2f}, "
+    w = list(lr.coef_[0])
+    if not with_clf:
+        w[2:2] = [0.0, 0.0]
+    print(f"{label}(w_sem={w[0]:.2f}, w_lex={w[1]:.2f}, w_clf={w[2]:.2f}, w_gap={w[3]:.2f}, "
           f"bias={lr.intercept_[0]:.2f})")
     p = lr.predict_proba(X)[:, 1]
     print("threshold  in-scope answered right  answered wrong  oos not answered")

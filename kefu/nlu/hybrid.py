@@ -18,6 +18,9 @@ from kefu.nlu.normalize import normalize
 from kefu.nlu.tokenize import Tokenizer
 
 MIN_EXAMPLES_FOR_CLASSIFIER = 3  # average texts per point before a classifier is worth training
+# With few points a softmax is sure of itself even on unrelated questions, and the calibration was fitted
+# with 150 points; below this the bot relies on retrieval alone.
+MIN_POINTS_FOR_CLASSIFIER = 20
 
 
 @dataclass(frozen=True)
@@ -34,15 +37,20 @@ class Calibration:
 
     # Fitted on CLINC150 validation (bench/tune.py). The lexical weight came out near zero there (English,
     # many examples per point); a small positive weight keeps BM25 in the ranking for Chinese FAQ lists.
-    w_sem: float = 7.15
+    w_sem: float = 7.13
     w_lex: float = 0.5
-    w_clf: float = 6.78
-    w_gap: float = 0.57
-    bias: float = -7.26
+    w_clf: float = 6.75
+    w_gap: float = 0.53
+    bias: float = -7.24
 
     def confidence(self, sem: float, lex: float, clf: float, gap: float) -> float:
         z = self.w_sem * sem + self.w_lex * lex + self.w_clf * clf + self.w_gap * gap + self.bias
         return 1.0 / (1.0 + math.exp(-z))
+
+
+# The same fit for shops without a classifier (too few points or examples), without the lead over the
+# runner-up, which depends on how many points a shop has (bench/tune.py).
+RETRIEVAL_ONLY = Calibration(w_sem=13.36, w_lex=3.09, w_clf=0.0, w_gap=0.0, bias=-9.33)
 
 
 class PointClassifier:
@@ -83,6 +91,7 @@ class HybridMatcher:
         self.tokenizer = tokenizer or Tokenizer()
         self.thresholds = thresholds or Thresholds()
         self.calibration = calibration or Calibration()
+        self._retrieval_calibration = calibration or RETRIEVAL_ONLY
         self.embedder = embedder
         self.max_options = max_options
         self.questions = {e.point_id: e.question for e in entries}
@@ -111,7 +120,7 @@ class HybridMatcher:
     # --- training -------------------------------------------------------------------------------
 
     def wants_classifier(self) -> bool:
-        return (self.vectors is not None and len(self.point_ids) >= 2
+        return (self.vectors is not None and len(self.point_ids) >= MIN_POINTS_FOR_CLASSIFIER
                 and len(self.texts) >= MIN_EXAMPLES_FOR_CLASSIFIER * len(self.point_ids))
 
     def train_classifier(self) -> None:
@@ -175,13 +184,15 @@ class HybridMatcher:
         order = np.argsort(-score)[: max(self.max_options, 2)]
         best, second = order[0], (order[1] if len(order) > 1 else None)
         gap = float(score[best] - score[second]) / 10.0 if second is not None else 1.0
-        conf = self.calibration.confidence(float(sig["sem"][best]), float(sig["lex"][best]),
+        # Ranking always uses the main weights; confidence uses the fit that matches whether a classifier is in.
+        cal = self.calibration if self.classifier is not None else self._retrieval_calibration
+        conf = cal.confidence(float(sig["sem"][best]), float(sig["lex"][best]),
                                            float(sig["clf"][best]), gap)
         # Other candidates get their confidence with the gap to the best (≤ 0), so they rank below it.
         candidates = [Candidate(int(self.point_ids[best]), self.questions[int(self.point_ids[best])],
                                 round(conf, 4))]
         for i in order[1: self.max_options]:
-            ci = self.calibration.confidence(float(sig["sem"][i]), float(sig["lex"][i]), float(sig["clf"][i]),
+            ci = cal.confidence(float(sig["sem"][i]), float(sig["lex"][i]), float(sig["clf"][i]),
                                              float(score[i] - score[best]) / 10.0)
             candidates.append(Candidate(int(self.point_ids[i]), self.questions[int(self.point_ids[i])], round(ci, 4)))
         t = self.thresholds

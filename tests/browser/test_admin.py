@@ -386,6 +386,83 @@ def test_answer_with_markup_is_shown_literally(demo_server, page, owner_http):
         owner_http.delete(f"/api/v1/knowledge/{row.get_attribute('data-id')}")
 
 
+# --- 3b. the shop's dictionary ----------------------------------------------------------------------------
+
+def test_dictionary_add_list_duplicate_edit_delete(demo_server, page, owner_http):
+    login(page, demo_server.base_url)
+    word = unique("快递")
+    expect(page.locator("#dict-card")).to_contain_text("快递 = 物流 = 包裹")
+    expect(page.locator("#dict-add")).to_be_visible(timeout=WAIT)
+
+    # Synonyms may be separated by commas, 、 or spaces.
+    page.locator("#dict-word").fill(word)
+    page.locator("#dict-synonyms").fill("物流、包裹, 快件 运单")
+    page.locator("#dict-add").click()
+    row = page.locator(".dict-row", has_text=word)
+    expect(row).to_be_visible(timeout=WAIT)
+    for syn in ("物流", "包裹", "快件", "运单"):
+        expect(row).to_contain_text(syn)
+    expect(page.locator("#dict-word")).to_have_value("")
+    term_id = int(row.get_attribute("data-id"))
+    stored = {t["id"]: t for t in check(owner_http.get("/api/v1/dictionary"))}
+    assert stored[term_id]["word"] == word and stored[term_id]["synonyms"] == ["物流", "包裹", "快件", "运单"]
+
+    try:
+        # The same word again: the server's 409 is shown.
+        page.locator("#dict-word").fill(word)
+        page.locator("#dict-synonyms").fill("物流")
+        page.locator("#dict-add").click()
+        error = page.locator("#dict-error")
+        expect(error).to_be_visible(timeout=WAIT)
+        expect(error).to_contain_text("词典里已经有这个词")
+        expect(error).to_contain_text("is in the dictionary already")
+        expect(page.locator(".dict-row", has_text=word)).to_have_count(1)
+
+        # A word with a space inside is caught before it is sent.
+        page.locator("#dict-word").fill("两个 词")
+        page.locator("#dict-add").click()
+        expect(error).to_contain_text("不能有空格")
+
+        # Edit: the form fills in; saving changes the synonyms.
+        row.locator(".dict-edit").click()
+        expect(page.locator("#dict-word")).to_have_value(word)
+        expect(page.locator("#dict-synonyms")).to_have_value("物流、包裹、快件、运单")
+        expect(error).to_be_hidden()
+        page.locator("#dict-synonyms").fill("物流 包裹")
+        page.locator("#dict-add").click()
+        expect(row).not_to_contain_text("运单", timeout=WAIT)
+        expect(page.locator("#dict-cancel")).to_be_hidden()
+        stored = {t["id"]: t for t in check(owner_http.get("/api/v1/dictionary"))}
+        assert stored[term_id]["synonyms"] == ["物流", "包裹"]
+
+        # Delete asks first.
+        row.locator(".dict-delete").click()
+        expect(page.locator("#confirm-dialog")).to_contain_text(word)
+        page.locator("#confirm-ok").click()
+        expect(page.locator(".dict-row", has_text=word)).to_have_count(0, timeout=WAIT)
+        assert term_id not in {t["id"] for t in check(owner_http.get("/api/v1/dictionary"))}
+    finally:
+        owner_http.delete(f"/api/v1/dictionary/{term_id}")
+
+
+def test_agent_sees_the_dictionary_read_only(demo_server, page, owner_http):
+    word = unique("包邮")
+    term = check(owner_http.post("/api/v1/dictionary", json={"word": word, "synonyms": ["免运费"]}))
+    try:
+        login(page, demo_server.base_url, AGENT)
+        row = page.locator(f'.dict-row[data-id="{term["id"]}"]')
+        expect(row).to_contain_text("免运费", timeout=WAIT)
+        expect(page.locator("#dict-form")).to_be_hidden()
+        expect(page.locator("#dict-word")).to_be_hidden()
+        expect(page.locator("#dict-add")).to_be_hidden()
+        assert page.locator(".dict-edit, .dict-delete").count() == 0
+        status = page.evaluate("""() => fetch('/api/v1/dictionary', {method: 'POST', headers: {'Content-Type':
+            'application/json'}, body: JSON.stringify({word: 'agent', synonyms: []})}).then(r => r.status)""")
+        assert status == 403
+    finally:
+        owner_http.delete(f"/api/v1/dictionary/{term['id']}")
+
+
 # --- 4. settings ------------------------------------------------------------------------------------------
 
 def test_settings_change_bot_name_and_greeting(demo_server, page, owner_http, api_channel):
@@ -459,6 +536,53 @@ def test_settings_api_keys(demo_server, page, owner_http):
     expect(row).to_contain_text("已吊销", timeout=WAIT)
     assert httpx.get(demo_server.base_url + "/api/v1/knowledge?limit=1",
                      headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+
+
+def test_settings_confidence_thresholds(demo_server, page, owner_http):
+    login(page, demo_server.base_url)
+    page.goto(demo_server.base_url + "/admin/settings")
+    answer, clarify = page.locator("#set-answer-threshold"), page.locator("#set-clarify-threshold")
+    expect(answer).to_be_visible(timeout=WAIT)
+    expect(answer).to_have_attribute("placeholder", "0.3")
+    expect(clarify).to_have_attribute("placeholder", "0.1")
+    expect(page.locator("#set-threshold-hint")).to_contain_text("您是不是想问")
+    try:
+        answer.fill("0.45")
+        clarify.fill("0.2")
+        page.locator("#set-save").click()
+        expect(page.locator("#set-saved")).to_be_visible(timeout=WAIT)
+        stored = check(owner_http.get("/api/v1/settings"))
+        assert stored["answer_threshold"] == 0.45 and stored["clarify_threshold"] == 0.2
+        page.reload()
+        expect(answer).to_have_value("0.45", timeout=WAIT)
+        expect(clarify).to_have_value("0.2")
+
+        # Options above the direct-answer cut-off: the server's 422 is shown and nothing changes.
+        clarify.fill("0.6")
+        page.locator("#set-save").click()
+        error = page.locator("#set-error")
+        expect(error).to_be_visible(timeout=WAIT)
+        expect(error).to_contain_text("不能高于")
+        expect(error).to_contain_text("must not be above answer_threshold")
+        expect(page.locator("#set-saved")).to_be_hidden()
+        stored = check(owner_http.get("/api/v1/settings"))
+        assert stored["answer_threshold"] == 0.45 and stored["clarify_threshold"] == 0.2
+
+        # Out of range is caught in the page.
+        answer.fill("1.5")
+        clarify.fill("0.1")
+        page.locator("#set-save").click()
+        expect(error).to_have_text("置信度必须是 0 到 1 之间的数。")
+
+        # Back to the defaults, through the page.
+        answer.fill("0.3")
+        page.locator("#set-save").click()
+        expect(page.locator("#set-saved")).to_be_visible(timeout=WAIT)
+        expect(error).to_be_hidden()
+    finally:
+        check(owner_http.patch("/api/v1/settings", json={"answer_threshold": 0.3, "clarify_threshold": 0.1}))
+    stored = check(owner_http.get("/api/v1/settings"))
+    assert stored["answer_threshold"] == 0.3 and stored["clarify_threshold"] == 0.1
 
 
 # --- 5. conversations -------------------------------------------------------------------------------------
@@ -560,6 +684,8 @@ def test_agent_sees_knowledge_and_settings_read_only(demo_server, page):
     expect(page.locator("#set-readonly")).to_be_visible(timeout=WAIT)
     expect(page.locator("#set-bot-name")).to_be_disabled()
     expect(page.locator("#set-greeting-zh")).to_be_disabled()
+    expect(page.locator("#set-answer-threshold")).to_be_disabled()
+    expect(page.locator("#set-clarify-threshold")).to_be_disabled()
     expect(page.locator("#set-save")).to_be_hidden()
     expect(page.locator("#widget-snippet")).to_contain_text(demo_server.public_key)
     expect(page.locator("#set-identity")).to_be_hidden()

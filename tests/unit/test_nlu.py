@@ -80,15 +80,25 @@ KB = [
 
 def test_hybrid_answers_clarifies_and_falls_back_with_the_real_embedder():
     m = HybridMatcher(KB, embedder=make_embedder("use"))
-    m.train_classifier()
-    assert m.classifier is not None
+    assert not m.wants_classifier()  # three points: retrieval alone
     r = m.match("多久能发货呀")
     assert r.outcome == "answer" and r.best.point_id == 1
-    assert m.match("今天天气晴朗，适合出去玩").outcome == "fallback"
+    assert m.match("今天天气晴朗，适合出去玩").outcome != "answer"
+    assert m.match("量子力学").outcome == "fallback"
     ids = [c.point_id for c in m.match("退货").candidates]
     assert ids[0] == 2 and len(ids) == len(set(ids))
     strict = HybridMatcher(KB, embedder=make_embedder("use"), thresholds=Thresholds(answer=0.999, clarify=0.01))
     assert strict.match("多久能发货呀").outcome == "clarify"
+
+
+def test_classifier_trains_on_a_shop_with_enough_points():
+    kb = [Entry(i, f"问题{i}号", tuple(f"第{i}类问法{j}" for j in range(4))) for i in range(25)]
+    m = HybridMatcher(kb, embedder=FakeEmbedder())
+    assert m.wants_classifier()
+    m.train_classifier()
+    r = m.match("第7类问法2")
+    assert r.best.point_id == 7
+    assert m.signals("第7类问法2")["clf"].argmax() == m._col[7]
 
 
 def test_hybrid_edge_cases():

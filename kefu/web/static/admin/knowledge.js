@@ -1,4 +1,5 @@
-/* kefu admin console: the knowledge base (list, search, filter, page, add, edit, delete, import, export). */
+/* kefu admin console: the knowledge base (list, search, filter, page, add, edit, delete, import, export)
+   and the shop's dictionary of words and synonyms. */
 (function () {
   "use strict";
   var K = window.KefuAdmin;
@@ -566,6 +567,133 @@
     });
   }
 
+  // --- dictionary: the shop's words and their synonyms ------------------------------------------
+
+  var dict = { items: [], loaded: false, editing: null, busy: false };
+
+  /** "物流, 包裹、快件 运单" → ["物流", "包裹", "快件", "运单"]: commas (either width), 、 or spaces. */
+  function splitSynonyms(text) {
+    var out = [];
+    text.split(/[,，、\s]+/).forEach(function (s) {
+      s = s.trim();
+      if (s && out.indexOf(s) < 0) out.push(s);
+    });
+    return out;
+  }
+
+  function loadDict() {
+    return K.api("GET", "/dictionary").then(function (items) {
+      dict.items = items;
+      dict.loaded = true;
+      renderDict();
+    }, function (err) {
+      K.showError($("#dict-error"), err);
+    });
+  }
+
+  function renderDict() {
+    var tbody = K.clear($("#dict-rows"));
+    dict.items.forEach(function (term) {
+      var syns = term.synonyms || [];
+      var tr = el("tr", { className: "dict-row" + (dict.editing === term.id ? " is-editing" : ""),
+        "data-id": term.id }, [
+        el("td", { className: "dict-word", "data-label": t("dict.col.word"), text: term.word }),
+        el("td", { "data-label": t("dict.col.synonyms") }, [
+          syns.length ? el("div", { className: "dict-syns" }, syns.map(function (w) {
+            return el("span", { className: "tag dict-syn", text: w });
+          })) : el("span", { className: "muted small", text: t("dict.noSynonyms") })
+        ])
+      ]);
+      if (admin) {
+        tr.appendChild(el("td", { className: "col-actions" }, [
+          el("button", { type: "button", className: "btn btn-sm dict-edit", text: t("common.edit"),
+            on: { click: function () { editTerm(term); } } }),
+          el("button", { type: "button", className: "btn btn-sm btn-danger dict-delete", text: t("common.delete"),
+            on: { click: function () { removeTerm(term); } } })
+        ]));
+      }
+      tbody.appendChild(tr);
+    });
+    $("#dict-table").hidden = !dict.items.length;
+    var empty = $("#dict-empty");
+    empty.hidden = !dict.loaded || dict.items.length > 0;
+    empty.textContent = admin ? t("dict.empty") : t("dict.emptyAgent");
+    setDictButton();
+  }
+
+  function setDictButton() {
+    var b = $("#dict-add");
+    b.disabled = dict.busy;
+    b.textContent = dict.busy ? t("common.saving") : (dict.editing ? t("common.save") : t("dict.add"));
+    $("#dict-cancel").hidden = !dict.editing;
+  }
+
+  function editTerm(term) {
+    dict.editing = term.id;
+    $("#dict-word").value = term.word;
+    $("#dict-synonyms").value = (term.synonyms || []).join("、");
+    K.showError($("#dict-error"), null);
+    renderDict();
+    $("#dict-word").focus();
+  }
+
+  function resetDictForm() {
+    dict.editing = null;
+    $("#dict-word").value = "";
+    $("#dict-synonyms").value = "";
+    K.showError($("#dict-error"), null);
+    renderDict();
+  }
+
+  function saveTerm(ev) {
+    ev.preventDefault();
+    if (!admin || dict.busy) return;
+    var word = $("#dict-word").value.trim();
+    if (!word) {
+      K.showError($("#dict-error"), t("dict.wordRequired"));
+      $("#dict-word").focus();
+      return;
+    }
+    if (/\s/.test(word)) {
+      K.showError($("#dict-error"), t("dict.wordSpace"));
+      $("#dict-word").focus();
+      return;
+    }
+    var body = { word: word, synonyms: splitSynonyms($("#dict-synonyms").value).filter(function (s) {
+      return s !== word;
+    }) };
+    var editing = dict.editing;
+    dict.busy = true;
+    setDictButton();
+    K.showError($("#dict-error"), null);
+    var req = editing ? K.api("PUT", "/dictionary/" + editing, body) : K.api("POST", "/dictionary", body);
+    req.then(function () {
+      dict.busy = false;
+      K.toast(editing ? t("dict.updated") : t("dict.created"));
+      resetDictForm();
+      $("#dict-word").focus();
+      return loadDict();
+    }, function (err) {
+      dict.busy = false;
+      setDictButton();
+      K.showError($("#dict-error"), err);
+    });
+  }
+
+  function removeTerm(term) {
+    K.confirmDialog({ title: t("dict.delete.title"), body: t("dict.delete.body", { w: term.word }),
+      ok: t("common.delete"), danger: true }).then(function (yes) {
+      if (!yes) return;
+      K.api("DELETE", "/dictionary/" + term.id).then(function () {
+        K.toast(t("dict.deleted"));
+        if (dict.editing === term.id) resetDictForm();
+        return loadDict();
+      }, function (err) {
+        K.showError($("#dict-error"), err);
+      });
+    });
+  }
+
   // --- wiring ---------------------------------------------------------------------------------
 
   function init() {
@@ -574,8 +702,10 @@
       $("#kb-add").hidden = !admin;
       $("#kb-import").hidden = !admin;
       $("#kb-readonly").hidden = admin;
-      var adminCols = document.querySelectorAll(".kb-admin-only");
+      var adminCols = document.querySelectorAll(".kb-admin-only, .dict-admin-only");
       for (var i = 0; i < adminCols.length; i++) adminCols[i].hidden = !admin;
+      $("#dict-form").hidden = !admin;
+      $("#dict-hint").hidden = !admin;
 
       var params = new URLSearchParams(location.search);
       var search = $("#kb-search");
@@ -622,6 +752,9 @@
         r.querySelector("input").focus();
       });
 
+      $("#dict-form").addEventListener("submit", saveTerm);
+      $("#dict-cancel").addEventListener("click", resetDictForm);
+
       $("#kb-import").addEventListener("click", openImport);
       $("#kb-import-form").addEventListener("submit", startImport);
       $("#kb-import-close").addEventListener("click", closeImport);
@@ -641,6 +774,7 @@
 
       K.onLangChange(function () {
         render();
+        renderDict();
         renderCategoryFilter();
         var dlg = $("#kb-dialog");
         if (dlg.open) {
@@ -652,6 +786,7 @@
       });
       loadCategories();
       load();
+      loadDict();
     });
   }
 

@@ -19,6 +19,9 @@
     $("#set-locale").value = s.default_locale;
     $("#set-greeting-zh").value = s.greeting_zh;
     $("#set-greeting-en").value = s.greeting_en;
+    // null = the bot's default, shown as the placeholder.
+    $("#set-answer-threshold").value = s.answer_threshold == null ? "" : String(s.answer_threshold);
+    $("#set-clarify-threshold").value = s.clarify_threshold == null ? "" : String(s.clarify_threshold);
     renderPreview();
     renderSnippet();
     renderSecret();
@@ -51,6 +54,22 @@
       var label = document.querySelector('label[for="' + missing.id + '"]').textContent;
       K.showError($("#set-error"), label + (K.lang() === "zh" ? "不能为空。" : " must not be empty."));
       missing.focus();
+      return;
+    }
+    // The confidence cut-offs are sent only when filled in; the server checks clarify ≤ answer.
+    var bad = null;
+    [["#set-answer-threshold", "answer_threshold"], ["#set-clarify-threshold", "clarify_threshold"]]
+      .forEach(function (pair) {
+        var input = $(pair[0]);
+        var text = input.value.trim();
+        if (!text && !input.validity.badInput) return;
+        var n = Number(text);
+        if (!text || !isFinite(n) || n < 0 || n > 1) bad = bad || input;
+        else body[pair[1]] = n;
+      });
+    if (bad) {
+      K.showError($("#set-error"), t("set.thresholdRange"));
+      bad.focus();
       return;
     }
     var button = $("#set-save");
@@ -185,7 +204,8 @@
       admin = K.isAdmin();
       $("#set-readonly").hidden = admin;
       $("#set-foot").hidden = !admin;
-      ["#set-name", "#set-bot-name", "#set-locale", "#set-greeting-zh", "#set-greeting-en"].forEach(function (s) {
+      ["#set-name", "#set-bot-name", "#set-locale", "#set-greeting-zh", "#set-greeting-en", "#set-answer-threshold",
+        "#set-clarify-threshold"].forEach(function (s) {
         $(s).disabled = !admin;
       });
 
@@ -196,7 +216,8 @@
         "key-copy"));
 
       $("#set-form").addEventListener("submit", save);
-      ["#set-name", "#set-bot-name", "#set-locale", "#set-greeting-zh", "#set-greeting-en"].forEach(function (s) {
+      ["#set-name", "#set-bot-name", "#set-locale", "#set-greeting-zh", "#set-greeting-en", "#set-answer-threshold",
+        "#set-clarify-threshold"].forEach(function (s) {
         $(s).addEventListener("input", function () {
           $("#set-saved").hidden = true;
           renderPreview();
