@@ -98,8 +98,12 @@ class Bot:
             return
         if result.outcome == "answer":
             point = db.get(KnowledgePoint, result.best.point_id)
-            self._say(db, conv, tenant, point.answer,
-                      payload={"type": "answer", "point_id": point.id, "score": result.best.score})
+            payload = {"type": "answer", "point_id": point.id, "score": result.best.score}
+            # Rich parts of the answer travel as data; the widget renders them (links and images http(s) only).
+            for key in ("buttons", "image_url", "link_url"):
+                if getattr(point, key, None):
+                    payload[key] = getattr(point, key)
+            self._say(db, conv, tenant, point.answer, payload=payload)
         elif result.outcome == "clarify":
             buttons = [{"label": c.question, "value": c.question} for c in result.candidates]
             self._say(db, conv, tenant, t(locale, "clarify"), payload={"type": "buttons", "buttons": buttons})

@@ -97,7 +97,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         if response.headers.get("content-type", "").startswith("text/html"):
             response.headers.setdefault(
                 "Content-Security-Policy",
-                "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+                "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; "
                 "connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'",
             )
         return response

@@ -486,3 +486,34 @@ def test_unsent_message_survives_a_reload_during_an_outage(demo_server, context)
     assert conversation_id(chat) == conv
     assert stored_count(demo_server, conv, "退款多久到账") == 1
     assert_ids_unique(page)
+
+
+def test_rich_answer_shows_link_image_and_buttons(demo_server, context):
+    """A knowledge answer's link, image and buttons render as safe elements, not markup."""
+    with httpx.Client(base_url=demo_server.base_url) as owner:
+        owner.post("/api/v1/auth/login", json={"email": "owner@demo.kefu", "password": "demo-owner-pass"}
+                   ).raise_for_status()
+        r = owner.post("/api/v1/knowledge", json={
+            "question": "尺码怎么选？", "similar_questions": ["尺码表在哪", "穿多大码合适"], "answer": "请看尺码表<b>",
+            "link_url": "https://shop.example/size", "image_url": "https://shop.example/size.png",
+            "buttons": [{"label": "查看 M 码", "value": "M 码适合多高"}]})
+        assert r.status_code == 201, r.text
+        point_id = r.json()["id"]
+    try:
+        page = context.new_page()
+        chat = open_store(page, demo_server.base_url)
+        send(chat, "尺码表在哪")
+        answer = bot_msgs(chat, "请看尺码表<b>")
+        expect(answer).to_have_count(1, timeout=WAIT)
+        link = answer.locator("a.kefu-option--link")
+        expect(link).to_have_attribute("href", "https://shop.example/size")
+        expect(link).to_have_attribute("rel", "noopener noreferrer")
+        expect(answer.locator("img.kefu-image")).to_have_attribute("src", "https://shop.example/size.png")
+        button = answer.locator("button.kefu-option", has_text="查看 M 码")
+        button.click()
+        expect(customer_msgs(chat, "M 码适合多高")).to_have_count(1, timeout=WAIT)
+        assert answer.locator(".kefu-bubble b").count() == 0
+    finally:
+        with httpx.Client(base_url=demo_server.base_url) as owner:
+            owner.post("/api/v1/auth/login", json={"email": "owner@demo.kefu", "password": "demo-owner-pass"})
+            owner.delete(f"/api/v1/knowledge/{point_id}")

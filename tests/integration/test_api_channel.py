@@ -112,3 +112,18 @@ def test_small_talk_and_the_truthful_bot_answer(client, shop_a):
     assert robot["payload"]["kind"] == "are_you_bot" and "不是真人" in robot["text"]
     thanks = client.post(url, json={"text": "thank you!"}, headers=h).json()["replies"][0]
     assert thanks["payload"]["kind"] == "thanks" and "welcome" in thanks["text"]
+
+
+def test_rich_answer_parts_travel_in_the_payload(client, shop_a):
+    h = api_headers(shop_a)
+    client.post("/api/v1/knowledge", headers=h, json={
+        "question": "尺码怎么选？", "similar_questions": ["尺码表", "穿多大码"], "answer": "请看尺码表",
+        "image_url": "https://shop.example/size.png", "link_url": "https://shop.example/size",
+        "buttons": [{"label": "联系客服", "value": "转人工"}]})
+    cid = _open(client, shop_a)["conversation"]["id"]
+    reply = client.post(f"/api/v1/channels/api/conversations/{cid}/messages", json={"text": "尺码表"},
+                        headers=h).json()["replies"][0]
+    assert reply["text"] == "请看尺码表"
+    p = reply["payload"]
+    assert p["type"] == "answer" and p["image_url"] == "https://shop.example/size.png"
+    assert p["link_url"] == "https://shop.example/size" and p["buttons"][0]["label"] == "联系客服"

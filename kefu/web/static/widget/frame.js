@@ -36,6 +36,7 @@
       bot: "机器人",
       agent: "人工客服",
       agentName: "客服",
+      details: "查看详情",
       you: "我",
       sending: "发送中…",
       queuedOffline: "等待网络，恢复后自动发送",
@@ -72,6 +73,7 @@
       bot: "Bot",
       agent: "Agent",
       agentName: "Agent",
+      details: "Details",
       you: "You",
       sending: "Sending…",
       queuedOffline: "Waiting for the connection; will send automatically",
@@ -568,12 +570,47 @@
     return label;
   }
 
+  function safeUrl(u) {
+    return typeof u === "string" && /^https?:\/\//i.test(u) ? u : null;
+  }
+
+  function linkButton(label, url) {
+    var a = el("a", "kefu-option kefu-option--link", label);
+    a.href = url;
+    a.target = "_blank";
+    a.rel = "noopener noreferrer";
+    return a;
+  }
+
+  function richFor(m) {
+    // Image and link of a knowledge answer; only http(s) addresses are ever used.
+    var payload = m.payload;
+    if (!payload || payload.type !== "answer") return null;
+    var box = el("div", "kefu-rich");
+    var img = safeUrl(payload.image_url);
+    if (img) {
+      var image = el("img", "kefu-image");
+      image.src = img;
+      image.alt = "";
+      image.loading = "lazy";
+      box.appendChild(image);
+    }
+    var link = safeUrl(payload.link_url);
+    if (link) box.appendChild(linkButton(tr("details"), link));
+    return box.childNodes.length ? box : null;
+  }
+
   function buttonsFor(m) {
     var payload = m.payload;
-    if (!payload || payload.type !== "buttons" || !Array.isArray(payload.buttons) || !payload.buttons.length) return null;
+    if (!payload || (payload.type !== "buttons" && payload.type !== "answer") || !Array.isArray(payload.buttons) ||
+        !payload.buttons.length) return null;
     var box = el("div", "kefu-buttons");
     payload.buttons.forEach(function (b) {
       if (!b || typeof b.label !== "string") return;
+      if (safeUrl(b.url)) {
+        box.appendChild(linkButton(b.label, b.url));
+        return;
+      }
       var btn = el("button", "kefu-option", b.label);
       btn.type = "button";
       if (b.action === "handoff") {
@@ -597,6 +634,8 @@
     var bubble = el("div", "kefu-bubble", typeof m.text === "string" ? m.text : "");
     item.appendChild(bubble);
     if (sender === "bot") {
+      var rich = richFor(m);
+      if (rich) item.appendChild(rich);
       var buttons = buttonsFor(m);
       if (buttons) item.appendChild(buttons);
     }
