@@ -69,8 +69,12 @@ def get_settings(principal: Staff, db: DbDep) -> SettingsOut:
 
 @router.patch("/settings", response_model=SettingsOut)
 def update_settings(body: SettingsIn, principal: Admin, db: DbDep) -> SettingsOut:
-    """Change the shop's name, bot name, greetings or default language."""
-    changes = body.model_dump(exclude_none=True)
+    """Change the shop's name, bot name, greetings, default language or the bot's confidence thresholds.
+
+    Omitted fields stay as they are; a threshold sent as null goes back to the tuned default.
+    """
+    resettable = {"answer_threshold", "clarify_threshold"}
+    changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None or k in resettable}
     tenant = actions.do_update_settings(db, tenant_id=principal.tenant_id, changes=changes)
     return settings_out(tenant, admin=True)
 

@@ -55,3 +55,10 @@ def test_per_shop_thresholds(client, shop_a):
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_thresholds"
     assert client.get("/api/v1/settings", headers=h).json()["answer_threshold"] == 1.0  # nothing half-saved
     assert client.patch("/api/v1/settings", headers=h, json={"answer_threshold": 1.5}).status_code == 422
+
+
+def test_thresholds_reset_to_default_with_null(client, shop_a):
+    h = api_headers(shop_a)
+    client.patch("/api/v1/settings", headers=h, json={"answer_threshold": 0.9})
+    r = client.patch("/api/v1/settings", headers=h, json={"answer_threshold": None, "bot_name": None})
+    assert r.status_code == 200 and r.json()["answer_threshold"] is None and r.json()["bot_name"]

@@ -56,13 +56,17 @@
       missing.focus();
       return;
     }
-    // The confidence cut-offs are sent only when filled in; the server checks clarify ≤ answer.
+    // The confidence cut-offs: a value is sent as it is, an emptied field as null (back to the default);
+    // the server checks clarify ≤ answer.
     var bad = null;
     [["#set-answer-threshold", "answer_threshold"], ["#set-clarify-threshold", "clarify_threshold"]]
       .forEach(function (pair) {
         var input = $(pair[0]);
         var text = input.value.trim();
-        if (!text && !input.validity.badInput) return;
+        if (!text && !input.validity.badInput) {
+          body[pair[1]] = null;
+          return;
+        }
         var n = Number(text);
         if (!text || !isFinite(n) || n < 0 || n > 1) bad = bad || input;
         else body[pair[1]] = n;
