@@ -13,10 +13,9 @@ from pathlib import Path
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from kefu.bot.evaluate import read_kb_csv, read_queries
+from kefu.bot.evaluate import entries, load_kb, read_queries
 from kefu.nlu.embed import make_embedder
 from kefu.nlu.hybrid import HybridMatcher
-from kefu.nlu.matcher import Entry
 
 EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
 
@@ -35,10 +34,9 @@ def signals_for(name: str, matcher: HybridMatcher, queries):
 
 
 def main() -> None:
-    kb = read_kb_csv(EVAL / "clinc150_val_kb.csv")
-    entries = [Entry(i, r["question"], tuple(r["similar_questions"])) for i, r in enumerate(kb)]
+    kb_entries = entries(load_kb(EVAL / "clinc150_val_kb.csv"))
     t = time.perf_counter()
-    matcher = HybridMatcher(entries, embedder=make_embedder("use"))
+    matcher = HybridMatcher(kb_entries, embedder=make_embedder("use"))
     matcher.train_classifier()
     print(f"built in {time.perf_counter() - t:.1f}s")
     queries = read_queries(EVAL / "clinc150_val_queries.csv")

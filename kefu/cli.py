@@ -101,7 +101,8 @@ def eval_command(
         report = evaluate(kb, queries, out, embedder=embedder, progress=progress)
     s = report.summary()
     typer.echo(f"""
-in scope {s['in_scope']}, out of scope {s['out_of_scope']}; index built in {s['index_build_seconds']:.1f} s
+in scope {s['in_scope']}, out of scope {s['out_of_scope']}; index built in {s['index_build_seconds']:.1f} s; \
+{s['skipped_kb_rows']} knowledge rows refused by the importer (see `kefu kb import` for the reasons)
   answered directly and right       {s['direct_accuracy']:6.2f} %
   answered wrongly                  {s['answered_wrongly']:6.2f} %
   clarified, right one offered      {s['clarified_with_right_candidate']:6.2f} %

@@ -15,8 +15,10 @@ import numpy as np
 from kefu.bot.engine import Bot
 from kefu.bot.index import KnowledgeIndex
 from kefu.db import Database
-from kefu.knowledge.models import KnowledgePoint
+from kefu.knowledge import io as kbio
+from kefu.knowledge.importer import do_import
 from kefu.migrate import upgrade
+from kefu.nlu.matcher import Entry
 from kefu.tenants.actions import do_create_tenant
 from kefu.tenants.models import Tenant
 
@@ -33,6 +35,7 @@ class Report:
     oos_not_answered: int = 0
     latencies_ms: list[float] = field(default_factory=list)
     build_seconds: float = 0.0
+    skipped_rows: int = 0  # knowledge rows the importer refused (reported, not evaluated)
 
     def pct(self, n: int, d: int) -> float:
         return 100.0 * n / d if d else 0.0
@@ -51,20 +54,19 @@ class Report:
             "latency_p50_ms": float(np.percentile(lat, 50)),
             "latency_p99_ms": float(np.percentile(lat, 99)),
             "index_build_seconds": self.build_seconds,
+            "skipped_kb_rows": self.skipped_rows,
         }
 
 
-def read_kb_csv(path: Path) -> list[dict]:
-    """Rows of a category,question,similar_questions,answer file (similar questions split on || or newlines)."""
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        rows = list(csv.DictReader(f))
-    out = []
-    for r in rows:
-        similar = [s.strip() for part in (r.get("similar_questions") or "").split("||") for s in part.splitlines()]
-        out.append({"category": (r.get("category") or "").strip(), "question": r["question"].strip(),
-                    "similar_questions": list(dict.fromkeys(s for s in similar if s)),
-                    "answer": (r.get("answer") or "").strip() or r["question"].strip()})
-    return out
+def load_kb(path: Path) -> kbio.ParseResult:
+    """Read a knowledge file (CSV, Excel or JSON) exactly as `kefu kb import` and the console do."""
+    data = path.read_bytes()
+    return kbio.parse(data, kbio.detect_format(path.name, data))
+
+
+def entries(parsed: kbio.ParseResult) -> list[Entry]:
+    """The parsed points as matcher entries (for benchmarks that drive a matcher without a database)."""
+    return [Entry(i, r.data.question, tuple(r.data.similar_questions)) for i, r in enumerate(parsed.rows)]
 
 
 def read_queries(path: Path) -> list[tuple[str, str]]:
@@ -79,13 +81,13 @@ def evaluate(kb: Path, queries: Path, out: Path | None = None, embedder: str = "
     url = f"sqlite:///{Path(workdir.name) / 'eval.db'}"
     upgrade(url)
     database = Database(url)
+    report = Report()
     with database.session() as db:
         tenant = do_create_tenant(db, name="eval", slug="eval")
-        db.add_all(KnowledgePoint(tenant_id=tenant.id, **row) for row in read_kb_csv(kb))
-        tenant.kb_version = 1
+        outcome = do_import(db, tenant_id=tenant.id, parsed=load_kb(kb), skip_bad=True)
+        report.skipped_rows = len(outcome.errors)
         tenant_id = tenant.id
     bot = Bot(index or KnowledgeIndex(embedder, background=False))
-    report = Report()
     qs = read_queries(queries)
     sink = open(out, "w", encoding="utf-8") if out else None  # noqa: SIM115
     try:

@@ -1,16 +1,17 @@
 """Match a customer's question to knowledge points, with an outcome: answer, clarify or fallback.
 
-This is the interface the answer engine fills; `CharTfidfMatcher` is the simple first implementation.
+This module holds the interface; `kefu.nlu.hybrid.HybridMatcher` is the one the bot uses, and
+`CharTfidfMatcher` is the plain baseline the benchmarks compare it with.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 import numpy as np
+
+from kefu.nlu.normalize import normalize
 
 Outcome = Literal["answer", "clarify", "fallback"]
 
@@ -53,15 +54,6 @@ class MatcherFactory(Protocol):
     def __call__(self, entries: list[Entry]) -> Matcher: ...
 
 
-_PUNCT_RE = re.compile(r"[\W_]+", re.UNICODE)
-
-
-def normalize(text: str) -> str:
-    """Fold width and case, drop punctuation and emoji, squeeze spaces."""
-    text = unicodedata.normalize("NFKC", text).lower()
-    return _PUNCT_RE.sub(" ", text).strip()
-
-
 class CharTfidfMatcher:
     """Nearest neighbour over character 1-3-gram TF-IDF: language-agnostic, no segmentation needed."""
 
@@ -101,5 +93,3 @@ class CharTfidfMatcher:
             return MatchResult("answer", candidates)
         return MatchResult("clarify", [c for c in candidates if c.score >= self.clarify_at * 0.8])
 
-
-default_factory: MatcherFactory = CharTfidfMatcher

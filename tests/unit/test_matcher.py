@@ -1,6 +1,7 @@
-"""The simple matcher behind the Matcher interface: outcomes on small data."""
+"""The plain char-TF-IDF baseline matcher: outcomes on small data."""
 
-from kefu.nlu.matcher import CharTfidfMatcher, Entry, normalize
+from kefu.nlu.matcher import CharTfidfMatcher, Entry
+from kefu.nlu.normalize import normalize
 
 KB = [
     Entry(1, "什么时候发货？", ("多久发货", "下单后几天发货")),
