@@ -41,6 +41,14 @@ class KnowledgeIndex:
         self._training: dict[int, threading.Thread] = {}
         self._lock = threading.Lock()
 
+    def warm_up(self) -> None:
+        """Load the embedding model and the segmenter now, so the first customer does not wait for them."""
+        from kefu.nlu.tokenize import _jieba
+
+        _jieba()
+        if self.embedder is not None:
+            self.embedder.encode(["你好"])
+
     def build(self, entries: list[Entry], *, terms: list[Term] = (), thresholds: Thresholds | None = None
               ) -> Matcher:
         if self.factory is not None:

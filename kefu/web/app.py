@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -41,6 +42,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         await runtime.bus.start()
+        # Off the event loop and not awaited: the server answers at once; the model is ready a second later.
+        threading.Thread(target=bot.index.warm_up, name="kefu-warm-up", daemon=True).start()
         try:
             yield
         finally:
@@ -61,7 +64,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     imports = app.state.imports = ImportRunner(runtime.db)
     # Request bodies are small everywhere except uploads, which get their own limit.
     upload_limits = {knowledge_routes.IMPORT_PATH: runtime.settings.max_import_bytes + 64 * 1024}
-    Bot().install(runtime)
+    bot = Bot()
+    bot.install(runtime)
 
     @app.exception_handler(KefuError)
     async def _kefu_error(_request: Request, exc: KefuError):
