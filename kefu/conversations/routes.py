@@ -35,7 +35,8 @@ def list_conversations(
                                              limit=limit, offset=offset)
     items = [
         ConversationSummary(**ConversationOut.model_validate(c).model_dump(),
-                            customer_name=cu.name or cu.external_id or f"访客 #{cu.id}",
+                            # Empty for an anonymous visitor: the console words it in the reader's language.
+                            customer_name=cu.name or cu.external_id or "",
                             last_message=last[:200], message_count=n)
         for c, cu, n, last in rows
     ]

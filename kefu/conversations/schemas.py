@@ -44,7 +44,7 @@ class ConversationOut(BaseModel):
 
 
 class ConversationSummary(ConversationOut):
-    customer_name: str
+    customer_name: str  # the customer's name or shop id; empty for an anonymous visitor
     last_message: str
     message_count: int
 

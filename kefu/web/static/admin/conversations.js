@@ -68,7 +68,8 @@
     var href = "/admin/conversations?id=" + encodeURIComponent(c.id);
     var tr = el("tr", { className: "conv-row", "data-id": c.id, "data-status": c.status }, [
       el("td", { "data-label": t("conv.col.customer") }, [
-        el("a", { className: "conv-name", href: href, text: c.customer_name })
+        el("a", { className: "conv-name", href: href,
+                  text: c.customer_name || t("conv.visitor", { id: c.customer_id }) })
       ]),
       el("td", { "data-label": t("conv.col.last") }, [
         el("div", { className: "conv-last", text: c.last_message, title: c.last_message })
