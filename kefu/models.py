@@ -1,11 +1,13 @@
 """Import every table so that metadata (and Alembic) sees the whole schema."""
 
-from kefu.conversations.models import Conversation, ConversationEvent, Customer, Message
+from kefu.commerce.models import Order, Product, ReturnRequest, Shipment
+from kefu.conversations.models import Conversation, ConversationEvent, Customer, LeftMessage, Message
 from kefu.db import Base
 from kefu.knowledge.models import ImportJob, KnowledgePoint, Term
 from kefu.tenants.models import ApiKey, Tenant, User, UserSession
 
 __all__ = [
-    "ApiKey", "Base", "Conversation", "ConversationEvent", "Customer", "ImportJob", "KnowledgePoint", "Message",
-    "Tenant", "Term", "User", "UserSession",
+    "ApiKey", "Base", "Conversation", "ConversationEvent", "Customer", "ImportJob", "KnowledgePoint",
+    "LeftMessage", "Message", "Order", "Product", "ReturnRequest", "Shipment", "Tenant", "Term", "User",
+    "UserSession",
 ]

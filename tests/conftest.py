@@ -186,3 +186,14 @@ def live_sqlite_server(tmp_path):
     yield LiveSqlite(rt, server)
     server.stop()
     rt.db.dispose()
+
+
+@pytest.fixture
+def agent_online(runtime, shop_a):
+    """Shop A's agent is online, so a handoff queues the chat instead of taking a message."""
+    from sqlalchemy import select
+
+    from kefu.tenants.models import User
+
+    with runtime.db.session() as db:
+        db.scalar(select(User).where(User.email == shop_a.agent_email)).status = "online"

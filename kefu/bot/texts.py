@@ -10,6 +10,11 @@ TEXTS = {
         "clarify": "您是不是想问：",
         "fallback": "抱歉，我没能理解您的问题。您可以换个说法，或点击“转人工”联系人工客服。",
         "handoff": "好的，正在为您转接人工客服，请稍候。客服接入后会在这里回复您。",
+        "handoff_angry": "非常抱歉给您带来了不好的体验，我马上为您转接人工客服处理。",
+        "handoff_not_understood": "抱歉，我没能帮上忙，为您转接人工客服。",
+        "queue_position": "您前面还有 {ahead} 位，当前排在第 {position} 位，请稍候。",
+        "no_agent": "现在暂时没有客服在线，您可以留言，客服上线后会尽快联系您。",
+        "closed_hours": "现在不在人工客服服务时间（{service_hours}），您可以留言，我们上班后会尽快联系您。",
         "already_queued": "您已在等待人工客服，请稍候。",
         "handoff_button": "转人工",
     },
@@ -18,13 +23,19 @@ TEXTS = {
         "clarify": "Did you mean:",
         "fallback": "Sorry, I didn't understand that. Try rephrasing, or press \"Talk to a person\".",
         "handoff": "OK, connecting you to a person. Please wait; they will reply here.",
+        "handoff_angry": "I'm very sorry about this. I'm connecting you to a person right away.",
+        "handoff_not_understood": "Sorry I couldn't help. Let me connect you to a person.",
+        "queue_position": "You are number {position} in the queue ({ahead} ahead of you). Please hold on.",
+        "no_agent": "No agent is online right now. Leave a message and we'll get back to you soon.",
+        "closed_hours": "Our agents work {service_hours}. Leave a message and we'll get back to you.",
         "already_queued": "You are already waiting for a person; please hold on.",
         "handoff_button": "Talk to a person",
     },
 }
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
-_LATIN = re.compile(r"[A-Za-z]")
+# A word of three letters or more: an order number ("A1002") or "ok" says nothing about the language.
+_LATIN = re.compile(r"\b[A-Za-z]{3,}\b")
 
 # Minimal "I want a person" phrases; the handoff policy issue replaces this with intent detection.
 _HANDOFF_RE = re.compile(

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from kefu.conversations.models import Conversation, ConversationEvent, Customer, Message
+from kefu.conversations.models import Conversation, ConversationEvent, Customer, LeftMessage, Message
 from kefu.conversations.schemas import ConversationOut, MessageOut
 from kefu.db import utcnow
 from kefu.errors import KefuError, NotFound
@@ -206,7 +206,26 @@ def list_conversations(
 
 def customer_out(customer: Customer) -> dict[str, Any]:
     return {"id": customer.id, "external_id": customer.external_id, "name": customer.name,
-            "verified": customer.external_id is not None}
+            "verified": customer.external_id is not None, "tags": list(customer.tags or [])}
+
+
+def list_left_messages(db: Session, *, tenant_id: int, handled: bool | None = None, limit: int = 100
+                       ) -> list[LeftMessage]:
+    """Messages customers left when nobody could take the chat, newest first."""
+    stmt = select(LeftMessage).where(LeftMessage.tenant_id == tenant_id)
+    if handled is not None:
+        stmt = stmt.where(LeftMessage.handled_at.is_not(None) if handled else LeftMessage.handled_at.is_(None))
+    return list(db.scalars(stmt.order_by(LeftMessage.id.desc()).limit(limit)))
+
+
+def do_mark_left_message_handled(db: Session, *, tenant_id: int, message_id: int, user_id: int | None
+                                 ) -> LeftMessage:
+    left = db.scalar(select(LeftMessage).where(LeftMessage.tenant_id == tenant_id, LeftMessage.id == message_id))
+    if left is None:
+        raise NotFound("left message not found")
+    if left.handled_at is None:
+        left.handled_at, left.handled_by = utcnow(), user_id
+    return left
 
 
 def do_request_handoff(db: Session, *, conv: Conversation, reason: str, locale: str | None = None) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kefu.db import Base, UTCDateTime, utcnow
@@ -31,6 +31,8 @@ class Customer(Base):
     # The shop's own customer id, from a signed identity token or an API call.
     external_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
     name: Mapped[str] = mapped_column(String(100), default="")
+    # Labels the shop or its agents give the customer ("VIP", "老客户"); the handoff policy reads them.
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -50,6 +52,13 @@ class Conversation(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # When it entered the queue for a person; the queue is ordered by priority, then this.
+    queued_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    # The bot's memory of this conversation: flow in progress, its slots, the order being discussed.
+    bot_state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Why and with what context the bot handed over: reason, intent, emotion, order, summary.
+    handoff: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class Message(Base):
@@ -75,6 +84,8 @@ class Message(Base):
     # Rich content: {"type": "buttons"|"card"|..., ...}; rendered by the widget, never as HTML.
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     client_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The customer's emotion in this message (angry | anxious | neutral | positive); customers only.
+    emotion: Mapped[str | None] = mapped_column(String(16), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -89,3 +100,22 @@ class ConversationEvent(Base):
     kind: Mapped[str] = mapped_column(String(32))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LeftMessage(Base):
+    """A message a customer left when no person could take the chat; agents follow it up later."""
+
+    __tablename__ = "left_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="SET NULL"), nullable=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    contact: Mapped[str] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(Text)
+    # The handoff context at the time, so the agent knows what the bot already tried.
+    context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    handled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    handled_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)

@@ -13,6 +13,8 @@ from kefu.conversations.schemas import (
     ConversationPage,
     ConversationSummary,
     CustomerOut,
+    HandoffOut,
+    LeftMessageOut,
     MessageOut,
     PostMessageIn,
     Transcript,
@@ -52,9 +54,10 @@ def get_transcript(
     customer = db.get(Customer, conv.customer_id)
     messages = actions.list_messages(db, tenant_id=principal.tenant_id, conversation_id=conv.id, after_id=after,
                                      limit=5000)
+    handoff = HandoffOut(**conv.handoff, priority=conv.priority, queued_at=conv.queued_at) if conv.handoff else None
     return Transcript(conversation=ConversationOut.model_validate(conv),
                       customer=CustomerOut(**actions.customer_out(customer)),
-                      messages=[MessageOut.model_validate(m) for m in messages])
+                      messages=[MessageOut.model_validate(m) for m in messages], handoff=handoff)
 
 
 @router.post("/{conversation_id}/messages", response_model=MessageOut, status_code=201)
@@ -80,3 +83,21 @@ def close_conversation(conversation_id: int, principal: Staff, db: DbDep) -> Con
     conv = actions.get_conversation(db, tenant_id=principal.tenant_id, conversation_id=conversation_id)
     actions.do_set_status(db, conv=conv, status="closed", reason="closed by staff")
     return ConversationOut.model_validate(conv)
+
+
+left_messages = APIRouter(prefix="/api/v1/left-messages", tags=["conversations"])
+
+
+@left_messages.get("", response_model=list[LeftMessageOut])
+def list_left_messages(principal: Staff, db: DbDep, handled: bool | None = None) -> list[LeftMessageOut]:
+    """Messages customers left when no person was available (newest first), with the bot's handoff context."""
+    rows = actions.list_left_messages(db, tenant_id=principal.tenant_id, handled=handled)
+    return [LeftMessageOut.model_validate(r) for r in rows]
+
+
+@left_messages.post("/{message_id}/handled", response_model=LeftMessageOut)
+def mark_handled(message_id: int, principal: Staff, db: DbDep) -> LeftMessageOut:
+    """Mark a left message as followed up."""
+    left = actions.do_mark_left_message_handled(db, tenant_id=principal.tenant_id, message_id=message_id,
+                                                user_id=principal.user.id if principal.user else None)
+    return LeftMessageOut.model_validate(left)

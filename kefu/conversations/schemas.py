@@ -18,6 +18,8 @@ class MessageOut(BaseModel):
     text: str
     payload: dict[str, Any] | None = None
     client_id: str | None = None
+    # The customer's emotion in this message, scored by the bot after the message is stored.
+    emotion: str | None = None
     created_at: dt.datetime
 
 
@@ -28,6 +30,7 @@ class CustomerOut(BaseModel):
     external_id: str | None
     name: str
     verified: bool
+    tags: list[str] = []
 
 
 class ConversationOut(BaseModel):
@@ -54,10 +57,38 @@ class ConversationPage(BaseModel):
     total: int
 
 
+class HandoffOut(BaseModel):
+    """What the bot passed on when it handed over (staff only: customers never see it)."""
+
+    reason: str
+    intent: str | None = None
+    emotion: str | None = None
+    order_no: str | None = None
+    summary: str = ""
+    at: str | None = None
+    priority: int = 0
+    queued_at: dt.datetime | None = None
+
+
 class Transcript(BaseModel):
     conversation: ConversationOut
     customer: CustomerOut
     messages: list[MessageOut]
+    handoff: HandoffOut | None = None
+
+
+class LeftMessageOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    conversation_id: int | None
+    customer_id: int
+    contact: str
+    text: str
+    context: dict[str, Any]
+    created_at: dt.datetime
+    handled_at: dt.datetime | None
+    handled_by: int | None
 
 
 class PostMessageIn(BaseModel):

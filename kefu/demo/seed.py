@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from kefu.db import Database
+from kefu.demo.store import seed_store
 from kefu.knowledge.actions import do_create_point
 from kefu.knowledge.schemas import KnowledgeIn
 from kefu.tenants.actions import do_create_tenant, do_create_user
@@ -40,7 +41,15 @@ def seed_demo(database: Database) -> DemoInfo:
             points = json.loads((Path(__file__).parent / "knowledge.json").read_text(encoding="utf-8"))
             for p in points:
                 do_create_point(db, tenant_id=tenant.id, data=KnowledgeIn(**p))
+            tenant.facts = {"shipping_fee": "8", "carrier": "中通快递", "return_days": "7",
+                            "free_shipping_threshold": "99", "service_hours": "09:00-22:00"}
         for role, email, name, password in LOGINS:
-            if db.scalar(select(User.id).where(User.email == email)) is None:
-                do_create_user(db, tenant_id=tenant.id, email=email, name=name, role=role, password=password)
+            user = db.scalar(select(User).where(User.email == email))
+            if user is None:
+                user = do_create_user(db, tenant_id=tenant.id, email=email, name=name, role=role,
+                                      password=password)
+            if role == "agent":
+                # The demo's agent counts as online, so "转人工" queues the chat for whoever opens the console.
+                user.status = "online"
+        seed_store(db, tenant.id)
         return DemoInfo(tenant.id, tenant.public_key)

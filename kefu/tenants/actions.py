@@ -114,8 +114,15 @@ def check_public_key(db: Session, public_key: str) -> Tenant:
 
 
 def do_update_settings(db: Session, *, tenant_id: int, changes: dict) -> Tenant:
-    """Apply the shop's editable settings (bot name, greetings, default language)."""
+    """Apply the shop's editable settings (bot, greetings, thresholds, facts, handoff policy, hours, orders)."""
     tenant = db.get(Tenant, tenant_id)
+    changes = dict(changes)
+    # Facts and the handoff policy are edited key by key: what is sent is merged, an empty fact is removed.
+    if "facts" in changes:
+        merged = {**(tenant.facts or {}), **changes.pop("facts")}
+        tenant.facts = {k: v for k, v in merged.items() if str(v).strip()}
+    if "handoff_policy" in changes:
+        tenant.handoff_policy = {**(tenant.handoff_policy or {}), **changes.pop("handoff_policy")}
     for field, value in changes.items():
         setattr(tenant, field, value)
     if {"answer_threshold", "clarify_threshold"} & changes.keys():
@@ -134,3 +141,15 @@ def do_rotate_identity_secret(db: Session, *, tenant_id: int) -> Tenant:
     tenant = db.get(Tenant, tenant_id)
     tenant.identity_secret = new_token("", 32)
     return tenant
+
+
+USER_STATUSES = ("online", "busy", "away", "offline")
+
+
+def do_set_user_status(db: Session, *, user: User, status: str) -> User:
+    """Set whether a person takes chats now (online) or not (busy, away, offline)."""
+    if status not in USER_STATUSES:
+        raise KefuError(f"status must be one of {', '.join(USER_STATUSES)}", code="invalid_status", status=422)
+    user.status = status
+    user.status_at = utcnow()
+    return user

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kefu.db import Base, UTCDateTime, utcnow
@@ -33,6 +34,17 @@ class Tenant(Base):
     clarify_threshold: Mapped[float | None] = mapped_column(Float, nullable=True)
     # Bumped on every knowledge change so every process knows its cached index is stale.
     kb_version: Mapped[int] = mapped_column(Integer, default=0)
+    # Facts about the shop that answers and flows quote: {"return_days": "7", "carrier": "顺丰", ...}.
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Per-flow switches and wording: {"cancel_order": {"enabled": false, "texts": {"zh": {...}}}}.
+    flow_settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # When the bot steps aside; missing keys take the defaults in kefu/bot/handoff.py.
+    handoff_policy: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # {"timezone": "Asia/Shanghai", "days": [0..6], "open": "09:00", "close": "22:00"}; empty = always open.
+    service_hours: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The shop's own order system (HTTP connector); empty = the built-in store.
+    commerce_url: Mapped[str] = mapped_column(String(500), default="")
+    commerce_secret: Mapped[str] = mapped_column(String(128), default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -47,6 +59,9 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(100))
     role: Mapped[str] = mapped_column(String(16))
     password_hash: Mapped[str] = mapped_column(String(255))
+    # online | busy | away | offline; set by the agent, offline again when their last socket is gone.
+    status: Mapped[str] = mapped_column(String(16), default="offline")
+    status_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

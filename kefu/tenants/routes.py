@@ -15,6 +15,7 @@ from kefu.tenants.schemas import (
     MeOut,
     SettingsIn,
     SettingsOut,
+    StatusIn,
     UserOut,
 )
 from kefu.web.deps import SESSION_COOKIE, Admin, DbDep, RuntimeDep, Staff
@@ -23,9 +24,13 @@ router = APIRouter(prefix="/api/v1", tags=["shop"])
 
 
 def settings_out(tenant: Tenant, *, admin: bool) -> SettingsOut:
+    from kefu.bot.handoff import policy_of
+
     out = SettingsOut.model_validate(tenant)
+    out.handoff_policy = policy_of(tenant.handoff_policy)
     if not admin:
         out.identity_secret = None
+        out.commerce_secret = None
     return out
 
 
@@ -61,6 +66,17 @@ def me(principal: Staff, db: DbDep) -> MeOut:
     return MeOut(user=UserOut.model_validate(principal.user), tenant=settings_out(tenant, admin=principal.is_admin))
 
 
+@router.put("/auth/me/status", response_model=UserOut, tags=["auth"])
+def set_my_status(body: StatusIn, principal: Staff, db: DbDep) -> UserOut:
+    """Say whether you take chats now: online, busy, away or offline."""
+    if principal.user is None:
+        from kefu.errors import Forbidden
+
+        raise Forbidden("an API key has no user")
+    user = db.merge(principal.user)
+    return UserOut.model_validate(actions.do_set_user_status(db, user=user, status=body.status))
+
+
 @router.get("/settings", response_model=SettingsOut)
 def get_settings(principal: Staff, db: DbDep) -> SettingsOut:
     """The shop's settings; the identity secret only for admins."""
@@ -73,8 +89,10 @@ def update_settings(body: SettingsIn, principal: Admin, db: DbDep) -> SettingsOu
 
     Omitted fields stay as they are; a threshold sent as null goes back to the tuned default.
     """
-    resettable = {"answer_threshold", "clarify_threshold"}
+    resettable = {"answer_threshold", "clarify_threshold", "service_hours"}
     changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None or k in resettable}
+    if "service_hours" in changes:
+        changes["service_hours"] = changes["service_hours"] or {}
     tenant = actions.do_update_settings(db, tenant_id=principal.tenant_id, changes=changes)
     return settings_out(tenant, admin=True)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -22,6 +22,13 @@ class UserOut(BaseModel):
     email: str
     name: str
     role: str
+    status: str = "offline"
+
+
+class StatusIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["online", "busy", "away", "offline"]
 
 
 class SettingsOut(BaseModel):
@@ -38,6 +45,40 @@ class SettingsOut(BaseModel):
     answer_threshold: float | None = None
     clarify_threshold: float | None = None
     identity_secret: str | None = None  # shown to admins only
+    facts: dict[str, str] = Field(default_factory=dict, description="the shop's facts over the defaults")
+    handoff_policy: dict[str, Any] = Field(default_factory=dict, description="the policy in force")
+    service_hours: dict[str, Any] = Field(default_factory=dict)
+    commerce_url: str = ""
+    commerce_secret: str | None = None  # shown to admins only
+
+
+class ServiceHours(BaseModel):
+    """When people answer chats; outside these hours the bot takes a message."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    timezone: str = Field("Asia/Shanghai", max_length=64)
+    days: list[int] = Field(default=[0, 1, 2, 3, 4, 5, 6], description="0 = Monday")
+    open: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    close: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo
+
+        try:
+            ZoneInfo(v)
+        except Exception as e:
+            raise ValueError(f"unknown time zone {v!r}") from e
+        return v
+
+    @field_validator("days")
+    @classmethod
+    def _days(cls, v: list[int]) -> list[int]:
+        if not v or any(d not in range(7) for d in v):
+            raise ValueError("days are 0 (Monday) to 6 (Sunday), at least one")
+        return sorted(set(v))
 
 
 class MeOut(BaseModel):
@@ -57,6 +98,35 @@ class SettingsIn(BaseModel):
     default_locale: Literal["zh", "en"] | None = None
     answer_threshold: float | None = Field(None, ge=0.0, le=1.0, description="confidence to answer directly")
     clarify_threshold: float | None = Field(None, ge=0.0, le=1.0, description="confidence to offer options")
+    facts: dict[str, str] | None = Field(None, max_length=50, description="shop facts answers quote; merged")
+    handoff_policy: dict[str, Any] | None = Field(None, description="see kefu/bot/handoff.py DEFAULT_POLICY")
+    service_hours: ServiceHours | None = Field(None, description="null or {} = always staffed")
+    commerce_url: str | None = Field(None, max_length=500, pattern=r"^(https?://.+)?$",
+                                     description="the shop's own order system; empty = the built-in store")
+    commerce_secret: str | None = Field(None, max_length=128, pattern=r"^[\x21-\x7e]*$")
+
+    @field_validator("facts")
+    @classmethod
+    def _facts(cls, v: dict[str, str] | None) -> dict[str, str] | None:
+        if v is None:
+            return v
+        for key, value in v.items():
+            if not key or len(key) > 50 or len(value) > 500:
+                raise ValueError("fact names are 1-50 characters, values at most 500")
+        return v
+
+    @field_validator("handoff_policy")
+    @classmethod
+    def _policy(cls, v: dict[str, Any] | None) -> dict[str, Any] | None:
+        from kefu.bot.handoff import check_policy
+        from kefu.errors import KefuError
+
+        if v is None:
+            return v
+        try:
+            return check_policy(v)
+        except KefuError as e:
+            raise ValueError(e.message) from e
 
     @field_validator("name", "bot_name", "greeting_zh", "greeting_en")
     @classmethod

@@ -19,8 +19,10 @@ import kefu
 from kefu.bot.engine import Bot
 from kefu.channels import api as api_channel
 from kefu.channels import widget
+from kefu.commerce import routes as store_routes
 from kefu.conversations import routes as conversation_routes
 from kefu.errors import KefuError
+from kefu.flows import routes as flow_routes
 from kefu.knowledge import routes as knowledge_routes
 from kefu.knowledge.importer import ImportRunner
 from kefu.runtime import Runtime
@@ -107,7 +109,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         return response
 
     for router in (tenant_routes.router, knowledge_routes.router, knowledge_routes.dictionary,
-                   conversation_routes.router,
+                   conversation_routes.router, conversation_routes.left_messages,
+                   store_routes.router, flow_routes.router,
                    api_channel.router, widget.router):
         app.include_router(router)
 

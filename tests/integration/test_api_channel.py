@@ -60,7 +60,7 @@ def test_answer_clarify_fallback_and_dedupe(client, shop_a):
     assert sum(1 for m in history if m["client_id"] == "m1") == 1
 
 
-def test_asking_for_a_person_queues_and_silences_the_bot(client, shop_a, login):
+def test_asking_for_a_person_queues_and_silences_the_bot(client, shop_a, login, agent_online):
     _kb(client, shop_a)
     h = api_headers(shop_a)
     cid = _open(client, shop_a)["conversation"]["id"]
@@ -79,7 +79,7 @@ def test_asking_for_a_person_queues_and_silences_the_bot(client, shop_a, login):
     assert polled[-1]["sender"] == "agent"
 
 
-def test_handoff_endpoint_and_closed_conversation(client, shop_a, login):
+def test_handoff_endpoint_and_closed_conversation(client, shop_a, login, agent_online):
     h = api_headers(shop_a)
     cid = _open(client, shop_a)["conversation"]["id"]
     said = client.post(f"/api/v1/channels/api/conversations/{cid}/handoff", json={}, headers=h).json()

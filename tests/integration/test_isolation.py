@@ -26,7 +26,20 @@ BODIES = {
     ("POST", "/api/v1/conversations/{conversation_id}/close"): None,
     ("POST", "/api/v1/dictionary"): {"word": "B词", "synonyms": []},
     ("PUT", "/api/v1/dictionary/{term_id}"): {"word": "hijack", "synonyms": []},
+    ("PUT", "/api/v1/auth/me/status"): {"status": "online"},
+    ("POST", "/api/v1/store/products"): {"sku": "B-1", "name": "B的商品"},
+    ("PATCH", "/api/v1/store/products/{sku}"): {"stock": 0},
+    ("POST", "/api/v1/store/orders"): {"order_no": "B-ORDER-1", "items": [{"sku": "B-1", "name": "B"}],
+                                       "address": {"phone": "13800138000"}},
+    ("PATCH", "/api/v1/store/orders/{order_no}"): {"status": "cancelled"},
+    ("POST", "/api/v1/store/orders/{order_no}/shipments"): {"carrier": "x", "tracking_no": "X1"},
+    ("POST", "/api/v1/store/orders/{order_no}/shipments/{tracking_no}/events"): {"description": "hijack"},
+    ("PATCH", "/api/v1/store/returns/{return_no}"): {"status": "rejected"},
+    ("PATCH", "/api/v1/flows/{flow_id}"): {"enabled": False},
+    ("POST", "/api/v1/left-messages/{message_id}/handled"): None,
 }
+# Path parameters that name code, not a shop's data: the call acts on the caller's own shop.
+NOT_SHOP_DATA = {"flow_id"}
 # Uploads (multipart) instead of a JSON body: a valid file for each.
 FILES = {
     ("POST", "/api/v1/knowledge/import"): {"file": ("b.csv", "question,answer\nB的问题,B的答案\n".encode(),
@@ -45,7 +58,7 @@ def _finished_import(client, headers, job):
 
 
 @pytest.fixture
-def shop_a_data(client, shop_a):
+def shop_a_data(client, shop_a, runtime):
     h = api_headers(shop_a)
     point = client.post("/api/v1/knowledge", headers=h, json={
         "question": f"{MARK} 问题", "answer": f"{MARK} 答案", "similar_questions": [MARK]}).json()
@@ -59,8 +72,28 @@ def shop_a_data(client, shop_a):
     job = _finished_import(client, h, job)
     assert job["status"] == "failed" and MARK in str(job["errors"]) + job["filename"]
     term = client.post("/api/v1/dictionary", headers=h, json={"word": "A词", "synonyms": [MARK]}).json()
+    client.post("/api/v1/store/products", headers=h, json={"sku": "A-SKU", "name": MARK})
+    client.post("/api/v1/store/orders", headers=h, json={
+        "order_no": "A-ORDER-1", "status": "paid", "items": [{"sku": "A-SKU", "name": MARK, "quantity": 1}],
+        "address": {"name": MARK, "phone": "13800138000", "detail": MARK}})
+    client.post("/api/v1/store/orders/A-ORDER-1/shipments", headers=h, json={
+        "carrier": MARK, "tracking_no": "A-TRACK", "events": [
+            {"time": "2026-01-01T00:00:00Z", "description": MARK}]})
+    client.post("/api/v1/store/orders/A-ORDER-1/shipments/A-TRACK/events", headers=h,
+                json={"description": "delivered", "status": "delivered"})
+    from kefu.commerce.store import BuiltinCommerce
+    from kefu.conversations.models import LeftMessage
+
+    with runtime.db.session() as db:
+        ret = BuiltinCommerce(db, shop_a.tenant_id).create_return("A-ORDER-1", kind="return", skus=[], reason=MARK)
+        left = LeftMessage(tenant_id=shop_a.tenant_id, conversation_id=cid,
+                           customer_id=conv["conversation"]["customer_id"], contact=MARK, text=MARK)
+        db.add(left)
+        db.flush()
+        left_id = left.id
     return {"point_id": point["id"], "conversation_id": cid, "key_id": key["id"], "job_id": job["id"],
-            "term_id": term["id"]}
+            "term_id": term["id"], "sku": "A-SKU", "order_no": "A-ORDER-1", "tracking_no": "A-TRACK",
+            "return_no": ret.return_no, "flow_id": "track_parcel", "message_id": left_id}
 
 
 def _routes(app):
@@ -78,6 +111,10 @@ def _snapshot(client, shop, ids):
             client.get("/api/v1/knowledge/export?format=json", headers=h).json(),
             client.get(f"/api/v1/conversations/{ids['conversation_id']}", headers=h).json(),
             client.get("/api/v1/settings", headers=h).json(),
+            client.get(f"/api/v1/store/orders/{ids['order_no']}", headers=h).json(),
+            client.get("/api/v1/store/products", headers=h).json(),
+            client.get("/api/v1/flows", headers=h).json(),
+            client.get("/api/v1/left-messages", headers=h).json(),
             [k for k in client.get("/api/v1/api-keys", headers=h).json() if k["id"] == ids["key_id"]])
 
 
@@ -104,7 +141,7 @@ def test_shop_b_can_reach_nothing_of_shop_a(app, client, login, shop_a, shop_b, 
                 r = c.request(method, url, headers=headers, json=body)
             assert MARK not in r.text, f"{who} saw shop A data via {method} {path}"
             assert shop_a.api_key not in r.text and shop_a.identity_secret not in r.text
-            if params:
+            if set(params) - NOT_SHOP_DATA:
                 assert r.status_code in (403, 404), f"{who} {method} {path} -> {r.status_code} {r.text[:200]}"
         tried.add((method, path))
     assert len(tried) >= 15

@@ -1,0 +1,193 @@
+"""Measure the emotion model on its held-out set, and its features on three public review-polarity sets.
+
+(1) Four classes on bench/data/emotion_test.csv: the shipped model next to a char-TF-IDF logistic regression
+    trained on the same kefu/emotion/data/train.csv, and the shipped model with parts of its features removed;
+    each also cross-validated on train.csv (the held-out set is small: one message is 0.4 points).
+(2) Binary polarity on ../shared/data (online_shopping_10_cats, waimai_10k, ChnSentiCorp): trained on each set's
+    train split, scored on its test split (ChnSentiCorp: dev, its test has no labels), kefu's features + LR next
+    to the char-TF-IDF LR baseline. Prints markdown tables; copy them into docs/ with the command line.
+
+    python -m bench.emotion [--skip-polarity] [--data ../shared/data]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+from kefu.emotion.dataset import LABELS, read_labelled
+from kefu.emotion.evaluate import metrics
+from kefu.emotion.features import Featurizer, default_embedder
+from kefu.emotion.model import TRAIN_CSV, EmotionModel, get_model
+from kefu.nlu.embed import CachedEmbedder, _load_use
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_CSV = ROOT / "bench" / "data" / "emotion_test.csv"
+POLARITY_SETS = (  # (folder, train split, scored split, text column)
+    ("online_shopping_10_cats", "train.csv", "test.csv", "review"),
+    ("waimai_10k", "train.csv", "test.csv", "review"),
+    ("chnsenticorp", "train.csv", "dev.csv", "text"),
+)
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def is_chinese(text: str) -> bool:
+    return any("\u3400" <= c <= "\u9fff" for c in text)
+
+
+class TfidfBaseline:
+    """The plain baseline: char 1–3-gram TF-IDF of the raw text and a logistic regression."""
+
+    def __init__(self) -> None:
+        self.vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=2)
+        self.clf = LogisticRegression(C=10, max_iter=5000)
+
+    def fit(self, texts: list[str], labels: list) -> TfidfBaseline:
+        self.clf.fit(self.vectorizer.fit_transform(texts), labels)
+        return self
+
+    def predict(self, texts: list[str]) -> list:
+        return list(self.clf.predict(self.vectorizer.transform(texts)))
+
+
+class FeaturizerModel:
+    """An EmotionModel built from a featurizer factory, with the baseline's fit/predict shape."""
+
+    def __init__(self, make: Callable[[], Featurizer]) -> None:
+        self.make = make
+
+    def fit(self, texts: list[str], labels: list[str]) -> FeaturizerModel:
+        self.model = EmotionModel.train(texts, labels, self.make())
+        return self
+
+    def predict(self, texts: list[str]) -> list[str]:
+        return [e.label for e in self.model.predict_many(texts)]
+
+
+def cross_validate(make: Callable[[], FeaturizerModel | TfidfBaseline], texts: list[str], labels: list[str]) -> float:
+    """Mean macro-F1 over 2 x 5 stratified folds of the training set (steadier than 240 held-out rows)."""
+    y = np.array(labels)
+    scores = []
+    for seed in (0, 1):
+        for a, b in StratifiedKFold(5, shuffle=True, random_state=seed).split(texts, y):
+            model = make().fit([texts[i] for i in a], list(y[a]))
+            scores.append(metrics(list(y[b]), model.predict([texts[i] for i in b]))["macro_f1"])
+    return float(np.mean(scores))
+
+
+def four_class() -> None:
+    train, test = read_labelled(TRAIN_CSV), read_labelled(TEST_CSV)
+    tr_x, tr_y = [t for t, _ in train], [lab for _, lab in train]
+    te_x, te_y = [t for t, _ in test], [lab for _, lab in test]
+    zh = [is_chinese(t) for t in te_x]
+    start = time.perf_counter()
+    _load_use()
+    use_s = time.perf_counter() - start
+    start = time.perf_counter()
+    shipped = get_model()
+    load_s = time.perf_counter() - start
+    emb = CachedEmbedder(default_embedder())  # the ablations and folds embed the same texts many times
+    systems: dict[str, Callable[[], FeaturizerModel | TfidfBaseline]] = {
+        "kefu shipped: n-grams + USE + cues": lambda: FeaturizerModel(lambda: Featurizer(emb)),
+        "baseline: char-TF-IDF + LR": TfidfBaseline,
+        "ablation: n-grams only": lambda: FeaturizerModel(lambda: Featurizer(None, use_cues=False)),
+        "ablation: n-grams + cues": lambda: FeaturizerModel(lambda: Featurizer(None)),
+        "ablation: USE only": lambda: FeaturizerModel(lambda: Featurizer(emb, use_ngrams=False, use_cues=False)),
+        "ablation: USE + cues": lambda: FeaturizerModel(lambda: Featurizer(emb, use_ngrams=False)),
+        "ablation: n-grams + USE": lambda: FeaturizerModel(lambda: Featurizer(emb, use_cues=False)),
+        "ablation: shipped, n-grams without punctuation/emoji": lambda: FeaturizerModel(
+            lambda: Featurizer(emb, symbols=False)),
+    }
+
+    print(f"\n### Four classes: {len(te_x)} held-out messages ({sum(zh)} Chinese, {len(zh) - sum(zh)} English), "
+          f"trained on {len(tr_x)}\n")
+    print("| model | CV macro-F1 (train) | accuracy % | macro-F1 | " + " | ".join(f"F1 {lab}" for lab in LABELS)
+          + " | accuracy zh % | accuracy en % |")
+    print("|---|---|---|---|" + "---|" * len(LABELS) + "---|---|")
+    shipped_pred = [e.label for e in shipped.predict_many(te_x)]
+    for name, make in systems.items():
+        pred = shipped_pred if name.startswith("kefu shipped") else make().fit(tr_x, tr_y).predict(te_x)
+        m = metrics(te_y, pred)
+        acc_zh = np.mean([p == g for p, g, z in zip(pred, te_y, zh, strict=True) if z]) * 100
+        acc_en = np.mean([p == g for p, g, z in zip(pred, te_y, zh, strict=True) if not z]) * 100
+        per = " | ".join(f"{m['per_class'][lab]['f1']:.3f}" for lab in LABELS)
+        print(f"| {name} | {cross_validate(make, tr_x, tr_y):.3f} | {m['accuracy'] * 100:.1f} | {m['macro_f1']:.3f} "
+              f"| {per} | {acc_zh:.1f} | {acc_en:.1f} |", flush=True)
+
+    m = metrics(te_y, shipped_pred)
+    print("\nConfusion of the shipped model on the held-out set (rows: gold, columns: predicted):\n")
+    print("| gold \\ predicted | " + " | ".join(LABELS) + " |")
+    print("|---|" + "---|" * len(LABELS))
+    for g in LABELS:
+        print(f"| {g} | " + " | ".join(str(m["confusion"][g][p]) for p in LABELS) + " |")
+
+    lat = []
+    for text in te_x * 3:
+        t = time.perf_counter()
+        shipped.predict(text)
+        lat.append((time.perf_counter() - t) * 1000)
+    long_lat = []
+    for i in range(20):
+        t = time.perf_counter()
+        shipped.predict("退款怎么还没到账，" * 220 + str(i))  # ~2,000 characters
+        long_lat.append((time.perf_counter() - t) * 1000)
+    print(f"\nFirst use: loading the sentence encoder {use_s:.2f} s (shared with the bot), then training the "
+          f"shipped model {load_s:.2f} s. detect() on one message: p50 {statistics.median(lat):.2f} ms, "
+          f"p99 {pct(lat, 99):.2f} ms (n={len(lat)}); a 2,000-character message: p50 "
+          f"{statistics.median(long_lat):.1f} ms.")
+
+
+def read_polarity(path: Path, column: str) -> tuple[list[str], list[int]]:
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    return [r[column] for r in rows], [int(r["label"]) for r in rows]
+
+
+def polarity(data: Path) -> None:
+    embedder = default_embedder()
+    print("\n### Binary polarity on public review sets (accuracy %)\n")
+    print("| set | train rows | scored split (rows) | char-TF-IDF + LR | kefu features + LR | kefu time |")
+    print("|---|---|---|---|---|---|")
+    for folder, train_name, test_name, column in POLARITY_SETS:
+        if not (data / folder / train_name).exists():
+            print(f"| {folder} | — | missing in {data} | | | |")
+            continue
+        tr_x, tr_y = read_polarity(data / folder / train_name, column)
+        te_x, te_y = read_polarity(data / folder / test_name, column)
+        base = np.mean(np.array(TfidfBaseline().fit(tr_x, tr_y).predict(te_x)) == np.array(te_y)) * 100
+        start = time.perf_counter()
+        featurizer = Featurizer(embedder).fit(tr_x)
+        clf = LogisticRegression(C=10, max_iter=5000).fit(featurizer.transform(tr_x), tr_y)
+        ours = np.mean(clf.predict(featurizer.transform(te_x)) == np.array(te_y)) * 100
+        took = time.perf_counter() - start
+        split = test_name.removesuffix(".csv")
+        print(f"| {folder} | {len(tr_x)} | {split} ({len(te_x)}) | {base:.1f} | {ours:.1f} | {took:.0f} s |",
+              flush=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--skip-polarity", action="store_true", help="only the four-class figures")
+    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data",
+                    help="folder holding the public review sets")
+    args = ap.parse_args()
+    four_class()
+    if not args.skip_polarity:
+        polarity(args.data)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,218 @@
+"""Run a self-service flow one customer message at a time, as a form: ask for what is missing, then act.
+
+A flow's `run(ctx)` is written top to bottom as if every answer were at hand: `ctx.require(...)` returns a
+slot's value or stops the run by asking for it (`Ask`). Each customer reply re-runs the flow from the top
+with the slots gathered so far, so a flow is one short function and its state is plain JSON.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import string
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from kefu.commerce.interface import Commerce, CommerceError, CommerceUnavailable, OrderData
+from kefu.flows import parsers
+from kefu.flows.parsers import SlotError
+from kefu.flows.texts import COMMON_TEXTS
+
+MAX_RETRIES = 3  # unusable replies to one question before the flow gives up and a person takes over
+MAX_VERIFY_ATTEMPTS = 3
+
+
+@dataclass
+class Reply:
+    text: str
+    payload: dict[str, Any] | None = None
+
+
+class Ask(Exception):
+    """Stop the run: the flow needs `slot` from the customer."""
+
+    def __init__(self, slot: str, replies: list[Reply], *, unparsed: bool = False) -> None:
+        super().__init__(slot)
+        self.slot = slot
+        self.replies = replies
+        self.unparsed = unparsed  # the customer's reply did not fit: maybe they changed the subject
+
+
+class Stop(Exception):
+    """End the run: `status` is done | cancelled | failed; `reason` says why a flow failed."""
+
+    def __init__(self, status: str, replies: list[Reply], reason: str = "") -> None:
+        super().__init__(status)
+        self.status = status
+        self.replies = replies
+        self.reason = reason
+
+
+class _SafeDict(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+@dataclass
+class FlowContext:
+    """What a running flow may read and change: its slots, the customer, the shop's order system."""
+
+    flow: Flow
+    locale: str
+    slots: dict[str, Any]
+    memory: dict[str, Any]  # outlives the flow: the order being discussed, orders verified in this chat
+    commerce: Commerce
+    customer_ref: str | None  # the shop's id of a signed-in customer; None for anonymous visitors
+    facts: dict[str, str]
+    overrides: dict[str, str] = field(default_factory=dict)  # the shop's wording for this flow and locale
+    asking: str | None = None
+    reply_text: str | None = None  # the customer's answer to `asking`, not yet used
+    retries: int = 0
+    said: list[Reply] = field(default_factory=list)
+    services: dict[str, Any] = field(default_factory=dict)  # db session and conversation, for flows that store
+
+    # --- wording ----------------------------------------------------------------------------------
+
+    def text(self, key: str, **values: Any) -> str:
+        """The shop's wording for key if it has one, else the flow's, else the common texts; filled in."""
+        own = self.flow.texts.get(self.locale) or self.flow.texts.get("zh", {})
+        common = COMMON_TEXTS.get(self.locale, COMMON_TEXTS["zh"])
+        template = self.overrides.get(key) or own.get(key) or common.get(key) or key
+        fields = _SafeDict(self.facts)
+        fields.update({k: v for k, v in values.items() if v is not None})
+        return string.Formatter().vformat(template, (), fields)
+
+    def say(self, key: str, payload: dict[str, Any] | None = None, **values: Any) -> None:
+        self.said.append(Reply(self.text(key, **values), payload))
+
+    # --- slots ------------------------------------------------------------------------------------
+
+    def require(self, slot: str, parser: Callable[[str, Any], Any] | str, prompt: str, *,
+                buttons: list[dict[str, str]] | None = None, **values: Any) -> Any:
+        """Return the slot's value, reading it from the customer's reply if this is the answer; else ask."""
+        if slot in self.slots:
+            return self.slots[slot]
+        parse = parsers.PARSERS[parser] if isinstance(parser, str) else parser
+        unparsed = False
+        if self.asking == slot and self.reply_text is not None:
+            answer, self.reply_text = self.reply_text, None
+            try:
+                value = parse(answer, self)
+            except SlotError as e:
+                self.say(f"invalid_{e.code}", detail=e.detail)
+                value, self.retries = None, self.retries + 1
+            else:
+                unparsed = value is None
+            if value is not None:
+                self.slots[slot] = value
+                self.retries = 0
+                return value
+            if self.retries >= MAX_RETRIES:
+                raise Stop("failed", self.said + [Reply(self.text("too_many_retries"))], reason="not_understood")
+        payload = {"type": "buttons", "buttons": buttons} if buttons else None
+        raise Ask(slot, self.said + [Reply(self.text(prompt, **values), payload)], unparsed=unparsed)
+
+    def confirm(self, prompt: str, **values: Any) -> None:
+        """Ask yes/no before a change; a no ends the flow with nothing changed."""
+        buttons = [{"label": self.text("yes_button"), "value": self.text("yes_value")},
+                   {"label": self.text("no_button"), "value": self.text("no_value")}]
+        if not self.require("confirmed", "yes_no", prompt, buttons=buttons, **values):
+            self.stop("cancelled", "nothing_changed")
+
+    def forget(self, *slots: str) -> None:
+        for slot in slots:
+            self.slots.pop(slot, None)
+
+    def stop(self, outcome: str, key: str, *, reason: str = "", payload: dict[str, Any] | None = None,
+             **values: Any) -> None:
+        """Say key and end the run as outcome (done | cancelled | failed)."""
+        self.say(key, payload, **values)
+        raise Stop(outcome, self.said, reason=reason)
+
+    # --- orders -----------------------------------------------------------------------------------
+
+    def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Call the order system; if it is down, apologise and end the flow as failed (a person takes over)."""
+        try:
+            return fn(*args, **kwargs)
+        except CommerceUnavailable:
+            self.stop("failed", "system_down", reason="commerce_unavailable")
+
+    def order(self) -> OrderData:
+        """Return the order the customer means, asking for and verifying it as needed.
+
+        A signed-in customer picks from their own orders. Anyone else proves an order is theirs with its
+        number and the phone number on it; the answer to a wrong guess never says which part was wrong.
+        """
+        no = self.slots.get("order_no") or self.memory.get("order_no")
+        # After a failed check the customer is typing a number again; do not swap in one of their own orders.
+        if not no and self.customer_ref and not self.memory.get("verify_failures"):
+            mine = self.call(self.commerce.orders_for_customer, self.customer_ref, limit=5)
+            if len(mine) == 1:
+                no = mine[0].order_no
+            elif mine:
+                buttons = [{"label": self.order_label(o), "value": o.order_no} for o in mine]
+                no = self.require("order_no", "order_no", "ask_which_order", buttons=buttons)
+        if not no:
+            no = self.require("order_no", "order_no", "ask_order_no")
+        order = self.call(self.commerce.get_order, no)
+        if order is not None and self.customer_ref and order.customer_ref == self.customer_ref:
+            return self._remember(order)
+        if order is not None and order.order_no in self.memory.get("verified", []):
+            return self._remember(order)
+        phone = self.require("phone", "phone", "ask_phone", order_no=no)
+        if order is not None and _digits(order.address.phone)[-11:] == phone:
+            self.memory.setdefault("verified", []).append(order.order_no)
+            return self._remember(order)
+        attempts = self.memory.get("verify_failures", 0) + 1
+        self.memory["verify_failures"] = attempts
+        self.forget("order_no", "phone")
+        self.memory.pop("order_no", None)
+        if attempts >= MAX_VERIFY_ATTEMPTS:
+            self.stop("failed", "verify_failed_final", reason="verification_failed")
+        self.say("verify_failed")
+        self.asking, self.reply_text = None, None
+        return self.order()
+
+    def _remember(self, order: OrderData) -> OrderData:
+        self.slots["order_no"] = order.order_no
+        self.memory["order_no"] = order.order_no
+        return order
+
+    def order_label(self, order: OrderData) -> str:
+        first = order.items[0].name if order.items else ""
+        more = self.text("and_more", n=len(order.items)) if len(order.items) > 1 else ""
+        return f"{order.order_no} {first}{more} · {self.text('status_' + order.status)}"
+
+    def when(self, moment: dt.datetime | None) -> str:
+        """A date the customer reads in the shop's time (UTC+8 for Chinese shops)."""
+        if moment is None:
+            return self.text("unknown_time")
+        local = moment.astimezone(dt.timezone(dt.timedelta(hours=8)))
+        return local.strftime("%m月%d日 %H:%M" if self.locale == "zh" else "%b %d, %H:%M")
+
+    def refuse(self, error: CommerceError, **values: Any) -> None:
+        """Explain a refusal from the order system and end the flow as done (it is an answer, not a failure)."""
+        key = f"refused_{error.code}"
+        known = key in COMMON_TEXTS.get(self.locale, COMMON_TEXTS["zh"]) or key in self.flow.texts.get(
+            self.locale, {})
+        self.stop("done", key if known else "refused_other", detail=error.message, **values)
+
+
+def _digits(text: str) -> str:
+    return "".join(ch for ch in text or "" if ch.isdigit())
+
+
+class Flow:
+    """A self-service task: subclasses set the class attributes and write `run`."""
+
+    id: ClassVar[str]
+    internal: ClassVar[bool] = False  # started by kefu itself, not by what the customer says
+    name: ClassVar[dict[str, str]]  # shown to shops and in "continue ...?" offers
+    # Ways customers ask for it; the bot's intent matcher learns from these.
+    examples: ClassVar[dict[str, list[str]]]
+    texts: ClassVar[dict[str, dict[str, str]]] = {}
+
+    def run(self, ctx: FlowContext) -> None:
+        """Do the task with ctx; end with ctx.stop("done", ...) once the customer has their answer."""
+        raise NotImplementedError

@@ -1,0 +1,122 @@
+"""Start, continue, pause and resume flows; a conversation's flow state lives in its `bot_state` JSON."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from kefu.commerce.interface import Commerce
+from kefu.flows import parsers
+from kefu.flows.base import MAX_RETRIES, Ask, FlowContext, Reply, Stop
+from kefu.flows.registry import get_flow, overrides
+
+
+@dataclass
+class Turn:
+    """What one customer message did to a flow."""
+
+    status: str  # asking | unparsed | done | cancelled | failed
+    replies: list[Reply] = field(default_factory=list)
+    reason: str = ""  # why it failed: not_understood | verification_failed | commerce_unavailable
+
+
+@dataclass
+class Env:
+    """Where flows run: the customer, the shop's order system, facts and wording, stores for internal flows."""
+
+    locale: str
+    commerce: Commerce
+    customer_ref: str | None
+    facts: dict[str, str]
+    flow_settings: dict[str, Any]
+    services: dict[str, Any] = field(default_factory=dict)
+
+
+def active(state: dict[str, Any]) -> dict[str, Any] | None:
+    return state.get("flow")
+
+
+def start(state: dict[str, Any], env: Env, flow_id: str, text: str = "") -> Turn:
+    """Begin flow_id, taking an order number from the opening message if the customer gave one."""
+    slots: dict[str, Any] = {}
+    if text and (no := parsers.find_order_no(text)):
+        slots["order_no"] = no
+    state["flow"] = {"id": flow_id, "slots": slots, "asking": None, "retries": 0, "paused": False}
+    return _run(state, env, reply=None)
+
+
+def answer(state: dict[str, Any], env: Env, text: str) -> Turn:
+    """Give the running flow the customer's reply."""
+    flow = state["flow"]
+    flow["paused"] = False
+    # At a confirmation "不用了" is a plain no (nothing changed), handled by the flow itself.
+    if parsers.is_cancel(text) and flow.get("asking") != "confirmed":
+        return stop(state, env, "cancelled")
+    if flow.get("asking") != "order_no" and (no := parsers.find_order_no(text)) and \
+            no != flow["slots"].get("order_no") and flow.get("asking") not in ("phone", "contact", "address"):
+        # Another order number mid-flow: the customer means that order now.
+        flow["slots"] = {"order_no": no}
+        flow["asking"] = None
+        return _run(state, env, reply=None)
+    return _run(state, env, reply=text)
+
+
+def reask(state: dict[str, Any], env: Env) -> Turn:
+    """Ask the pending question again after a reply that did not fit; give up after a few tries."""
+    flow = state["flow"]
+    flow["retries"] = flow.get("retries", 0) + 1
+    if flow["retries"] >= MAX_RETRIES:
+        ctx = _context(state, env, None)
+        state.pop("flow", None)
+        return Turn("failed", [Reply(ctx.text("too_many_retries"))], reason="not_understood")
+    turn = _run(state, env, reply=None)
+    ctx = _context(state, env, None)
+    turn.replies.insert(0, Reply(ctx.text("retry_hint")))
+    return turn
+
+
+def pause(state: dict[str, Any], env: Env) -> Reply:
+    """Park the flow while the customer asks something else; return the offer to resume it."""
+    flow = state["flow"]
+    flow["paused"] = True
+    ctx = _context(state, env, None)
+    name = ctx.flow.name.get(env.locale) or ctx.flow.name.get("zh", "")
+    buttons = [{"label": ctx.text("resume_button"), "value": ctx.text("resume_value")},
+               {"label": ctx.text("drop_button"), "value": ctx.text("drop_value")}]
+    return Reply(ctx.text("resume_offer", flow=name), {"type": "buttons", "buttons": buttons})
+
+
+def resume(state: dict[str, Any], env: Env) -> Turn:
+    state["flow"]["paused"] = False
+    return _run(state, env, reply=None)
+
+
+def stop(state: dict[str, Any], env: Env, status: str = "cancelled") -> Turn:
+    ctx = _context(state, env, None)
+    state.pop("flow", None)
+    return Turn(status, [Reply(ctx.text("cancelled"))])
+
+
+def _context(state: dict[str, Any], env: Env, reply: str | None) -> FlowContext:
+    flow_state = state["flow"]
+    flow = get_flow(flow_state["id"])
+    return FlowContext(
+        flow=flow, locale=env.locale, slots=flow_state["slots"], memory=state.setdefault("memory", {}),
+        commerce=env.commerce, customer_ref=env.customer_ref, facts=env.facts,
+        overrides=overrides(env.flow_settings, flow.id, env.locale), asking=flow_state.get("asking"),
+        reply_text=reply, retries=flow_state.get("retries", 0), services=env.services)
+
+
+def _run(state: dict[str, Any], env: Env, reply: str | None) -> Turn:
+    ctx = _context(state, env, reply)
+    flow_state = state["flow"]
+    try:
+        ctx.flow.run(ctx)
+        turn = Turn("done", ctx.said)
+    except Ask as ask:
+        flow_state.update(asking=ask.slot, retries=ctx.retries, slots=ctx.slots)
+        return Turn("unparsed" if ask.unparsed else "asking", ask.replies)
+    except Stop as s:
+        turn = Turn(s.status, s.replies, reason=s.reason)
+    state.pop("flow", None)
+    return turn
