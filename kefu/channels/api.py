@@ -23,6 +23,8 @@ class OpenIn(BaseModel):
 
     customer_id: str = Field(min_length=1, max_length=128, description="the shop's own id for the customer")
     customer_name: str = Field("", max_length=100)
+    customer_tags: list[str] | None = Field(None, max_length=20,
+                                            description='the shop\'s labels for the customer, e.g. ["VIP"]')
     locale: Literal["zh", "en"] = "zh"
     new: bool = Field(False, description="always start a new conversation instead of resuming the open one")
 
@@ -60,7 +62,7 @@ def _replies_after(db, conv: Conversation, after_id: int) -> list[MessageOut]:
 def open_conversation(body: OpenIn, principal: Staff, db: DbDep) -> OpenOut:
     """Open (or resume) a customer's conversation; returns its messages, the bot's greeting included."""
     customer = actions.do_get_external_customer(db, tenant_id=principal.tenant_id, external_id=body.customer_id,
-                                                name=body.customer_name)
+                                                name=body.customer_name, tags=body.customer_tags)
     conv, _ = actions.do_open_conversation(db, tenant_id=principal.tenant_id, customer=customer, channel="api",
                                            locale=body.locale, reuse=not body.new)
     commit(db)  # the bot greets after commit, so read the messages afterwards

@@ -78,7 +78,8 @@ def _start(runtime: Runtime, hello: dict[str, Any]) -> tuple[Session, dict[str, 
             except IdentityError as exc:
                 raise Unauthorized(str(exc), code="invalid_identity") from exc
             customer = actions.do_get_external_customer(db, tenant_id=tenant.id, external_id=claims["sub"],
-                                                        name=str(claims.get("name") or ""))
+                                                        name=str(claims.get("name") or ""),
+                                                        tags=claims.get("tags"))
         else:
             visitor = hello.get("visitor")
             customer = actions.do_get_visitor(db, tenant_id=tenant.id,

@@ -53,8 +53,13 @@ def do_get_visitor(db: Session, *, tenant_id: int, visitor_id: str | None) -> Cu
     return customer
 
 
-def do_get_external_customer(db: Session, *, tenant_id: int, external_id: str, name: str = "") -> Customer:
-    """Return (creating on first sight) the customer the shop identifies as external_id."""
+def do_get_external_customer(db: Session, *, tenant_id: int, external_id: str, name: str = "",
+                             tags: list[str] | None = None) -> Customer:
+    """Return (creating on first sight) the customer the shop identifies as external_id.
+
+    tags, when the shop sends them (identity token or API), replace the customer's tags: the shop's
+    own system is the authority on who is a VIP.
+    """
     if not external_id or len(external_id) > 128:
         raise KefuError("customer id must be 1-128 characters", code="invalid_customer_id")
     customer = db.scalar(select(Customer).where(Customer.tenant_id == tenant_id,
@@ -65,8 +70,18 @@ def do_get_external_customer(db: Session, *, tenant_id: int, external_id: str, n
         db.flush()
     elif name and name != customer.name:
         customer.name = name[:100]
+    if tags is not None:
+        customer.tags = check_tags(tags)
     customer.last_seen_at = utcnow()
     return customer
+
+
+def check_tags(tags: Any) -> list[str]:
+    """Accept up to 20 tags of 1-30 characters each; anything else is a clear error."""
+    if not isinstance(tags, list) or len(tags) > 20 or not all(isinstance(t, str) and 0 < len(t.strip()) <= 30
+                                                               for t in tags):
+        raise KefuError("tags must be a list of at most 20 strings of 1-30 characters", code="invalid_tags")
+    return list(dict.fromkeys(t.strip() for t in tags))
 
 
 # --- conversations -------------------------------------------------------------------------------

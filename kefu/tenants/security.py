@@ -59,9 +59,13 @@ def verify_identity_token(token: str, secret: str, max_age_days: int) -> dict:
     return claims
 
 
-def sign_identity_token(secret: str, sub: str, name: str = "", ttl_seconds: int = 3600) -> str:
+def sign_identity_token(secret: str, sub: str, name: str = "", ttl_seconds: int = 3600,
+                        tags: list[str] | None = None) -> str:
     """Make an identity token as a shop's server would (used by the demo, tests and docs)."""
     import time
 
     now = int(time.time())
-    return jwt.encode({"sub": sub, "name": name, "iat": now, "exp": now + ttl_seconds}, secret, "HS256")
+    claims = {"sub": sub, "name": name, "iat": now, "exp": now + ttl_seconds}
+    if tags is not None:
+        claims["tags"] = tags
+    return jwt.encode(claims, secret, "HS256")

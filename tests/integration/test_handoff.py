@@ -126,3 +126,30 @@ def test_bot_keeps_quiet_once_a_person_has_the_chat(runtime, shop, agent_online)
         do_post_message(db, conv=conv, sender="agent", text="您好，我来帮您")
     assert chat.say("我的快递到哪了") == []
     assert chat.say("急急急！！！") == []
+
+
+def test_a_vip_tag_in_the_identity_token_reaches_a_person(client, runtime, shop, shop_a, agent_online):
+    import json
+
+    from kefu.tenants.security import sign_identity_token
+
+    token = sign_identity_token(shop_a.identity_secret, "vip-9", tags=["VIP"])
+    with client.websocket_connect("/api/v1/widget/ws") as ws:
+        ws.send_text(json.dumps({"type": "hello", "key": shop_a.public_key, "token": token}))
+        ready = ws.receive_json()
+        assert ready["customer"]["tags"] == ["VIP"]
+        ws.send_text(json.dumps({"type": "message", "client_id": "m1", "text": "你好"}))
+        for _ in range(10):
+            frame = ws.receive_json()
+            if frame["type"] == "conversation" and frame["conversation"]["status"] == "queued":
+                break
+        else:
+            raise AssertionError("the VIP was not queued")
+
+
+def test_bad_tags_are_refused_clearly(client, shop_a):
+    from tests.conftest import api_headers
+
+    r = client.post("/api/v1/channels/api/conversations", headers=api_headers(shop_a),
+                    json={"customer_id": "c1", "customer_tags": ["x" * 31]})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_tags"
