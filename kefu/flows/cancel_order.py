@@ -18,8 +18,8 @@ class CancelOrder(Flow):
     id = "cancel_order"
     name = {"zh": "取消订单", "en": "Cancel an order"}
     examples = {
-        "zh": ["取消订单", "我不想要了帮我取消", "订单能取消吗", "我要取消这个订单", "拍错了要取消", "帮我把单取消",
-               "不要了 取消吧", "怎么取消订单"],
+        "zh": ["取消订单", "我不想要了帮我取消", "帮我取消订单", "我要取消这个订单", "拍错了要取消", "帮我把单取消",
+               "不要了 取消吧"],
         "en": ["cancel my order", "i want to cancel the order", "please cancel order", "can i cancel my order",
                "cancel it i don't want it"],
     }

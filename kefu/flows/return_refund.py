@@ -26,9 +26,9 @@ class ReturnRefund(Flow):
     id = "return_refund"
     name = {"zh": "退货退款", "en": "Return or refund"}
     examples = {
-        "zh": ["我要退货", "申请退款", "怎么退货", "这个东西我想退了", "退款", "能退吗 不想要了", "我要换货",
-               "尺码不合适想换", "质量有问题要退", "退货退款怎么弄"],
-        "en": ["i want to return this", "request a refund", "how do i return an item", "i want my money back",
+        "zh": ["我要退货", "申请退款", "这个东西我想退了", "我要退款", "帮我退了吧 不想要了", "我要换货",
+               "尺码不合适想换", "质量有问题要退", "给我办个退货"],
+        "en": ["i want to return this", "request a refund", "i want my money back",
                "exchange for another size", "return my order", "the item is broken i want a refund"],
     }
     texts = {

@@ -219,8 +219,9 @@ def test_handoff_button_connects_to_a_person(demo_server, context):
     expect(handoff).to_have_text("转人工")
     handoff.click()
     system = chat.locator('.kefu-msg[data-sender="system"]')
-    expect(system).to_have_count(1, timeout=WAIT)
-    expect(system).to_contain_text("人工客服")
+    expect(system).to_have_count(2, timeout=WAIT)  # connecting you …, then the place in the queue
+    expect(system.first).to_contain_text("人工客服")
+    expect(system.last).to_contain_text("第 1 位")
     expect(system.locator(".kefu-label")).to_have_count(0)  # plain, centred, no bot badge
     expect(chat.locator("#kefu-subtitle")).to_contain_text("人工客服", timeout=WAIT)
     expect(handoff).to_be_visible()  # still there for the customer while waiting
@@ -411,7 +412,7 @@ def test_agent_reply_badge_and_closed_conversation(demo_server, context):
     chat = open_store(page, demo_server.base_url)
     conv = conversation_id(chat)
     chat.locator("#kefu-handoff").click()
-    expect(chat.locator('.kefu-msg[data-sender="system"]')).to_have_count(1, timeout=WAIT)
+    expect(chat.locator('.kefu-msg[data-sender="system"]')).to_have_count(2, timeout=WAIT)
     chat.locator("#kefu-close").click()
     expect(page.locator("#kefu-frame")).to_be_hidden()
 
