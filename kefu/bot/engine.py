@@ -54,6 +54,12 @@ class Bot:
         self.index = index or KnowledgeIndex()
         self.intents = FlowIntents(self.index.embedder)
 
+    def warm_up(self) -> None:
+        """Load the models now (embedding, segmenter, emotion, flow intents) so the first customer does not wait."""
+        self.index.warm_up()
+        detect_emotion("你好")
+        self.intents.match("查物流")
+
     def install(self, runtime: Runtime) -> None:
         runtime.listen("conversation_opened", self.on_opened)
         runtime.listen("message_created", self.on_message)

@@ -45,7 +45,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         await runtime.bus.start()
         # Off the event loop and not awaited: the server answers at once; the model is ready a second later.
-        threading.Thread(target=bot.index.warm_up, name="kefu-warm-up", daemon=True).start()
+        threading.Thread(target=bot.warm_up, name="kefu-warm-up", daemon=True).start()
         try:
             yield
         finally:
