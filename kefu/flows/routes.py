@@ -24,6 +24,7 @@ class FlowOut(BaseModel):
     examples: dict[str, list[str]]
     texts: dict[str, dict[str, str]] = Field(description="the wording in force: defaults with the shop's changes")
     overrides: dict[str, dict[str, str]] = Field(description="only the shop's own changes")
+    defaults: dict[str, dict[str, str]] = Field(description="kefu's wording, what a reset goes back to")
 
 
 class FlowPatch(BaseModel):
@@ -36,9 +37,10 @@ class FlowPatch(BaseModel):
 
 def _out(flow, settings: dict[str, Any]) -> FlowOut:
     own = settings.get(flow.id, {}).get("texts", {})
-    texts = {loc: {**COMMON_TEXTS[loc], **flow.texts.get(loc, {}), **own.get(loc, {})} for loc in LOCALES}
+    defaults = {loc: {**COMMON_TEXTS[loc], **flow.texts.get(loc, {})} for loc in LOCALES}
+    texts = {loc: {**defaults[loc], **own.get(loc, {})} for loc in LOCALES}
     return FlowOut(id=flow.id, name=flow.name, enabled=is_enabled(settings, flow.id), examples=flow.examples,
-                   texts=texts, overrides={loc: dict(own.get(loc, {})) for loc in LOCALES})
+                   texts=texts, overrides={loc: dict(own.get(loc, {})) for loc in LOCALES}, defaults=defaults)
 
 
 def _flow(flow_id: str):

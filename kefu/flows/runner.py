@@ -52,9 +52,11 @@ def answer(state: dict[str, Any], env: Env, text: str) -> Turn:
     # At a confirmation "不用了" is a plain no (nothing changed), handled by the flow itself.
     if parsers.is_cancel(text) and flow.get("asking") != "confirmed":
         return stop(state, env, "cancelled")
-    if flow.get("asking") != "order_no" and (no := parsers.find_order_no(text)) and \
-            no != flow["slots"].get("order_no") and flow.get("asking") not in ("phone", "contact", "address"):
-        # Another order number mid-flow: the customer means that order now.
+    no = parsers.find_order_no(text)
+    if no and no != flow["slots"].get("order_no") and flow.get("asking") not in ("order_no", "phone", "contact") \
+            and not get_flow(flow["id"]).internal and len(text.strip()) <= len(no) + 8:
+        # A short reply that is another order number ("查 A1002 吧"): the customer means that order now. Longer
+        # text that happens to hold a number (an address, a left message) is an answer, not a switch.
         flow["slots"] = {"order_no": no}
         flow["asking"] = None
         return _run(state, env, reply=None)

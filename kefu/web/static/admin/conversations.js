@@ -1,4 +1,5 @@
-/* kefu admin console: the conversation list and, at ?id=N, one conversation's transcript with a reply box. */
+/* kefu admin console: the conversation list, the messages customers left (?view=left) and, at ?id=N, one
+ * conversation's transcript with what the bot passed on at the handoff and a reply box. */
 (function () {
   "use strict";
   var K = window.KefuAdmin;
@@ -17,6 +18,65 @@
     var key = "channel." + channel;
     var s = t(key);
     return s === key ? channel : s;
+  }
+
+  /** A translated label, or the raw value when the console has no words for it. */
+  function label(prefix, value) {
+    var s = t(prefix + value);
+    return s === prefix + value ? value : s;
+  }
+
+  function emotionBadge(emotion) {
+    return el("span", { className: "badge badge-emotion badge-" + emotion, "data-emotion": emotion,
+      text: label("emotion.", emotion) });
+  }
+
+  // Flow names for the intent the bot recorded ("track_parcel" → 查物流); a knowledge question stays as it is.
+  var flowNames = null;
+  function loadFlowNames() {
+    if (!flowNames) {
+      flowNames = K.api("GET", "/flows").then(function (list) {
+        var names = {};
+        list.forEach(function (f) { names[f.id] = f.name; });
+        return names;
+      }, function () { return {}; });
+    }
+    return flowNames;
+  }
+  var names = {};
+
+  function intentName(intent) {
+    var n = names[intent];
+    return n ? n[K.lang()] || n.zh || intent : intent;
+  }
+
+  /** What the bot passed on at a handoff: reason, intent, emotion, order, queue, the last exchanges. */
+  function handoffDetails(h) {
+    var kv = el("dl", { className: "kv handoff-kv" });
+    function row(key, value, cls) {
+      if (value === null || value === undefined || value === "") return;
+      kv.appendChild(el("dt", { text: t(key) }));
+      kv.appendChild(el("dd", { className: cls }, [value]));
+    }
+    row("handoff.reason", h.reason ? label("handoff.reason.", h.reason) : "", "handoff-reason");
+    row("handoff.intent", h.intent ? intentName(h.intent) : "", "handoff-intent");
+    row("handoff.emotion", h.emotion ? emotionBadge(h.emotion) : null, "handoff-emotion");
+    row("handoff.order", h.order_no ? el("a", { href: "/admin/store?order=" + encodeURIComponent(h.order_no),
+      text: h.order_no }) : null, "handoff-order");
+    if (h.priority) {
+      row("handoff.priority", el("span", { className: "badge badge-prio-" + h.priority,
+        text: label("priority.", String(h.priority)) }), "handoff-priority");
+    }
+    if (h.queued_at) {
+      row("handoff.queued", el("time", { datetime: h.queued_at, title: K.fullTime(h.queued_at),
+        text: K.formatTime(h.queued_at) }), "handoff-queued");
+    }
+    var out = [kv];
+    if (h.summary) {
+      out.push(el("span", { className: "handoff-summary-label", text: t("handoff.summary") }));
+      out.push(el("div", { className: "handoff-summary", text: h.summary }));
+    }
+    return out;
   }
 
   // --- list -----------------------------------------------------------------------------------
@@ -87,9 +147,127 @@
     return tr;
   }
 
+  // --- left messages ----------------------------------------------------------------------------
+
+  var left = { handled: false, items: [], loaded: false, seq: 0 };
+
+  function loadLeftCount() {
+    return K.api("GET", "/left-messages?handled=false").then(function (items) {
+      var badge = $("#left-count");
+      badge.textContent = String(items.length);
+      badge.hidden = !items.length;
+      return items;
+    }, function () { return null; });
+  }
+
+  function loadLeft() {
+    var seq = ++left.seq;
+    return Promise.all([K.api("GET", "/left-messages?handled=" + left.handled), loadFlowNames()]).then(function (got) {
+      if (seq !== left.seq) return;
+      names = got[1];
+      left.items = got[0];
+      left.loaded = true;
+      K.showError($("#left-error"), null);
+      renderLeft();
+    }, function (err) {
+      if (seq === left.seq) K.showError($("#left-error"), err);
+    }).then(function () {
+      if (seq === left.seq) $("#left-loading").hidden = true;
+    });
+  }
+
+  function renderLeft() {
+    var buttons = document.querySelectorAll("#left-filter button");
+    for (var i = 0; i < buttons.length; i++) {
+      buttons[i].setAttribute("aria-pressed", buttons[i].getAttribute("data-handled") === String(left.handled) ? "true" : "false");
+    }
+    var list = K.clear($("#left-list"));
+    left.items.forEach(function (m) { list.appendChild(leftItem(m)); });
+    var empty = $("#left-empty");
+    empty.hidden = left.items.length > 0 || !left.loaded;
+    empty.textContent = left.handled ? t("left.emptyHandled") : t("left.empty");
+    $("#left-total").textContent = left.loaded ? t("kb.count", { n: left.items.length }) : "";
+  }
+
+  function leftItem(m) {
+    var ctx = m.context || {};
+    var meta = el("div", { className: "left-meta" }, [
+      el("time", { datetime: m.created_at, title: K.fullTime(m.created_at), text: t("left.at", { t: K.formatTime(m.created_at) }) })
+    ]);
+    if (ctx.reason) meta.appendChild(el("span", { className: "tag", text: label("handoff.reason.", ctx.reason) }));
+    if (ctx.emotion === "angry" || ctx.emotion === "anxious") meta.appendChild(emotionBadge(ctx.emotion));
+    if (m.conversation_id) {
+      meta.appendChild(el("a", { className: "left-conv", href: "/admin/conversations?id=" + encodeURIComponent(m.conversation_id),
+        text: t("left.openConv") }));
+    }
+    var main = el("div", {}, [
+      el("div", { className: "left-contact", title: t("left.contact") }, [el("span", { className: "visually-hidden",
+        text: t("left.contact") + " " }), m.contact]),
+      el("p", { className: "left-text", text: m.text }),
+      meta
+    ]);
+    if (ctx.reason || ctx.summary) {
+      main.appendChild(el("details", { className: "more left-context" }, [el("summary", { text: t("left.context") })]
+        .concat(handoffDetails(ctx))));
+    }
+    var actions = el("div", { className: "left-actions" });
+    if (m.handled_at) {
+      actions.appendChild(el("span", { className: "badge badge-on left-handled", title: K.fullTime(m.handled_at),
+        text: t("left.handledAt", { t: K.formatTime(m.handled_at) }) }));
+    } else {
+      actions.appendChild(el("button", { type: "button", className: "btn btn-sm btn-primary left-mark",
+        text: t("left.markHandled"), on: { click: function () { markHandled(m, this); } } }));
+    }
+    return el("li", { className: "left-item", "data-id": m.id }, [main, actions]);
+  }
+
+  function markHandled(m, button) {
+    button.disabled = true;
+    K.showError($("#left-error"), null);
+    K.api("POST", "/left-messages/" + m.id + "/handled").then(function () {
+      left.items = left.items.filter(function (x) { return x.id !== m.id; });
+      renderLeft();
+      loadLeftCount();
+      K.toast(t("left.done"));
+    }, function (err) {
+      K.showError($("#left-error"), err);
+      button.disabled = false;
+    });
+  }
+
+  function initLeft() {
+    $("#left-card").hidden = false;
+    $("#left-loading").hidden = false;
+    var buttons = document.querySelectorAll("#left-filter button");
+    for (var i = 0; i < buttons.length; i++) {
+      buttons[i].addEventListener("click", function () {
+        left.handled = this.getAttribute("data-handled") === "true";
+        left.items = [];
+        left.loaded = false;
+        $("#left-loading").hidden = false;
+        renderLeft();
+        loadLeft();
+      });
+    }
+    K.onLangChange(renderLeft);
+    renderLeft();
+    loadLeft();
+  }
+
   function initList() {
     $("#list-view").hidden = false;
     var params = new URLSearchParams(location.search);
+    var view = params.get("view") === "left" ? "left" : "list";
+    var tabs = document.querySelectorAll("#conv-tabs a");
+    for (var v = 0; v < tabs.length; v++) {
+      if (tabs[v].getAttribute("data-view") === view) tabs[v].setAttribute("aria-current", "page");
+    }
+    loadLeftCount();
+    if (view === "left") {
+      initLeft();
+      return;
+    }
+    $("#conv-list-card").hidden = false;
     var status = params.get("status") || "";
     list.status = STATUSES.indexOf(status) >= 0 ? status : "";
     var buttons = document.querySelectorAll("#conv-filter button");
@@ -125,13 +303,23 @@
 
   // --- transcript -----------------------------------------------------------------------------
 
-  var conv = { id: 0, data: null, customer: null, messages: [], lastId: 0, busy: false, timer: null };
+  var conv = { id: 0, data: null, customer: null, messages: [], lastId: 0, busy: false, timer: null, handoff: null };
+
+  function renderHandoff() {
+    var panel = $("#handoff-panel");
+    panel.hidden = !conv.handoff;
+    var body = K.clear($("#handoff-body"));
+    if (conv.handoff) handoffDetails(conv.handoff).forEach(function (n) { body.appendChild(n); });
+  }
 
   function messageNode(m) {
     var meta = el("div", { className: "msg-meta" }, [
       el("span", { className: "msg-kind", text: t("sender." + m.sender) })
     ]);
     if (m.sender_name) meta.appendChild(el("span", { className: "msg-name", text: m.sender_name }));
+    if (m.sender === "customer" && (m.emotion === "angry" || m.emotion === "anxious")) {
+      meta.appendChild(emotionBadge(m.emotion));
+    }
     meta.appendChild(el("time", { className: "msg-time", datetime: m.created_at, title: K.fullTime(m.created_at),
       text: K.formatTime(m.created_at) }));
     var node = el("div", { className: "msg", "data-sender": m.sender, "data-id": m.id }, [
@@ -191,13 +379,17 @@
   }
 
   function loadTranscript() {
-    return K.api("GET", "/conversations/" + conv.id).then(function (tr) {
+    return Promise.all([K.api("GET", "/conversations/" + conv.id), loadFlowNames()]).then(function (got) {
+      var tr = got[0];
+      names = got[1];
       conv.data = tr.conversation;
       conv.customer = tr.customer;
       conv.messages = tr.messages;
+      conv.handoff = tr.handoff || null;
       conv.lastId = tr.messages.reduce(function (a, m) { return Math.max(a, m.id); }, 0);
       $("#conv-card").hidden = false;
       renderHeader();
+      renderHandoff();
       renderMessages();
     }, function (err) {
       K.showError($("#conv-error"), err.status === 404 ? t("conv.notFound") : K.errorText(err));
@@ -209,9 +401,12 @@
     if (!conv.data) return Promise.resolve();
     return K.api("GET", "/conversations/" + conv.id + "?after=" + conv.lastId).then(function (tr) {
       var statusChanged = tr.conversation.status !== conv.data.status;
+      var handoffChanged = JSON.stringify(tr.handoff || null) !== JSON.stringify(conv.handoff);
       conv.data = tr.conversation;
       conv.customer = tr.customer;
+      conv.handoff = tr.handoff || null;
       if (statusChanged) renderHeader();
+      if (handoffChanged) renderHandoff();
       addMessages(tr.messages);
       if (conv.data.status === "closed" && conv.timer) {
         clearInterval(conv.timer); // a customer who writes again starts a new conversation
@@ -269,6 +464,7 @@
     K.onLangChange(function () {
       if (!conv.data) return;
       renderHeader();
+      renderHandoff();
       renderMessages();
     });
     loadTranscript().then(function () {

@@ -201,6 +201,261 @@
     });
   }
 
+  // --- shop facts -----------------------------------------------------------------------------
+
+  // The facts answers and flows quote, with their defaults: mirrors DEFAULT_FACTS in kefu/tenants/facts.py.
+  // A box left empty uses the default (shop_name defaults to the shop's name).
+  var DEFAULT_FACTS = {
+    shop_name: "本店",
+    free_shipping_threshold: "99",
+    shipping_fee: "10",
+    return_days: "7",
+    exchange_days: "15",
+    carrier: "顺丰/中通",
+    ship_within_hours: "48",
+    delivery_days: "2-5",
+    service_hours: "09:00-22:00",
+    service_phone: "400-000-0000",
+    warranty_months: "12",
+    invoice_days: "3",
+    points_rate: "1元=1积分",
+    price_protect_days: "7",
+    return_address: "请以客服提供的退货地址为准",
+    remote_areas: "新疆、西藏、青海等"
+  };
+  var WIDE_FACTS = { return_address: true, remote_areas: true };
+
+  function factNames(s) {
+    var names = Object.keys(DEFAULT_FACTS);
+    Object.keys(s.facts || {}).forEach(function (k) { if (names.indexOf(k) < 0) names.push(k); });
+    return names;
+  }
+
+  function fillFacts(s) {
+    var box = K.clear($("#facts-fields"));
+    factNames(s).forEach(function (name) {
+      var known = Object.prototype.hasOwnProperty.call(DEFAULT_FACTS, name);
+      var id = "fact-" + name;
+      var input = el("input", { className: "input fact-input", id: id, "data-fact": name, maxlength: "500",
+        autocomplete: "off", value: (s.facts || {})[name] || "", disabled: !admin,
+        placeholder: name === "shop_name" ? s.name : (known ? DEFAULT_FACTS[name] : "") });
+      box.appendChild(el("div", { className: "field", style: WIDE_FACTS[name] ? "grid-column:1/-1" : null }, [
+        el("label", { "for": id, "data-i18n": known ? "fact." + name : null, text: known ? t("fact." + name) : name }),
+        input,
+        el("p", { className: "hint mono", text: "{" + name + "}" })
+      ]));
+    });
+  }
+
+  function saveFacts(ev) {
+    ev.preventDefault();
+    if (!admin) return;
+    var facts = {};
+    var inputs = document.querySelectorAll("#facts-fields .fact-input");
+    for (var i = 0; i < inputs.length; i++) facts[inputs[i].getAttribute("data-fact")] = inputs[i].value.trim();
+    patchSection("facts", { facts: facts }, fillFacts);
+  }
+
+  /** PATCH part of the settings from one section's form; on success redraw only that section. */
+  function patchSection(prefix, body, refill) {
+    var button = $("#" + prefix + "-save");
+    var saved = $("#" + prefix + "-saved");
+    button.disabled = true;
+    button.textContent = t("common.saving");
+    saved.hidden = true;
+    K.showError($("#" + prefix + "-error"), null);
+    return K.api("PATCH", "/settings", body).then(function (s) {
+      settings = s;
+      refill(s);
+      saved.hidden = false;
+    }, function (err) {
+      K.showError($("#" + prefix + "-error"), err); // the form keeps what was typed
+    }).then(function () {
+      button.disabled = false;
+      button.textContent = t("common.save");
+    });
+  }
+
+  // --- handoff policy -------------------------------------------------------------------------
+
+  var POLICY_FLAGS = ["customer_asks", "on_anger", "on_flow_failure"];
+  var POLICY_COUNTS = ["not_understood_in_row", "anxious_in_row"];
+
+  function fillHandoff(s) {
+    var p = s.handoff_policy || {};
+    POLICY_FLAGS.forEach(function (k) { $("#handoff-" + k).checked = !!p[k]; });
+    POLICY_COUNTS.forEach(function (k) { $("#handoff-" + k).value = p[k] == null ? "" : String(p[k]); });
+    $("#handoff-vip_tags").value = (p.vip_tags || []).join(", ");
+  }
+
+  function saveHandoff(ev) {
+    ev.preventDefault();
+    if (!admin) return;
+    var policy = {};
+    POLICY_FLAGS.forEach(function (k) { policy[k] = $("#handoff-" + k).checked; });
+    var bad = null;
+    POLICY_COUNTS.forEach(function (k) {
+      var input = $("#handoff-" + k);
+      var text = input.value.trim();
+      var n = /^\d{1,2}$/.test(text) ? parseInt(text, 10) : -1;
+      if (n < 0 || n > 20 || input.validity.badInput) bad = bad || input;
+      else policy[k] = n;
+    });
+    if (bad) {
+      K.showError($("#handoff-error"), t("set.handoff.badCount"));
+      bad.focus();
+      return;
+    }
+    policy.vip_tags = $("#handoff-vip_tags").value.split(/[,，、\n]/).map(function (s) { return s.trim(); })
+      .filter(function (s, i, all) { return s && all.indexOf(s) === i; });
+    patchSection("handoff", { handoff_policy: policy }, fillHandoff);
+  }
+
+  // --- service hours --------------------------------------------------------------------------
+
+  function browserZone() {
+    try { return Intl.DateTimeFormat().resolvedOptions().timeZone || "Asia/Shanghai"; } catch (e) { return "Asia/Shanghai"; }
+  }
+
+  function fillHours(s) {
+    var h = s.service_hours || {};
+    var set = !!(h.open && h.close);
+    // Never set: suggest the hours the bot already quotes ("09:00-22:00"), every day, this computer's zone.
+    var quoted = /^(\d\d:\d\d)\s*[-–~至]\s*(\d\d:\d\d)$/.exec(((s.facts || {}).service_hours || DEFAULT_FACTS.service_hours).trim());
+    var days = set ? h.days || [] : [0, 1, 2, 3, 4, 5, 6];
+    $("#hours-always").checked = !set;
+    $("#hours-set").checked = set;
+    var boxes = document.querySelectorAll("#hours-days input");
+    for (var i = 0; i < boxes.length; i++) boxes[i].checked = days.indexOf(parseInt(boxes[i].value, 10)) >= 0;
+    $("#hours-open").value = set ? h.open : (quoted ? quoted[1] : "09:00");
+    // A time box cannot show 24:00; 00:00 as the closing time means the same (until midnight).
+    $("#hours-close").value = set ? (h.close === "24:00" ? "00:00" : h.close) : (quoted ? quoted[2] : "22:00");
+    $("#hours-timezone").value = set ? h.timezone : browserZone();
+    syncHours();
+  }
+
+  function syncHours() {
+    $("#hours-fields").disabled = !admin || !$("#hours-set").checked;
+  }
+
+  function saveHours(ev) {
+    ev.preventDefault();
+    if (!admin) return;
+    if ($("#hours-always").checked) {
+      patchSection("hours", { service_hours: null }, fillHours);
+      return;
+    }
+    var days = [];
+    var boxes = document.querySelectorAll("#hours-days input");
+    for (var i = 0; i < boxes.length; i++) if (boxes[i].checked) days.push(parseInt(boxes[i].value, 10));
+    var open = $("#hours-open").value, close = $("#hours-close").value, zone = $("#hours-timezone").value.trim();
+    var error = !days.length ? ["set.hours.noDays", boxes[0]] : !open ? ["set.hours.badTime", $("#hours-open")]
+      : !close ? ["set.hours.badTime", $("#hours-close")] : !zone ? ["set.hours.noZone", $("#hours-timezone")] : null;
+    if (error) {
+      K.showError($("#hours-error"), t(error[0]));
+      error[1].focus();
+      return;
+    }
+    patchSection("hours", { service_hours: { timezone: zone, days: days, open: open.slice(0, 5),
+      close: close.slice(0, 5) } }, fillHours);
+  }
+
+  function buildHours() {
+    var days = $("#hours-days");
+    for (var d = 0; d < 7; d++) {
+      days.appendChild(el("label", { className: "check" }, [
+        el("input", { type: "checkbox", value: String(d), id: "hours-day-" + d }),
+        el("span", { "data-i18n": "set.hours.day." + d, text: t("set.hours.day." + d) })
+      ]));
+    }
+    var zones = [];
+    try { zones = Intl.supportedValuesOf ? Intl.supportedValuesOf("timeZone") : []; } catch (e) { zones = []; }
+    var list = $("#hours-zones");
+    (zones.length ? zones : ["Asia/Shanghai", "Asia/Hong_Kong", "Asia/Taipei", "Asia/Singapore", "Asia/Tokyo", "UTC"])
+      .forEach(function (z) { list.appendChild(el("option", { value: z })); });
+    ["#hours-always", "#hours-set"].forEach(function (s) {
+      $(s).addEventListener("change", function () {
+        $("#hours-saved").hidden = true;
+        syncHours();
+      });
+    });
+  }
+
+  // --- order system ---------------------------------------------------------------------------
+
+  function fillCommerce(s) {
+    var own = !!s.commerce_url;
+    $("#commerce-builtin").checked = !own;
+    $("#commerce-own").checked = own;
+    $("#commerce-url").value = s.commerce_url || "";
+    // The secret is shown to admins only; agents get null.
+    $("#commerce-secret-field").hidden = s.commerce_secret == null;
+    $("#commerce-secret").value = s.commerce_secret || "";
+    syncCommerce();
+  }
+
+  function syncCommerce() {
+    $("#commerce-fields").disabled = !admin || !$("#commerce-own").checked;
+  }
+
+  function saveCommerce(ev) {
+    ev.preventDefault();
+    if (!admin) return;
+    if ($("#commerce-builtin").checked) {
+      patchSection("commerce", { commerce_url: "" }, fillCommerce);
+      return;
+    }
+    var url = $("#commerce-url").value.trim();
+    var secret = $("#commerce-secret").value.trim();
+    var error = !url ? ["set.commerce.urlRequired", $("#commerce-url")]
+      : !/^https?:\/\/\S+$/i.test(url) ? ["set.commerce.badUrl", $("#commerce-url")]
+      : !/^[\x21-\x7e]*$/.test(secret) ? ["set.commerce.badSecret", $("#commerce-secret")] : null;
+    if (error) {
+      K.showError($("#commerce-error"), t(error[0]));
+      error[1].focus();
+      return;
+    }
+    patchSection("commerce", { commerce_url: url, commerce_secret: secret }, fillCommerce);
+  }
+
+  function initExtras() {
+    buildHours();
+    $("#facts-form").addEventListener("submit", saveFacts);
+    $("#handoff-form").addEventListener("submit", saveHandoff);
+    $("#hours-form").addEventListener("submit", saveHours);
+    $("#commerce-form").addEventListener("submit", saveCommerce);
+    ["#commerce-builtin", "#commerce-own"].forEach(function (s) {
+      $(s).addEventListener("change", function () {
+        $("#commerce-saved").hidden = true;
+        syncCommerce();
+      });
+    });
+    $("#commerce-reveal").addEventListener("click", function () {
+      var input = $("#commerce-secret");
+      var show = input.type === "password";
+      input.type = show ? "text" : "password";
+      this.setAttribute("aria-pressed", show ? "true" : "false");
+      this.setAttribute("data-i18n", show ? "set.identity.hide" : "set.identity.reveal");
+      this.textContent = t(show ? "set.identity.hide" : "set.identity.reveal");
+    });
+    ["facts", "handoff", "hours", "commerce"].forEach(function (prefix) {
+      $("#" + prefix + "-form").addEventListener("input", function () { $("#" + prefix + "-saved").hidden = true; });
+    });
+    var feet = document.querySelectorAll(".admin-foot");
+    for (var i = 0; i < feet.length; i++) feet[i].hidden = !admin;
+    if (!admin) {
+      var inputs = document.querySelectorAll("#handoff-form input, #hours-form input, #commerce-form input");
+      for (var j = 0; j < inputs.length; j++) inputs[j].disabled = true;
+    }
+  }
+
+  function fillExtras(s) {
+    fillFacts(s);
+    fillHandoff(s);
+    fillHours(s);
+    fillCommerce(s);
+  }
+
   // --- wiring ---------------------------------------------------------------------------------
 
   function init() {
@@ -233,6 +488,7 @@
       });
       $("#identity-rotate").addEventListener("click", rotate);
       $("#key-form").addEventListener("submit", createKey);
+      initExtras();
 
       K.onLangChange(function () {
         if (!settings) return;
@@ -243,6 +499,7 @@
 
       return K.api("GET", "/settings").then(function (s) {
         fill(s);
+        fillExtras(s);
         $("#set-loading").hidden = true;
         $("#set-content").hidden = false;
         if (admin) {
