@@ -3,9 +3,12 @@
 (1) Four classes on bench/data/emotion_test.csv: the shipped model next to a char-TF-IDF logistic regression
     trained on the same kefu/emotion/data/train.csv, and the shipped model with parts of its features removed;
     each also cross-validated on train.csv (the held-out set is small: one message is 0.4 points).
-(2) Binary polarity on ../shared/data (online_shopping_10_cats, waimai_10k, ChnSentiCorp): trained on each set's
+(2) The share of real JDDC customer turns the shipped model labels angry, anxious or positive (no labels there:
+    an alarm rate, not an accuracy).
+(3) Binary polarity on ../shared/data (online_shopping_10_cats, waimai_10k, ChnSentiCorp): trained on each set's
     train split, scored on its test split (ChnSentiCorp: dev, its test has no labels), kefu's features + LR next
-    to the char-TF-IDF LR baseline. Prints markdown tables; copy them into docs/ with the command line.
+    to the char-TF-IDF LR baseline, on the full train split and on 1,000 rows of it.
+Prints markdown tables; copy them into docs/ with the command line.
 
     python -m bench.emotion [--skip-polarity] [--data ../shared/data]
 """
@@ -156,26 +159,77 @@ def read_polarity(path: Path, column: str) -> tuple[list[str], list[int]]:
     return [r[column] for r in rows], [int(r["label"]) for r in rows]
 
 
-def polarity(data: Path) -> None:
-    embedder = default_embedder()
+def _accuracy(make_model: Callable[[], object], tr_x: list[str], tr_y: list[int], te_x: list[str],
+              te_y: list[int]) -> float:
+    model = make_model()
+    model.fit(tr_x, tr_y)
+    return float(np.mean(np.array(model.predict(te_x)) == np.array(te_y)) * 100)
+
+
+class PolarityModel:
+    """kefu's featurizer (n-grams + USE + cues) and a logistic regression, for two labels."""
+
+    def __init__(self, embedder: CachedEmbedder) -> None:
+        self.featurizer = Featurizer(embedder)
+        self.clf = LogisticRegression(C=10, max_iter=5000)
+
+    def fit(self, texts: list[str], labels: list[int]) -> PolarityModel:
+        self.clf.fit(self.featurizer.fit(texts).transform(texts), labels)
+        return self
+
+    def predict(self, texts: list[str]) -> list[int]:
+        return list(self.clf.predict(self.featurizer.transform(texts)))
+
+
+def polarity(data: Path, small: int = 1000, seeds: int = 3) -> None:
+    emb = CachedEmbedder(default_embedder())  # the small-data runs reuse the full run's vectors
     print("\n### Binary polarity on public review sets (accuracy %)\n")
-    print("| set | train rows | scored split (rows) | char-TF-IDF + LR | kefu features + LR | kefu time |")
-    print("|---|---|---|---|---|---|")
+    print(f"Full: trained on the whole train split. {small} rows: trained on {small} random train rows, mean of "
+          f"{seeds} draws (the emotion model has 900).\n")
+    print("| set | train rows | scored split (rows) | char-TF-IDF + LR | kefu features + LR | "
+          f"char-TF-IDF + LR, {small} rows | kefu features + LR, {small} rows | kefu time (full) |")
+    print("|---|---|---|---|---|---|---|---|")
     for folder, train_name, test_name, column in POLARITY_SETS:
         if not (data / folder / train_name).exists():
-            print(f"| {folder} | — | missing in {data} | | | |")
+            print(f"| {folder} | — | missing in {data} | | | | | |")
             continue
         tr_x, tr_y = read_polarity(data / folder / train_name, column)
         te_x, te_y = read_polarity(data / folder / test_name, column)
-        base = np.mean(np.array(TfidfBaseline().fit(tr_x, tr_y).predict(te_x)) == np.array(te_y)) * 100
+        base = _accuracy(TfidfBaseline, tr_x, tr_y, te_x, te_y)
         start = time.perf_counter()
-        featurizer = Featurizer(embedder).fit(tr_x)
-        clf = LogisticRegression(C=10, max_iter=5000).fit(featurizer.transform(tr_x), tr_y)
-        ours = np.mean(clf.predict(featurizer.transform(te_x)) == np.array(te_y)) * 100
+        ours = _accuracy(lambda: PolarityModel(emb), tr_x, tr_y, te_x, te_y)
         took = time.perf_counter() - start
+        small_base, small_ours = [], []
+        for seed in range(seeds):
+            idx = np.random.default_rng(seed).choice(len(tr_x), small, replace=False)
+            sx, sy = [tr_x[i] for i in idx], [tr_y[i] for i in idx]
+            small_base.append(_accuracy(TfidfBaseline, sx, sy, te_x, te_y))
+            small_ours.append(_accuracy(lambda: PolarityModel(emb), sx, sy, te_x, te_y))
         split = test_name.removesuffix(".csv")
-        print(f"| {folder} | {len(tr_x)} | {split} ({len(te_x)}) | {base:.1f} | {ours:.1f} | {took:.0f} s |",
-              flush=True)
+        print(f"| {folder} | {len(tr_x)} | {split} ({len(te_x)}) | {base:.1f} | {ours:.1f} | "
+              f"{np.mean(small_base):.1f} | {np.mean(small_ours):.1f} | {took:.0f} s |", flush=True)
+
+
+def real_traffic(data: Path) -> None:
+    """How often the shipped model raises a feeling on real customer turns (JDDC; unlabelled, so no accuracy)."""
+    path = data / "jddc2019_dev" / "train_chat_sample_0.1pct.csv"
+    if not path.exists():
+        return
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        texts = [r["content"] for r in csv.DictReader(f) if r["waiter_send"] == "0"]
+    preds = get_model().predict_many(texts)
+    print(f"\n### Real customer turns: {len(texts)} JDDC 2019 customer messages (unlabelled)\n")
+    print("| rule | angry % | anxious % | neutral % | positive % |")
+    print("|---|---|---|---|---|")
+    for name, threshold in (("most likely label", None), ("score ≥ 0.7", 0.7), ("score ≥ 0.9", 0.9)):
+        shares = []
+        for lab in LABELS:
+            if threshold is None:
+                n = sum(p.label == lab for p in preds)
+            else:
+                n = sum(p.scores[lab] >= threshold for p in preds)
+            shares.append(f"{n / len(texts) * 100:.1f}")
+        print(f"| {name} | " + " | ".join(shares) + " |")
 
 
 def main() -> None:
@@ -185,6 +239,7 @@ def main() -> None:
                     help="folder holding the public review sets")
     args = ap.parse_args()
     four_class()
+    real_traffic(args.data)
     if not args.skip_polarity:
         polarity(args.data)
 

@@ -10,7 +10,6 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from kefu.emotion.dataset import LABELS, read_labelled
@@ -30,7 +29,9 @@ class Emotion:
     scores: dict[str, float]
 
 
-NEUTRAL = Emotion("neutral", {label: float(label == "neutral") for label in LABELS})
+def _blank() -> Emotion:
+    # A fresh dict each time: Emotion is frozen, its scores dict is not, and callers may keep or edit it.
+    return Emotion("neutral", {label: float(label == "neutral") for label in LABELS})
 
 
 class EmotionModel:
@@ -54,14 +55,14 @@ class EmotionModel:
 
     def predict_many(self, texts: list[str]) -> list[Emotion]:
         """Score many messages at once (one batch through the encoder)."""
-        out: list[Emotion | None] = [None if (t or "").strip() else NEUTRAL for t in texts]
+        out: list[Emotion | None] = [None if (t or "").strip() else _blank() for t in texts]
         todo = [i for i, e in enumerate(out) if e is None]
         if todo:
             probs = self.classifier.predict_proba(self.featurizer.transform([texts[i] for i in todo]))
             for i, row in zip(todo, probs[:, self._order], strict=True):
                 row = row / row.sum()  # exact 1.0 after float32 features
-                out[i] = Emotion(LABELS[int(np.argmax(row))], {lab: float(p) for lab, p in zip(LABELS, row,
-                                                                                                strict=True)})
+                scores = dict(zip(LABELS, map(float, row), strict=True))
+                out[i] = Emotion(max(scores, key=scores.__getitem__), scores)
         return out  # type: ignore[return-value]
 
     def predict(self, text: str) -> Emotion:

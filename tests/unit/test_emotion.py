@@ -205,3 +205,21 @@ def test_emotion_command_fails_cleanly_on_a_bad_file(tmp_path):
     assert result.exit_code == 2
     assert "line 2: unknown label 'furious'" in result.output
     assert "Traceback" not in result.output
+
+
+def test_kefu_emotion_command_prints_per_class_figures_and_writes_jsonl(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from kefu.cli import app
+
+    data = tmp_path / "set.csv"
+    data.write_text("text,label\n气死了！！！,angry\n谢谢亲,positive\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(app, ["emotion", "--eval", str(data), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "angry" in result.output and "accuracy" in result.output
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [row["label"] for row in lines] == ["angry", "positive"]
+    assert set(lines[0]) == {"text", "label", "predicted", "scores"}
