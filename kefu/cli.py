@@ -7,6 +7,8 @@ from pathlib import Path
 import typer
 
 from kefu.config import get_settings
+from kefu.emotion.cli import emotion_command
+from kefu.packs.cli import packs_app
 
 app = typer.Typer(help="kefu — intelligent customer service for e-commerce shops.", no_args_is_help=True,
                   add_completion=False)
@@ -21,6 +23,9 @@ app.add_typer(tenant_app, name="tenant")
 app.add_typer(user_app, name="user")
 app.add_typer(key_app, name="apikey")
 app.add_typer(kb_app, name="kb")
+app.add_typer(packs_app, name="packs")
+# `kefu emotion --eval FILE.csv [--out OUT.jsonl]`: per-class precision/recall of the emotion model.
+app.command("emotion")(emotion_command)
 
 
 def _serve(host: str, port: int) -> None:

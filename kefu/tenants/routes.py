@@ -94,6 +94,11 @@ def update_settings(body: SettingsIn, principal: Admin, db: DbDep) -> SettingsOu
     if "service_hours" in changes:
         changes["service_hours"] = changes["service_hours"] or {}
     tenant = actions.do_update_settings(db, tenant_id=principal.tenant_id, changes=changes)
+    if {"facts", "name"} & changes.keys():  # pack answers quote the facts (and the name): fill them in again
+        from kefu.packs.actions import do_refill
+        from kefu.packs.routes import actor_of
+
+        do_refill(db, tenant_id=principal.tenant_id, actor=actor_of(principal))
     return settings_out(tenant, admin=True)
 
 

@@ -25,6 +25,8 @@ from kefu.errors import KefuError
 from kefu.flows import routes as flow_routes
 from kefu.knowledge import routes as knowledge_routes
 from kefu.knowledge.importer import ImportRunner
+from kefu.packs import routes as pack_routes
+from kefu.packs import server as pack_server
 from kefu.runtime import Runtime
 from kefu.tenants import routes as tenant_routes
 from kefu.web import pages
@@ -111,7 +113,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     for router in (tenant_routes.router, knowledge_routes.router, knowledge_routes.dictionary,
                    conversation_routes.router, conversation_routes.left_messages,
                    store_routes.router, flow_routes.router,
-                   api_channel.router, widget.router):
+                   api_channel.router, widget.router, pack_routes.router, pack_server.router):
         app.include_router(router)
 
     import swagger_ui_bundle

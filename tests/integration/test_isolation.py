@@ -37,9 +37,13 @@ BODIES = {
     ("PATCH", "/api/v1/store/returns/{return_no}"): {"status": "rejected"},
     ("PATCH", "/api/v1/flows/{flow_id}"): {"enabled": False},
     ("POST", "/api/v1/left-messages/{message_id}/handled"): None,
+    ("POST", "/api/v1/packs/{pack_id}/import"): {},
+    ("POST", "/api/v1/packs/{pack_id}/update"): {"resolutions": {}},
+    ("PUT", "/api/v1/packs/{pack_id}/auto-update"): {"enabled": True},
+    ("POST", "/api/v1/packs/batches/{batch_id}/rollback"): None,
 }
 # Path parameters that name code, not a shop's data: the call acts on the caller's own shop.
-NOT_SHOP_DATA = {"flow_id"}
+NOT_SHOP_DATA = {"flow_id", "pack_id"}
 # Uploads (multipart) instead of a JSON body: a valid file for each.
 FILES = {
     ("POST", "/api/v1/knowledge/import"): {"file": ("b.csv", "question,answer\nB的问题,B的答案\n".encode(),
@@ -91,9 +95,14 @@ def shop_a_data(client, shop_a, runtime):
         db.add(left)
         db.flush()
         left_id = left.id
+    # A knowledge pack filled with A's facts: its points, history and batches carry the mark.
+    client.patch("/api/v1/settings", headers=h, json={"facts": {"return_address": MARK}})
+    pack = client.post("/api/v1/packs/ecommerce-en/import", headers=h, json={}).json()
+    assert MARK in client.get("/api/v1/packs/history", headers=h, params={"limit": 1000}).text
     return {"point_id": point["id"], "conversation_id": cid, "key_id": key["id"], "job_id": job["id"],
             "term_id": term["id"], "sku": "A-SKU", "order_no": "A-ORDER-1", "tracking_no": "A-TRACK",
-            "return_no": ret.return_no, "flow_id": "track_parcel", "message_id": left_id}
+            "return_no": ret.return_no, "flow_id": "track_parcel", "message_id": left_id,
+            "pack_id": "ecommerce-en", "batch_id": pack["packs"][0]["batch_id"]}
 
 
 def _routes(app):
@@ -115,7 +124,10 @@ def _snapshot(client, shop, ids):
             client.get("/api/v1/store/products", headers=h).json(),
             client.get("/api/v1/flows", headers=h).json(),
             client.get("/api/v1/left-messages", headers=h).json(),
-            [k for k in client.get("/api/v1/api-keys", headers=h).json() if k["id"] == ids["key_id"]])
+            [k for k in client.get("/api/v1/api-keys", headers=h).json() if k["id"] == ids["key_id"]],
+            client.get("/api/v1/packs", headers=h).json()["items"],
+            client.get("/api/v1/packs/history", headers=h, params={"limit": 1000}).json(),
+            client.get("/api/v1/packs/batches", headers=h).json())
 
 
 def test_shop_b_can_reach_nothing_of_shop_a(app, client, login, shop_a, shop_b, shop_a_data):

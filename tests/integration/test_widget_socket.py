@@ -89,7 +89,7 @@ def test_identified_customer(client, shop_a):
     with client.websocket_connect(WS) as ws:
         ready = hello(ws, shop_a.public_key, token=token)
         assert ready["customer"] == {"id": ready["customer"]["id"], "external_id": "shop-user-42", "name": "李雷",
-                                     "verified": True}
+                                     "verified": True, "tags": []}
         assert ready["visitor"] is None
 
 

@@ -1,0 +1,107 @@
+"""Routes to list knowledge packs, import one, preview and apply its updates, see the history, roll back."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from kefu.packs import actions, views
+from kefu.packs.schemas import (
+    AutoUpdateIn,
+    BatchOut,
+    ChangePage,
+    ImportedOut,
+    ImportIn,
+    ImportOut,
+    InstallOut,
+    PackList,
+    PreviewOut,
+    UpdateIn,
+    UpdateOut,
+)
+from kefu.web.deps import Admin, DbDep, Principal, Staff
+
+router = APIRouter(prefix="/api/v1/packs", tags=["packs"])
+PACK_ID = r"^[a-z0-9-]{1,64}$"
+
+
+def actor_of(principal: Principal) -> str:
+    """Who a change is recorded against: the logged-in user, or the shop's API key."""
+    return f"user:{principal.user.id}" if principal.user is not None else "api"
+
+
+@router.get("", response_model=PackList)
+def list_packs(principal: Staff, db: DbDep) -> PackList:
+    """Every knowledge pack the pack sources offer, with the shop's installed version, whether a newer one is
+    available and the conflicts its last update left pending."""
+    return views.list_packs(db, tenant_id=principal.tenant_id)
+
+
+@router.get("/history", response_model=ChangePage)
+def history(
+    principal: Staff, db: DbDep,
+    pack_id: str = Query("", max_length=64), batch_id: int | None = Query(None),
+    key: str = Query("", max_length=200, description="One pack point's changes."),
+    limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0),
+) -> ChangePage:
+    """Every change packs made to the shop's knowledge points, newest first: what, when, by whom or by which
+    update, with the point before and after."""
+    return views.list_changes(db, tenant_id=principal.tenant_id, pack_id=pack_id, batch_id=batch_id, key=key,
+                              limit=limit, offset=offset)
+
+
+@router.get("/batches", response_model=list[BatchOut])
+def batches(principal: Staff, db: DbDep, pack_id: str = Query("", max_length=64),
+            limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)) -> list[BatchOut]:
+    """The shop's pack imports, updates, refills and rollbacks, newest first, and whether each can be rolled
+    back now."""
+    return views.list_batches(db, tenant_id=principal.tenant_id, pack_id=pack_id, limit=limit, offset=offset)
+
+
+@router.post("/batches/{batch_id}/rollback", response_model=BatchOut)
+def rollback(batch_id: int, principal: Admin, db: DbDep) -> BatchOut:
+    """Undo a pack import or update: every point it touched goes back to how it was, and the installed version
+    too. Only the newest import or update of a pack can be rolled back."""
+    undo = actions.do_rollback(db, tenant_id=principal.tenant_id, batch_id=batch_id, actor=actor_of(principal))
+    db.flush()
+    return views.list_batches(db, tenant_id=principal.tenant_id, batch_id=undo.id)[0]
+
+
+PackId = Annotated[str, Path(pattern=PACK_ID, description="The pack's id, e.g. ecommerce-zh.")]
+
+
+@router.post("/{pack_id}/import", response_model=ImportOut, status_code=201)
+def import_pack(pack_id: PackId, body: ImportIn, principal: Admin, db: DbDep) -> ImportOut:
+    """Import a pack into the shop in one go (a vertical's base first, if the shop lacks it); answers are filled
+    from the shop's facts, and a question the shop has already is linked instead of duplicated."""
+    done = actions.do_import_pack(db, tenant_id=principal.tenant_id, pack_id=pack_id, version=body.version,
+                                  actor=actor_of(principal))
+    return ImportOut(packs=[ImportedOut(**vars(d)) for d in done])
+
+
+@router.get("/{pack_id}/preview", response_model=PreviewOut)
+def preview(pack_id: PackId, principal: Staff, db: DbDep,
+            version: str | None = Query(None, max_length=32, description="Default: the newest.")) -> PreviewOut:
+    """What updating the shop's copy would do, key by key: auto, keep, conflict (base / mine / theirs side by
+    side, field by field), add, remove, stays_deleted. Nothing is written."""
+    return views.preview(db, tenant_id=principal.tenant_id, pack_id=pack_id, version=version)
+
+
+@router.post("/{pack_id}/update", response_model=UpdateOut)
+def apply_update(pack_id: PackId, body: UpdateIn, principal: Admin, db: DbDep) -> UpdateOut:
+    """Apply an update with the shop's decisions on conflicts; conflicts without a decision stay pending (their
+    points are left as they are) and show in the next preview."""
+    resolutions = {k: v if isinstance(v, str) else v.model_dump() for k, v in body.resolutions.items()}
+    done = actions.do_apply_update(db, tenant_id=principal.tenant_id, pack_id=pack_id, version=body.version,
+                                   resolutions=resolutions, actor=actor_of(principal))
+    return UpdateOut(**vars(done))
+
+
+@router.put("/{pack_id}/auto-update", response_model=InstallOut)
+def set_auto_update(pack_id: PackId, body: AutoUpdateIn, principal: Admin, db: DbDep) -> InstallOut:
+    """Let new versions of this pack be applied by themselves (`kefu packs update --auto`, run from cron):
+    untouched points follow, edits are kept, conflicts wait for the shop."""
+    install = actions.do_set_auto_update(db, tenant_id=principal.tenant_id, pack_id=pack_id, enabled=body.enabled)
+    db.flush()
+    return InstallOut.model_validate(install)
