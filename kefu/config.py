@@ -32,6 +32,12 @@ class Settings(BaseSettings):
     # a pack server (any kefu deployment serves its packs under /packs/v1/) to take new packs and versions from.
     packs_dir: str | None = None
     packs_url: str | None = None
+    # An online agent whose workspace has been silent this long is set offline and their chats go back to the
+    # front of the queue; the sweep that checks runs every agent_sweep_seconds in each process (0 = never).
+    agent_grace_seconds: int = 60
+    agent_sweep_seconds: int = 15
+    # A bot-only conversation idle this long is closed (and its customer asked for a rating); 0 = never.
+    idle_close_minutes: int = 30
 
 
 @lru_cache

@@ -25,6 +25,7 @@ from kefu.flows.intent import FlowIntents
 from kefu.flows.parsers import is_cancel, is_resume
 from kefu.flows.registry import is_enabled, public_flows
 from kefu.knowledge.models import KnowledgePoint
+from kefu.live.routing import group_for
 from kefu.nlu.matcher import MatchResult
 from kefu.runtime import Runtime
 from kefu.tenants.facts import shop_facts
@@ -239,6 +240,7 @@ class Bot:
             state["fallbacks"] = 0
             point = db.get(KnowledgePoint, result.best.point_id)
             state["intent"] = point.question
+            state["category"] = point.category
             payload = {"type": "answer", "point_id": point.id, "score": result.best.score}
             # Rich parts of the answer travel as data; the widget renders them (links and images http(s) only).
             for key in ("buttons", "image_url", "link_url"):
@@ -285,6 +287,8 @@ class Bot:
             self._say(db, conv, tenant, t(locale, key), sender="system")
         conv.priority = PRIORITY.get(reason, 0)
         conv.queued_at = utcnow()
+        conv.skill_group_id = group_for(db, tenant_id=conv.tenant_id, intent=state.get("intent"),
+                                        category=state.get("category"))
         db.add(ConversationEvent(tenant_id=conv.tenant_id, conversation_id=conv.id, kind="handoff",
                                  data=dict(conv.handoff)))
         do_set_status(db, conv=conv, status="queued", reason=reason)

@@ -13,6 +13,8 @@ from kefu.conversations.models import Conversation, Customer
 from kefu.conversations.schemas import ConversationOut, MessageOut, PostMessageIn
 from kefu.db import commit
 from kefu.errors import NotFound
+from kefu.live.feedback import do_rate
+from kefu.live.schemas import RatingIn
 from kefu.web.deps import DbDep, RuntimeDep, Staff
 
 router = APIRouter(prefix="/api/v1/channels/api", tags=["api channel"])
@@ -113,3 +115,21 @@ def request_handoff(
     actions.do_request_handoff(db, conv=conv, reason=body.reason)
     commit(db)
     return _replies_after(db, conv, after)
+
+
+@router.post("/conversations/{conversation_id}/close", response_model=list[MessageOut])
+def close_conversation(conversation_id: int, principal: Staff, db: DbDep) -> list[MessageOut]:
+    """The customer is done (closed the app's chat): end the conversation; returns the request for a rating."""
+    conv = _api_conversation(db, principal.tenant_id, conversation_id)
+    after = actions.last_message_id(db, conv=conv)
+    actions.do_close(db, conv=conv, reason="closed by the customer")
+    commit(db)
+    return _replies_after(db, conv, after)
+
+
+@router.post("/conversations/{conversation_id}/rating", status_code=201)
+def rate(conversation_id: int, body: RatingIn, principal: Staff, db: DbDep) -> dict:
+    """The customer's 1-5 rating (and comment) of an ended conversation; once per conversation."""
+    conv = _api_conversation(db, principal.tenant_id, conversation_id)
+    rating = do_rate(db, conv=conv, score=body.score, comment=body.comment)
+    return {"conversation_id": conv.id, "score": rating.score, "comment": rating.comment}

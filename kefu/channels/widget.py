@@ -28,7 +28,8 @@ from kefu.channels.intake import take_customer_message
 from kefu.conversations import actions
 from kefu.conversations.models import Customer
 from kefu.conversations.schemas import ConversationOut, MessageOut
-from kefu.errors import KefuError, Unauthorized
+from kefu.errors import KefuError, NotFound, Unauthorized
+from kefu.live.feedback import do_rate, pending_rating
 from kefu.runtime import Runtime
 from kefu.tenants.actions import check_public_key
 from kefu.tenants.security import IdentityError, verify_identity_token
@@ -87,6 +88,8 @@ def _start(runtime: Runtime, hello: dict[str, Any]) -> tuple[Session, dict[str, 
         conv, _ = actions.do_open_conversation(db, tenant_id=tenant.id, customer=customer, channel="web",
                                                locale=locale or tenant.default_locale)
         info = {
+            # An ended conversation still waiting for the customer's rating (the widget shows the stars).
+            "pending_rating": pending_rating(db, tenant_id=tenant.id, customer_id=customer.id),
             "visitor": customer.visitor_id,
             "customer": actions.customer_out(customer),
             "conversation": ConversationOut.model_validate(conv).model_dump(mode="json"),
@@ -120,6 +123,18 @@ def _handoff(runtime: Runtime, s: Session, locale: str | None) -> None:
     with runtime.db.session() as db:
         conv = actions.get_conversation(db, tenant_id=s.tenant_id, conversation_id=s.conversation_id)
         actions.do_request_handoff(db, conv=conv, reason="customer_button", locale=locale)
+
+
+def _rate(runtime: Runtime, s: Session, frame: dict[str, Any]) -> None:
+    """Store the customer's rating of their conversation (this one, or the ended one they were asked about)."""
+    conv_id = frame.get("conversation_id") or s.conversation_id
+    if not isinstance(conv_id, int):
+        raise KefuError("conversation_id must be a number", code="invalid_conversation")
+    with runtime.db.session() as db:
+        conv = actions.get_conversation(db, tenant_id=s.tenant_id, conversation_id=conv_id)
+        if conv.customer_id != s.customer_id:  # another customer's conversation looks like no conversation
+            raise NotFound("conversation not found")
+        do_rate(db, conv=conv, score=frame.get("score"), comment=frame.get("comment") or "")
 
 
 def _error(code: str, message: str, **extra: Any) -> dict[str, Any]:
@@ -157,6 +172,9 @@ async def _read_frames(ws: WebSocket, runtime: Runtime, s: Session) -> None:
                 await ws.send_json({"type": "ack", "client_id": client_id, "message": message})
             elif kind == "handoff":
                 await run_in_threadpool(_handoff, runtime, s, frame.get("locale"))
+            elif kind == "rate":
+                await run_in_threadpool(_rate, runtime, s, frame)
+                await ws.send_json({"type": "rated", "conversation_id": frame.get("conversation_id")})
             elif kind == "ping":
                 await ws.send_json({"type": "pong"})
             else:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from kefu.conversations.models import Conversation, ConversationEvent, Customer, LeftMessage, Message
 from kefu.conversations.schemas import ConversationOut, MessageOut
 from kefu.db import utcnow
-from kefu.errors import KefuError, NotFound
+from kefu.errors import Conflict, KefuError, NotFound
 from kefu.runtime import emit
 from kefu.tenants.security import new_token
 
@@ -178,6 +178,23 @@ def do_set_status(db: Session, *, conv: Conversation, status: str, reason: str =
                              data={"from": old, "to": status, "reason": reason}))
     emit(db, conversation_event(conv, "conversation_updated"), channels_for(conv))
     return conv
+
+
+DISPOSITIONS = ("resolved", "unresolved", "follow_up", "spam")
+RATING_TEXT = {"zh": "本次服务已结束，请为我们的服务打分（1-5 星），也可以留下您的意见。",
+               "en": "This conversation has ended. Please rate our service (1-5 stars); comments welcome."}
+def do_close(db: Session, *, conv: Conversation, reason: str, disposition: str | None = None) -> Conversation:
+    """Close a conversation, record how it ended, and ask the customer to rate it."""
+    if disposition is not None and disposition not in DISPOSITIONS:
+        raise KefuError(f"disposition must be one of {', '.join(DISPOSITIONS)}", code="invalid_disposition",
+                        status=422)
+    if conv.status == "closed":
+        raise Conflict("the conversation is already closed", code="conversation_closed")
+    conv.disposition = disposition
+    do_post_message(db, conv=conv, sender="system", text=RATING_TEXT.get(conv.locale, RATING_TEXT["zh"]),
+                    payload={"type": "rating_request"})
+    return do_set_status(db, conv=conv, status="closed", reason=reason)
+
 
 
 def list_messages(

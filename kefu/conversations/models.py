@@ -33,6 +33,8 @@ class Customer(Base):
     name: Mapped[str] = mapped_column(String(100), default="")
     # Labels the shop or its agents give the customer ("VIP", "老客户"); the handoff policy reads them.
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The person who served them last: a returning customer goes back to them when they are free.
+    last_agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -55,6 +57,14 @@ class Conversation(Base):
     # When it entered the queue for a person; the queue is ordered by priority, then this.
     queued_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     priority: Mapped[int] = mapped_column(Integer, default=0)
+    # The person serving it (set by routing or by an agent accepting it) and the team it was routed to.
+    assigned_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True,
+                                                         index=True)
+    assigned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    skill_group_id: Mapped[int | None] = mapped_column(ForeignKey("skill_groups.id", ondelete="SET NULL"),
+                                                       nullable=True)
+    # How the person closing it judged the outcome: resolved | unresolved | follow_up | spam.
+    disposition: Mapped[str | None] = mapped_column(String(20), nullable=True)
     # The bot's memory of this conversation: flow in progress, its slots, the order being discussed.
     bot_state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # Why and with what context the bot handed over: reason, intent, emotion, order, summary.

@@ -19,6 +19,7 @@ from kefu.conversations.schemas import (
     PostMessageIn,
     Transcript,
 )
+from kefu.db import utcnow
 from kefu.errors import Forbidden
 from kefu.web.deps import DbDep, RuntimeDep, Staff
 
@@ -71,6 +72,8 @@ def post_agent_message(
     text = actions.check_text(body.text, runtime.settings.max_message_chars)
     if conv.status == "closed":
         raise Forbidden("the conversation is closed", code="conversation_closed")
+    if conv.assigned_user_id is None:  # replying to a chat nobody had takes it
+        conv.assigned_user_id, conv.assigned_at = principal.user.id, utcnow()
     actions.do_set_status(db, conv=conv, status="with_agent", reason=f"agent {principal.user.id} replied")
     msg, _ = actions.do_post_message(db, conv=conv, sender="agent", text=text, client_id=body.client_id,
                                      sender_name=principal.user.name, user_id=principal.user.id)
@@ -79,9 +82,9 @@ def post_agent_message(
 
 @router.post("/{conversation_id}/close", response_model=ConversationOut)
 def close_conversation(conversation_id: int, principal: Staff, db: DbDep) -> ConversationOut:
-    """Close a conversation; the customer's next message starts a new one."""
+    """Close a conversation and ask the customer for a rating; their next message starts a new one."""
     conv = actions.get_conversation(db, tenant_id=principal.tenant_id, conversation_id=conversation_id)
-    actions.do_set_status(db, conv=conv, status="closed", reason="closed by staff")
+    actions.do_close(db, conv=conv, reason="closed by staff")
     return ConversationOut.model_validate(conv)
 
 

@@ -62,6 +62,10 @@ class User(Base):
     # online | busy | away | offline; set by the agent, offline again when their last socket is gone.
     status: Mapped[str] = mapped_column(String(16), default="offline")
     status_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Last sign of life from the agent's workspace; an online agent silent past the grace period is offline.
+    seen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # How many chats this person takes at once.
+    max_chats: Mapped[int] = mapped_column(Integer, default=5)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

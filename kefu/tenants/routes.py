@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
 
+from kefu.runtime import emit
 from kefu.tenants import actions
 from kefu.tenants.models import ApiKey, Tenant
 from kefu.tenants.schemas import (
@@ -74,7 +75,11 @@ def set_my_status(body: StatusIn, principal: Staff, db: DbDep) -> UserOut:
 
         raise Forbidden("an API key has no user")
     user = db.merge(principal.user)
-    return UserOut.model_validate(actions.do_set_user_status(db, user=user, status=body.status))
+    actions.do_set_user_status(db, user=user, status=body.status)
+    # Routing listens: an agent coming online drains the queue at once.
+    emit(db, {"type": "agent_updated", "tenant_id": user.tenant_id, "user_id": user.id, "status": user.status},
+         [f"tenant:{user.tenant_id}"])
+    return UserOut.model_validate(user)
 
 
 @router.get("/settings", response_model=SettingsOut)

@@ -25,6 +25,9 @@ from kefu.errors import KefuError
 from kefu.flows import routes as flow_routes
 from kefu.knowledge import routes as knowledge_routes
 from kefu.knowledge.importer import ImportRunner
+from kefu.live import actions as live_actions
+from kefu.live import routes as live_routes
+from kefu.live import socket as live_socket
 from kefu.packs import routes as pack_routes
 from kefu.packs import server as pack_server
 from kefu.runtime import Runtime
@@ -48,9 +51,12 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         await runtime.bus.start()
         # Off the event loop and not awaited: the server answers at once; the model is ready a second later.
         threading.Thread(target=bot.warm_up, name="kefu-warm-up", daemon=True).start()
+        sweeper = live_actions.Sweeper(runtime)
+        sweeper.start()
         try:
             yield
         finally:
+            sweeper.stop()
             # Let running knowledge imports finish (each is one transaction) rather than cut them off.
             await anyio.to_thread.run_sync(imports.wait, 60)
             await runtime.bus.stop()
@@ -68,8 +74,9 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     imports = app.state.imports = ImportRunner(runtime.db)
     # Request bodies are small everywhere except uploads, which get their own limit.
     upload_limits = {knowledge_routes.IMPORT_PATH: runtime.settings.max_import_bytes + 64 * 1024}
-    bot = Bot()
+    bot = app.state.bot = Bot()
     bot.install(runtime)
+    live_actions.install(runtime)
 
     @app.exception_handler(KefuError)
     async def _kefu_error(_request: Request, exc: KefuError):
@@ -112,7 +119,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
 
     for router in (tenant_routes.router, knowledge_routes.router, knowledge_routes.dictionary,
                    conversation_routes.router, conversation_routes.left_messages,
-                   store_routes.router, flow_routes.router,
+                   store_routes.router, flow_routes.router, live_routes.router, live_routes.notes, live_socket.router,
                    api_channel.router, widget.router, pack_routes.router, pack_server.router):
         app.include_router(router)
 

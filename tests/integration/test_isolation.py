@@ -7,6 +7,7 @@ import re
 import time
 
 import pytest
+from sqlalchemy import select
 
 from tests.conftest import api_headers
 
@@ -37,6 +38,20 @@ BODIES = {
     ("PATCH", "/api/v1/store/returns/{return_no}"): {"status": "rejected"},
     ("PATCH", "/api/v1/flows/{flow_id}"): {"enabled": False},
     ("POST", "/api/v1/left-messages/{message_id}/handled"): None,
+    ("POST", "/api/v1/live/conversations/{conversation_id}/accept"): None,
+    ("POST", "/api/v1/live/conversations/{conversation_id}/transfer"): {"to_group_id": 1},
+    ("POST", "/api/v1/live/heartbeat"): None,
+    ("PUT", "/api/v1/live/agents/{user_id}"): {"max_chats": 0},
+    ("POST", "/api/v1/live/skill-groups"): {"name": "B组", "intents": ["x"], "members": []},
+    ("PUT", "/api/v1/live/skill-groups/{group_id}"): {"name": "hijack", "intents": [], "members": []},
+    ("POST", "/api/v1/live/conversations/{conversation_id}/close"): {"disposition": "spam"},
+    ("POST", "/api/v1/live/suggestions/used"): {"conversation_id": 1, "source": "knowledge"},
+    ("POST", "/api/v1/live/canned"): {"shortcut": "b", "title": "b", "text": "b"},
+    ("PUT", "/api/v1/live/canned/{canned_id}"): {"shortcut": "hijack", "title": "x", "text": "x"},
+    ("PUT", "/api/v1/live/customers/{customer_id}/tags"): {"tags": ["hijack"]},
+    ("POST", "/api/v1/conversations/{conversation_id}/notes"): {"text": "hijack"},
+    ("POST", "/api/v1/channels/api/conversations/{conversation_id}/close"): None,
+    ("POST", "/api/v1/channels/api/conversations/{conversation_id}/rating"): {"score": 1},
     ("POST", "/api/v1/packs/{pack_id}/import"): {},
     ("POST", "/api/v1/packs/{pack_id}/update"): {"resolutions": {}},
     ("PUT", "/api/v1/packs/{pack_id}/auto-update"): {"enabled": True},
@@ -93,8 +108,19 @@ def shop_a_data(client, shop_a, runtime):
         left = LeftMessage(tenant_id=shop_a.tenant_id, conversation_id=cid,
                            customer_id=conv["conversation"]["customer_id"], contact=MARK, text=MARK)
         db.add(left)
+        from kefu.live.models import SkillGroup
+        from kefu.tenants.models import User
+
+        group = SkillGroup(tenant_id=shop_a.tenant_id, name=MARK, intents=[MARK])
+        db.add(group)
+        from kefu.live.models import CannedResponse, ConversationNote
+
+        canned = CannedResponse(tenant_id=shop_a.tenant_id, user_id=None, shortcut=MARK, title=MARK, text=MARK)
+        db.add(canned)
+        db.add(ConversationNote(tenant_id=shop_a.tenant_id, conversation_id=cid, text=MARK))
         db.flush()
-        left_id = left.id
+        left_id, group_id, canned_id = left.id, group.id, canned.id
+        user_id = db.scalar(select(User.id).where(User.email == shop_a.agent_email))
     # A knowledge pack filled with A's facts: its points, history and batches carry the mark.
     client.patch("/api/v1/settings", headers=h, json={"facts": {"return_address": MARK}})
     pack = client.post("/api/v1/packs/ecommerce-en/import", headers=h, json={}).json()
@@ -102,7 +128,8 @@ def shop_a_data(client, shop_a, runtime):
     return {"point_id": point["id"], "conversation_id": cid, "key_id": key["id"], "job_id": job["id"],
             "term_id": term["id"], "sku": "A-SKU", "order_no": "A-ORDER-1", "tracking_no": "A-TRACK",
             "return_no": ret.return_no, "flow_id": "track_parcel", "message_id": left_id,
-            "pack_id": "ecommerce-en", "batch_id": pack["packs"][0]["batch_id"]}
+            "pack_id": "ecommerce-en", "batch_id": pack["packs"][0]["batch_id"], "group_id": group_id,
+            "user_id": user_id, "canned_id": canned_id, "customer_id": conv["conversation"]["customer_id"]}
 
 
 def _routes(app):
@@ -124,6 +151,9 @@ def _snapshot(client, shop, ids):
             client.get("/api/v1/store/products", headers=h).json(),
             client.get("/api/v1/flows", headers=h).json(),
             client.get("/api/v1/left-messages", headers=h).json(),
+            client.get("/api/v1/live/skill-groups", headers=h).json(),
+            client.get(f"/api/v1/conversations/{ids['conversation_id']}/notes", headers=h).json(),
+            [(a["id"], a["max_chats"]) for a in client.get("/api/v1/live", headers=h).json()["agents"]],
             [k for k in client.get("/api/v1/api-keys", headers=h).json() if k["id"] == ids["key_id"]],
             client.get("/api/v1/packs", headers=h).json()["items"],
             client.get("/api/v1/packs/history", headers=h, params={"limit": 1000}).json(),

@@ -1,0 +1,1 @@
+"""People behind the bot: skill groups, agent capacity, and routing queued chats to agents."""

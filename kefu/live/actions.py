@@ -1,0 +1,132 @@
+"""Accept, transfer and release chats, keep agents' presence, and drain the queue when capacity frees."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from kefu.conversations.actions import channels_for, conversation_event, get_conversation
+from kefu.conversations.models import Conversation, ConversationEvent
+from kefu.db import utcnow
+from kefu.errors import Conflict, Forbidden, NotFound
+from kefu.live import routing
+from kefu.live.models import SkillGroup
+from kefu.runtime import Runtime, emit
+from kefu.tenants.models import User
+
+log = logging.getLogger(__name__)
+
+
+def do_accept(db: Session, *, tenant_id: int, conversation_id: int, user: User) -> Conversation:
+    """Take a queued chat by hand; refused if someone else got it first or the agent is at their limit."""
+    conv = get_conversation(db, tenant_id=tenant_id, conversation_id=conversation_id)
+    if conv.status != "queued":
+        raise Conflict("this chat is not waiting any more", code="not_queued")
+    load = routing.load_of(db, tenant_id=tenant_id, user_id=user.id)
+    if load >= user.max_chats:
+        raise Conflict(f"you already have {load} chats (your limit is {user.max_chats})", code="at_capacity")
+    claimed = routing.claim(db, conv_id=conv.id, user_id=user.id, reason="accepted")
+    if claimed is None:
+        raise Conflict("another agent took this chat first", code="not_queued")
+    return claimed
+
+
+def do_transfer(db: Session, *, tenant_id: int, conversation_id: int, by: User, to_user_id: int | None = None,
+                to_group_id: int | None = None, note: str = "") -> Conversation:
+    """Hand a chat to another agent (directly) or to a skill group (back to the front of the queue), with a note."""
+    conv = get_conversation(db, tenant_id=tenant_id, conversation_id=conversation_id)
+    if conv.status not in ("with_agent", "queued"):
+        raise Conflict("only a chat with a person or in the queue can be transferred", code="not_transferable")
+    if (to_user_id is None) == (to_group_id is None):
+        raise Conflict("transfer to one agent or one group", code="bad_transfer")
+    data: dict[str, Any] = {"from_user_id": by.id, "note": note[:1000]}
+    if to_user_id is not None:
+        target = db.get(User, to_user_id)
+        if target is None or target.tenant_id != tenant_id:
+            raise NotFound("agent not found")
+        if target.status != "online":
+            raise Conflict(f"{target.name} is not online", code="agent_offline")
+        conv.status, conv.assigned_user_id, conv.assigned_at = "with_agent", target.id, utcnow()
+        data["to_user_id"] = target.id
+    else:
+        group = db.get(SkillGroup, to_group_id)
+        if group is None or group.tenant_id != tenant_id:
+            raise NotFound("skill group not found")
+        conv.status, conv.assigned_user_id, conv.skill_group_id = "queued", None, group.id
+        conv.priority = max(conv.priority, routing.REQUEUED_PRIORITY)
+        conv.queued_at = conv.queued_at or utcnow()
+        data["to_group_id"] = group.id
+    conv.updated_at = utcnow()
+    db.add(ConversationEvent(tenant_id=tenant_id, conversation_id=conv.id, kind="transferred", data=data))
+    emit(db, conversation_event(conv, "conversation_updated"), channels_for(conv))
+    return conv
+
+
+def do_heartbeat(db: Session, *, user: User) -> None:
+    """Record that the agent's workspace is still connected."""
+    user.seen_at = utcnow()
+
+
+def check_staff_user(user: User | None) -> User:
+    if user is None:
+        raise Forbidden("only a logged-in person can take chats")
+    return user
+
+
+def drain_shop(runtime: Runtime, tenant_id: int) -> list[tuple[int, int]]:
+    """Assign what can be assigned now, under the shop's routing lock (one drain per shop at a time)."""
+    with runtime.locks.lock(f"route:{tenant_id}"), runtime.db.session() as db:
+        return routing.drain(db, tenant_id=tenant_id, grace_seconds=runtime.settings.agent_grace_seconds)
+
+
+class Sweeper:
+    """Every few seconds, hand back the chats of agents whose workspace went silent (one thread per process)."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self.runtime.settings.agent_sweep_seconds > 0:
+            self._thread = threading.Thread(target=self._run, name="kefu-agent-sweep", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.runtime.settings.agent_sweep_seconds):
+            try:
+                sweep(self.runtime)
+            except Exception:  # the next round tries again; a crash here must not end the thread
+                log.exception("agent sweep failed")
+
+
+def sweep(runtime: Runtime) -> list[int]:
+    """Set silent agents offline and requeue their chats (the requeue events drain each shop's queue); close
+    bot chats gone idle."""
+    with runtime.db.session() as db:
+        gone = routing.sweep_absent(db, grace_seconds=runtime.settings.agent_grace_seconds)
+    if runtime.settings.idle_close_minutes > 0:
+        from kefu.live.feedback import close_idle_bot_chats
+
+        with runtime.db.session() as db:
+            close_idle_bot_chats(db, minutes=runtime.settings.idle_close_minutes)
+    return gone
+
+
+def install(runtime: Runtime) -> None:
+    """Drain the shop's queue whenever a chat is queued or closed, or an agent comes online."""
+
+    def on_conversation(rt: Runtime, event: dict[str, Any]) -> None:
+        if event.get("conversation", {}).get("status") in ("queued", "closed") or event.get("agent_free"):
+            drain_shop(rt, event["tenant_id"])
+
+    runtime.listen("conversation_updated", on_conversation)
+    runtime.listen("agent_updated", lambda rt, event: drain_shop(rt, event["tenant_id"]))

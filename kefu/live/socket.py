@@ -1,0 +1,81 @@
+"""The staff websocket: live events of the agent's shop, and the heartbeat that keeps the agent present."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from starlette.concurrency import run_in_threadpool
+
+from kefu.errors import KefuError
+from kefu.runtime import Runtime
+from kefu.tenants.actions import check_session
+from kefu.tenants.models import User
+from kefu.web.deps import SESSION_COOKIE
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/api/v1/live", tags=["live service"])
+
+
+def _who(runtime: Runtime, token: str | None) -> dict:
+    with runtime.db.session() as db:
+        if not token:
+            raise KefuError("log in first", code="not_authenticated", status=401)
+        user = check_session(db, token)
+        return {"id": user.id, "tenant_id": user.tenant_id, "name": user.name, "role": user.role,
+                "status": user.status}
+
+
+def _beat(runtime: Runtime, user_id: int) -> None:
+    from kefu.db import utcnow
+
+    with runtime.db.session() as db:
+        user = db.get(User, user_id)
+        if user is not None:
+            user.seen_at = utcnow()
+
+
+@router.websocket("/ws")
+async def staff_socket(ws: WebSocket) -> None:
+    """Send the shop's events (messages, conversation changes, notes, agents) to a logged-in person."""
+    runtime: Runtime = ws.app.state.runtime
+    await ws.accept()
+    try:
+        me = await run_in_threadpool(_who, runtime, ws.cookies.get(SESSION_COOKIE))
+    except KefuError as e:
+        with contextlib.suppress(Exception):
+            await ws.send_json({"type": "error", "code": e.code, "message": e.message})
+            await ws.close(code=4401, reason=e.code)
+        return
+    await run_in_threadpool(_beat, runtime, me["id"])
+    async with runtime.bus.subscribe(f"tenant:{me['tenant_id']}") as queue:
+        await ws.send_json({"type": "ready", "user": {k: me[k] for k in ("id", "name", "role", "status")}})
+
+        async def forward() -> None:
+            while True:
+                event = await queue.get()
+                await ws.send_json({"type": "event", "event": event})
+
+        sender = asyncio.create_task(forward())
+        try:
+            while True:
+                raw = await ws.receive_text()
+                try:
+                    frame = json.loads(raw)
+                except ValueError:
+                    await ws.send_json({"type": "error", "code": "malformed_json", "message": "frames are JSON"})
+                    continue
+                if isinstance(frame, dict) and frame.get("type") == "ping":
+                    await run_in_threadpool(_beat, runtime, me["id"])
+                    await ws.send_json({"type": "pong"})
+                else:
+                    await ws.send_json({"type": "error", "code": "unknown_frame", "message": "send pings only"})
+        except WebSocketDisconnect:
+            pass
+        finally:
+            sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await sender
