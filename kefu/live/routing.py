@@ -119,7 +119,7 @@ def claim(db: Session, *, conv_id: int, user_id: int, reason: str) -> Conversati
     return conv
 
 
-def drain(db: Session, *, tenant_id: int, limit: int = 500, grace_seconds: int = GRACE_SECONDS
+def drain(db: Session, *, tenant_id: int, limit: int = 20_000, grace_seconds: int = GRACE_SECONDS
           ) -> list[tuple[int, int]]:
     """Assign queued chats, highest priority then longest waiting first, while any fitting agent is free.
 
