@@ -43,9 +43,14 @@ lint: install ## ruff
 fix: install ## ruff with fixes
 	$(BIN)/ruff check --fix .
 
-bench: install ## Message round-trip benchmark on SQLite, then PostgreSQL + Redis (wipes the PG test database)
+bench: install ## Every benchmark in docs/benchmarks.md (long; the PostgreSQL runs wipe the PG test database)
 	$(BIN)/python -m bench.messages
 	$(BIN)/python -m bench.messages --database postgresql --redis
+	$(BIN)/python -m bench.answer_engine
+	$(BIN)/python -m bench.emotion
+	$(BIN)/python -m bench.packs
+	$(BIN)/python -m bench.routing
+	$(BIN)/python -m bench.routing --database postgresql
 
 clean: ## Remove the virtualenv, caches and the demo database
 	rm -rf $(VENV) .pytest_cache .ruff_cache kefu.db kefu.db-shm kefu.db-wal test-artifacts
