@@ -258,3 +258,53 @@ def test_address_change_can_be_called_off(runtime, orders):
     chat.say("北京市朝阳区建国路88号")
     assert "没有做任何修改" in chat.say("不用了")[-1]
     assert _order(runtime, orders, "A1001").address["city"] == "杭州市"
+
+
+# --- every flow: cancel, topic switch, bad input ------------------------------------------------------------
+
+OPENERS = {
+    "track_parcel": "我的快递到哪了",
+    "order_status": "帮我查一下订单",
+    "change_address": "地址填错了帮我改一下",
+    "cancel_order": "我要取消这个订单",
+    "return_refund": "我要退货",
+    "urge_shipment": "怎么还不发货",
+}
+
+
+@pytest.mark.parametrize("flow_id", sorted(OPENERS))
+def test_every_flow_can_be_called_off(runtime, orders, flow_id):
+    chat = Chat.open(runtime, orders)  # anonymous: every flow first asks for the order number
+    assert "订单号" in chat.say(OPENERS[flow_id])[-1]
+    assert chat.conversation().bot_state["flow"]["id"] == flow_id
+    assert "已退出" in chat.say("算了")[-1]
+    assert chat.conversation().bot_state.get("flow") is None
+
+
+@pytest.mark.parametrize("flow_id", sorted(OPENERS))
+def test_every_flow_answers_a_question_in_between_and_resumes(runtime, orders, faq, flow_id):
+    chat = Chat.open(runtime, orders)
+    chat.say(OPENERS[flow_id])
+    out = chat.say("包邮吗")
+    assert out[0] == "满99元包邮。" and "继续" in out[-1]
+    assert "订单号" in chat.say("继续")[-1]
+    assert chat.conversation().bot_state["flow"]["id"] == flow_id
+
+
+@pytest.mark.parametrize("flow_id", sorted(OPENERS))
+def test_every_flow_refuses_an_unknown_order_without_saying_which_part_was_wrong(runtime, orders, flow_id):
+    chat = Chat.open(runtime, orders)
+    chat.say(OPENERS[flow_id])
+    assert "手机号" in chat.say("ZZ999999")[-1]
+    out = chat.say("13800138000")
+    assert "不匹配" in out[0] and "订单号" in out[-1]
+
+
+@pytest.mark.parametrize("flow_id", sorted(OPENERS))
+def test_every_flow_keeps_another_customers_order_hidden(runtime, orders, flow_id):
+    chat = Chat.open(runtime, orders, external_id="u-1")
+    chat.say(OPENERS[flow_id] + " B2001")
+    out = chat.say("13800138000")  # not the phone on B2001
+    assert "不匹配" in out[0]
+    said = " ".join(m.text for m in chat.replies(0))
+    assert "13911112222" not in said and "张三" not in said
