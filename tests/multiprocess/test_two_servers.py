@@ -118,3 +118,84 @@ def test_customer_message_on_one_process_is_seen_by_a_second_tab_on_the_other(sh
         n = s.execute(text("select count(*) from messages where client_id = 't1'")).scalar()
     db.dispose()
     assert n == 1
+
+
+def _shop_with_agents(url, n, *, present):
+    from kefu.config import Settings
+    from kefu.db import utcnow
+    from kefu.runtime import Runtime
+    from kefu.tenants.actions import do_create_user
+
+    rt = Runtime(Settings(database_url=url))
+    shop = make_shop(rt, f"mp-{uuid.uuid4().hex[:6]}")
+    emails = []
+    with rt.db.session() as db:
+        for i in range(n):
+            user = do_create_user(db, tenant_id=shop.tenant_id, email=f"r{i}-{shop.slug}@mp.test", name=f"r{i}",
+                                  role="agent", password=PASSWORD)
+            user.status, user.max_chats, user.seen_at = "online", 1, utcnow() if present else None
+            emails.append(user.email)
+    rt.db.dispose()
+    return shop, emails
+
+
+def test_handoffs_on_two_processes_at_once_never_overfill_an_agent(shared_database, two_servers):
+    import threading
+
+    servers = two_servers
+    shop, _ = _shop_with_agents(shared_database, 6, present=True)
+    headers = {"Authorization": f"Bearer {shop.api_key}"}
+    barrier, errors = threading.Barrier(10), []
+
+    def customer(i):
+        with httpx.Client(base_url=servers[i % 2].base_url, headers=headers, timeout=30) as c:
+            cid = c.post("/api/v1/channels/api/conversations", json={"customer_id": f"c{i}"}).json()
+            barrier.wait()
+            r = c.post(f"/api/v1/channels/api/conversations/{cid['conversation']['id']}/messages",
+                       json={"text": "转人工"})
+            if r.status_code != 200:
+                errors.append(r.text)
+
+    threads = [threading.Thread(target=customer, args=(i,)) for i in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors
+    engine = make_engine(shared_database)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT status, assigned_user_id FROM conversations WHERE tenant_id = :t"),
+                            {"t": shop.tenant_id}).all()
+    engine.dispose()
+    owners = [a for s, a in rows if s == "with_agent"]
+    assert len(owners) == 6 and len(set(owners)) == 6  # each agent exactly their one chat
+    assert sum(1 for s, _ in rows if s == "queued") == 4
+
+
+def test_agents_on_two_processes_accepting_one_chat_only_one_wins(shared_database, two_servers):
+    import threading
+
+    servers = two_servers
+    shop, emails = _shop_with_agents(shared_database, 6, present=False)
+    with httpx.Client(base_url=servers[0].base_url, headers={"Authorization": f"Bearer {shop.api_key}"}) as c:
+        cid = c.post("/api/v1/channels/api/conversations", json={"customer_id": "c"}).json()["conversation"]["id"]
+        c.post(f"/api/v1/channels/api/conversations/{cid}/messages", json={"text": "转人工"})
+    agents = []
+    for i, email in enumerate(emails):
+        a = httpx.Client(base_url=servers[i % 2].base_url, timeout=30)
+        a.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD}).raise_for_status()
+        agents.append(a)
+    barrier, codes = threading.Barrier(len(agents)), []
+
+    def accept(a):
+        barrier.wait()
+        codes.append(a.post(f"/api/v1/live/conversations/{cid}/accept").status_code)
+
+    threads = [threading.Thread(target=accept, args=(a,)) for a in agents]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    for a in agents:
+        a.close()
+    assert sorted(codes) == [200] + [409] * 5
