@@ -70,7 +70,8 @@ def main() -> None:
     # Fill the queue with nobody connected (no assignment happens yet).
     actions.install(rt)
     t = time.perf_counter()
-    ids = [queue_chat(rt, tenant_id, n) for n in range(args.waiting)]
+    for n in range(args.waiting):
+        queue_chat(rt, tenant_id, n)
     enqueue = (time.perf_counter() - t) / args.waiting * 1000
     # (1) Opening time: every agent connects; one drain assigns agents × capacity chats.
     with rt.db.session() as db:

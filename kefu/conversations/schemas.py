@@ -44,6 +44,7 @@ class ConversationOut(BaseModel):
     created_at: dt.datetime
     updated_at: dt.datetime
     closed_at: dt.datetime | None = None
+    assigned_user_id: int | None = None  # the person serving it
 
 
 class ConversationSummary(ConversationOut):

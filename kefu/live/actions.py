@@ -13,7 +13,7 @@ from kefu.conversations.models import Conversation, ConversationEvent
 from kefu.db import utcnow
 from kefu.errors import Conflict, Forbidden, NotFound
 from kefu.live import routing
-from kefu.live.models import SkillGroup
+from kefu.live.models import ConversationNote, SkillGroup
 from kefu.runtime import Runtime, emit
 from kefu.tenants.models import User
 
@@ -61,6 +61,9 @@ def do_transfer(db: Session, *, tenant_id: int, conversation_id: int, by: User, 
         data["to_group_id"] = group.id
     conv.updated_at = utcnow()
     db.add(ConversationEvent(tenant_id=tenant_id, conversation_id=conv.id, kind="transferred", data=data))
+    if note.strip():  # the colleague taking over reads it with the transcript
+        db.add(ConversationNote(tenant_id=tenant_id, conversation_id=conv.id, user_id=by.id, user_name=by.name,
+                                text=note.strip()[:1000]))
     emit(db, conversation_event(conv, "conversation_updated"), channels_for(conv))
     return conv
 

@@ -90,7 +90,10 @@ def transfer(conversation_id: int, body: TransferIn, principal: Staff, db: DbDep
 @router.post("/heartbeat", status_code=204)
 def heartbeat(principal: Staff, db: DbDep) -> Response:
     """Tell kefu your workspace is still open (every ~20 s); silent past the grace period, you go offline."""
-    actions.do_heartbeat(db, user=db.merge(actions.check_staff_user(principal.user)))
+    user = db.merge(actions.check_staff_user(principal.user))
+    actions.do_heartbeat(db, user=user)
+    # Present again after a gap: routing may now have chats for them.
+    emit(db, {"type": "agent_updated", "tenant_id": user.tenant_id, "user_id": user.id}, [f"tenant:{user.tenant_id}"])
     return Response(status_code=204)
 
 

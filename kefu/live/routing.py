@@ -169,6 +169,8 @@ def sweep_absent(db: Session, *, tenant_id: int | None = None, grace_seconds: in
     gone = list(db.scalars(select(User).where(*cond)))
     for user in gone:
         user.status, user.status_at = "offline", utcnow()
+        emit(db, {"type": "agent_updated", "tenant_id": user.tenant_id, "user_id": user.id, "status": "offline"},
+             [f"tenant:{user.tenant_id}"])
         for conv in db.scalars(select(Conversation).where(Conversation.assigned_user_id == user.id,
                                                           Conversation.status == "with_agent")):
             conv.status, conv.assigned_user_id = "queued", None

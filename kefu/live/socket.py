@@ -11,12 +11,14 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
 from kefu.errors import KefuError
+from kefu.live.actions import drain_shop
 from kefu.runtime import Runtime
 from kefu.tenants.actions import check_session
 from kefu.tenants.models import User
 from kefu.web.deps import SESSION_COOKIE
 
 log = logging.getLogger(__name__)
+PRESENCE_SECONDS = 20  # well inside the default 60 s grace (KEFU_AGENT_GRACE_SECONDS)
 router = APIRouter(prefix="/api/v1/live", tags=["live service"])
 
 
@@ -51,6 +53,8 @@ async def staff_socket(ws: WebSocket) -> None:
             await ws.close(code=4401, reason=e.code)
         return
     await run_in_threadpool(_beat, runtime, me["id"])
+    # A workspace connecting may free capacity routing has not used yet: give it waiting chats now.
+    await run_in_threadpool(drain_shop, runtime, me["tenant_id"])
     async with runtime.bus.subscribe(f"tenant:{me['tenant_id']}") as queue:
         await ws.send_json({"type": "ready", "user": {k: me[k] for k in ("id", "name", "role", "status")}})
 
@@ -59,7 +63,15 @@ async def staff_socket(ws: WebSocket) -> None:
                 event = await queue.get()
                 await ws.send_json({"type": "event", "event": event})
 
+        async def keep_present() -> None:
+            # The open socket itself is the agent's presence: browsers slow a background tab's timers to a
+            # minute or more, so the client's pings alone could let the grace period run out.
+            while True:
+                await asyncio.sleep(PRESENCE_SECONDS)
+                await run_in_threadpool(_beat, runtime, me["id"])
+
         sender = asyncio.create_task(forward())
+        presence = asyncio.create_task(keep_present())
         try:
             while True:
                 raw = await ws.receive_text()
@@ -76,6 +88,7 @@ async def staff_socket(ws: WebSocket) -> None:
         except WebSocketDisconnect:
             pass
         finally:
-            sender.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await sender
+            for task in (sender, presence):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task

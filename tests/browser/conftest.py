@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from kefu.db import Database
 from kefu.demo.seed import seed_demo
@@ -19,6 +20,9 @@ CHROMIUM = os.environ.get("KEFU_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
 ARTIFACTS = Path(os.environ.get("KEFU_TEST_ARTIFACTS", "test-artifacts"))
+# Playwright's default of 5 s per expectation is short on a 2-core CI machine running a server, Chromium and
+# the suite at once; a passing check returns as soon as it holds, so a longer ceiling costs nothing.
+expect.set_options(timeout=10_000)
 
 
 def pytest_collection_modifyitems(config, items):

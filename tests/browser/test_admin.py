@@ -1,4 +1,4 @@
-"""The shop admin console and the workspace placeholder in a real browser, against a live demo server."""
+"""The shop admin console (and the way into the agent workspace) in a real browser, against a live demo server."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ def login(page: Page, base_url: str, who: tuple[str, str] = OWNER) -> None:
     page.goto(base_url + "/admin/login")
     page.locator("#email").fill(who[0])
     page.locator("#password").fill(who[1])
+    expect(page.locator("#login-form")).to_have_attribute("data-ready", "1", timeout=WAIT)
     page.locator("#login-submit").click()
     expect(page).to_have_url(re.compile(r"/admin/knowledge$"), timeout=WAIT)
     expect(page.locator("#logout")).to_be_visible(timeout=WAIT)
@@ -118,6 +119,7 @@ def test_login_errors_redirects_and_logout(demo_server, page: Page):
 
     page.locator("#email").fill(OWNER[0])
     page.locator("#password").fill("not-the-password")
+    expect(page.locator("#login-form")).to_have_attribute("data-ready", "1", timeout=WAIT)
     page.locator("#login-submit").click()
     error = page.locator("#login-error")
     expect(error).to_be_visible(timeout=WAIT)
@@ -126,6 +128,7 @@ def test_login_errors_redirects_and_logout(demo_server, page: Page):
     expect(page).to_have_url(re.compile(r"/admin/login"))
 
     page.locator("#password").fill(OWNER[1])
+    expect(page.locator("#login-form")).to_have_attribute("data-ready", "1", timeout=WAIT)
     page.locator("#login-submit").click()
     expect(page).to_have_url(re.compile(r"/admin/knowledge$"), timeout=WAIT)
     expect(page.locator("#nav-shop")).to_contain_text("Demo Shop")
@@ -148,6 +151,7 @@ def test_login_refuses_an_outside_next_url(demo_server, page: Page):
     page.goto(demo_server.base_url + "/admin/login?next=//evil.example/steal")
     page.locator("#email").fill(OWNER[0])
     page.locator("#password").fill(OWNER[1])
+    expect(page.locator("#login-form")).to_have_attribute("data-ready", "1", timeout=WAIT)
     page.locator("#login-submit").click()
     expect(page).to_have_url(demo_server.base_url + "/admin/knowledge", timeout=WAIT)
 
@@ -709,9 +713,11 @@ def test_english_console_and_language_toggle(demo_server, browser):
         expect(page.locator("label[for=email]")).to_have_text("Email")
         page.locator("#email").fill(OWNER[0])
         page.locator("#password").fill("nope")
+        expect(page.locator("#login-form")).to_have_attribute("data-ready", "1", timeout=WAIT)
         page.locator("#login-submit").click()
         expect(page.locator("#login-error")).to_have_text("Wrong email or password", timeout=WAIT)
         page.locator("#password").fill(OWNER[1])
+        expect(page.locator("#login-form")).to_have_attribute("data-ready", "1", timeout=WAIT)
         page.locator("#login-submit").click()
         expect(page).to_have_url(re.compile(r"/admin/knowledge$"), timeout=WAIT)
 
@@ -738,26 +744,29 @@ def test_english_console_and_language_toggle(demo_server, browser):
         expect(page.locator("#set-save")).to_have_text("保存设置")
         expect(page.locator("#nav-settings")).to_have_text("设置")
         page.goto(base + "/workspace")
-        expect(page.locator("#ws-placeholder h1")).to_have_text("客服工作台即将上线", timeout=WAIT)
+        expect(page.locator("#queue-title")).to_have_text("排队中", timeout=WAIT)
         page.locator("#lang-toggle").click()
-        expect(page.locator("#ws-placeholder h1")).to_have_text("The agent workspace is coming")
-        expect(page.locator("#ws-all")).to_have_attribute("href", "/admin/conversations")
+        expect(page.locator("#queue-title")).to_have_text("Queue")
+        expect(page.locator("#tab-supervisor")).to_have_text("Supervisor")
         assert not errors, "\n".join(errors)
     finally:
         ctx.close()
 
 
-# --- workspace placeholder and small screens -------------------------------------------------------------
+# --- workspace and small screens ---------------------------------------------------------------------------
 
-def test_workspace_placeholder_links_to_conversations(demo_server, page):
+def test_workspace_opens_from_the_nav(demo_server, page):
+    """The workspace (tests/browser/test_workspace.py has the rest): queue, my chats, the status in its column."""
     login(page, demo_server.base_url)
     page.locator("#nav-workspace").click()
-    expect(page.locator("#ws-placeholder")).to_be_visible(timeout=WAIT)
-    expect(page.locator("#ws-placeholder")).to_contain_text("工作台")
-    page.locator("#ws-queued").click()
-    expect(page).to_have_url(re.compile(r"/admin/conversations\?status=queued$"), timeout=WAIT)
-    expect(page.locator('#conv-filter button[data-status="queued"]')).to_have_attribute("aria-pressed", "true",
-                                                                                         timeout=WAIT)
+    expect(page).to_have_url(re.compile(r"/workspace$"), timeout=WAIT)
+    expect(page.locator("#nav-workspace")).to_have_attribute("aria-current", "page")
+    expect(page.locator("#ws-conn")).to_have_attribute("data-state", "open", timeout=WAIT)
+    expect(page.locator("#queue-title")).to_have_text("排队中")
+    expect(page.locator("#mine-title")).to_have_text("我的会话")
+    expect(page.locator("#status-slot #agent-status")).to_be_visible()
+    expect(page.locator("#topnav #agent-status")).to_have_count(0)
+    expect(page.locator("#chat-empty")).to_be_visible()
 
 
 @pytest.mark.parametrize("path", ["/admin/knowledge", "/admin/settings", "/admin/conversations", "/workspace"])

@@ -222,7 +222,7 @@ def test_store_products_add_and_edit(demo_server, page, owner_http):
     row.locator(".product-price-input").fill("65")
     row.locator(".product-stock-input").fill("1.5")
     row.locator(".product-save").click()
-    expect(row.locator(".product-error")).to_have_text("库存必须是 0 以上的整数。")
+    expect(row.locator(".product-error")).to_have_text("库存必须是 0 以上的整数。", timeout=WAIT)
     expect(row.locator(".product-price-input")).to_have_value("65")
     row.locator(".product-stock-input").fill("30")
     row.locator(".product-save").click()

@@ -255,6 +255,8 @@ def test_overview_accept_and_transfer_over_the_api(client, runtime, shop, shop_a
     assert again.status_code == 409 and again.json()["error"]["code"] == "not_queued"
     r = agent_client.post(f"/api/v1/live/conversations/{chat}/transfer", json={"to_user_id": other, "note": "VIP"})
     assert r.status_code == 200 and state(runtime, chat) == ("with_agent", other)
+    notes = agent_client.get(f"/api/v1/conversations/{chat}/notes").json()
+    assert [n["text"] for n in notes] == ["VIP"]  # the colleague reads the transfer note with the transcript
     owner = login(shop_a.owner_email)
     group = owner.post("/api/v1/live/skill-groups", json={"name": "售前", "intents": ["presale"],
                                                           "members": [other]}).json()

@@ -1,4 +1,4 @@
-/* kefu admin console: shared helpers for every console page (and the workspace placeholder).
+/* kefu admin console: shared helpers for every console page and the agent workspace.
  *
  * - i18n: zh / en, following navigator.language until the user picks one with the 中/EN toggle (remembered).
  * - api(): fetch JSON from /api/v1, turning {"error": {...}} bodies into ApiError; a 401 sends the user to the
@@ -315,16 +315,310 @@
       "conv.closedToast": "会话已结束",
       "conv.notFound": "找不到这个会话。",
 
-      "ws.title": "客服工作台即将上线",
-      "ws.body1": "实时接待排队顾客、同时处理多个会话的客服工作台还在开发中，会在“客服工作台”这一项需求中完成。",
-      "ws.body2": "在那之前，你可以在管理后台的“会话”里查看所有对话记录，并以人工客服身份回复或结束会话。",
-      "ws.queued": "查看排队中的会话",
-      "ws.all": "查看全部会话",
+      "ws.tabs": "工作台栏目",
+      "ws.tab.chats": "接待",
+      "ws.tab.supervisor": "实时监控",
+      "ws.left": "队列和我的会话",
+      "ws.center": "当前会话",
+      "ws.customer": "顾客",
+      "ws.conn.connecting": "连接中…",
+      "ws.conn.open": "已连接",
+      "ws.conn.reconnecting": "重新连接中…",
+      "ws.offlineHint": "你现在不是“在线”：不会自动分配新会话，但仍可手动接入。",
+      "ws.queue": "排队中",
+      "ws.queueEmpty": "没有排队的顾客。",
+      "ws.mine": "我的会话",
+      "ws.mineEmpty": "你还没有接待中的会话。",
+      "ws.pick": "从左侧选择一个会话，或接入排队中的顾客。",
+      "ws.transfer": "转接",
+      "ws.close": "结束会话",
+      "ws.suggest": "建议回复",
+      "ws.noteMode": "内部备注",
+      "ws.kb": "搜索知识库",
+      "ws.canned": "快捷回复",
+      "ws.kbPh": "输入关键词搜索知识库",
+      "ws.replyLabel": "回复顾客",
+      "ws.replyPh": "输入回复，Enter 发送，Shift+Enter 换行；输入 / 使用快捷回复",
+      "ws.notePh": "写给同事的备注，顾客看不到",
+      "ws.replyHint": "“内部备注”只有同事能看到，顾客永远看不到。",
+      "ws.addNote": "添加备注",
+      "ws.custEmpty": "打开一个会话后，这里显示顾客的资料、订单和历史会话。",
+      "ws.tags": "标签",
+      "ws.tagAdd": "添加标签",
+      "ws.tagPh": "例如：VIP",
+      "ws.noTags": "还没有标签。",
+      "ws.tagRemove": "删除标签“{tag}”",
+      "ws.tagsSaved": "已保存标签",
+      "ws.orders": "订单",
+      "ws.noOrders": "没有找到这位顾客的订单。",
+      "ws.ordersError": "订单系统暂时无法查询：{e}",
+      "ws.past": "历史会话",
+      "ws.noPast": "没有其他会话。",
+      "ws.anonymous": "未验证身份",
+      "ws.custId": "店铺顾客 ID",
+      "ws.custNo": "kefu 编号",
+      "ws.waiting": "已等待",
+      "ws.accept": "接入",
+      "ws.accepted": "已接入会话",
+      "ws.taken": "这位顾客已被其他同事接入。",
+      "ws.atCapacity": "你的接待量已满，请先结束一些会话。",
+      "ws.assigned": "{name} 的会话已分配给你",
+      "ws.unread": "{n} 条未读",
+      "ws.servedBy": "由 {name} 接待",
+      "ws.note": "内部备注",
+      "ws.notePrivate": "仅同事可见",
+      "ws.use": "使用",
+      "ws.src.knowledge": "知识库",
+      "ws.src.history": "历史回复",
+      "ws.insert": "插入",
+      "ws.cannedHint": "在回复框输入 / 和快捷词（例如 /退货地址）即可插入。",
+      "ws.cannedEmpty": "还没有快捷回复。",
+      "ws.cannedNoMatch": "没有匹配的快捷回复。",
+      "ws.cannedAdd": "新增快捷回复",
+      "ws.cannedEdit": "编辑快捷回复",
+      "ws.cannedShortcut": "快捷词",
+      "ws.cannedShortcutPh": "例如：退货地址",
+      "ws.cannedTitleLabel": "标题",
+      "ws.cannedText": "回复内容",
+      "ws.cannedScope": "谁可以用",
+      "ws.scope.personal": "只有我",
+      "ws.scope.team": "整个团队",
+      "ws.cannedDeleteTitle": "删除快捷回复 {s}？",
+      "ws.cannedDeleted": "已删除快捷回复",
+      "ws.cannedRequired": "请填写快捷词和回复内容。",
+      "ws.cannedBadShortcut": "快捷词不能包含空格或 /。",
+      "ws.cannedSaved": "已保存快捷回复",
+      "ws.transferTitle": "转接会话",
+      "ws.transferTo": "转给谁",
+      "ws.toAgent": "转给客服",
+      "ws.toGroup": "转给技能组（回到队列）",
+      "ws.transferNote": "给接手同事的备注",
+      "ws.transferNotePh": "例如：顾客要换货，已核对订单",
+      "ws.loadOf": "{n}/{max} 个会话",
+      "ws.nobodyOnline": "现在没有其他在线的客服。",
+      "ws.pickAgent": "请选择一位在线的客服。",
+      "ws.transferred": "已转接给 {to}",
+      "ws.closeTitle": "结束会话",
+      "ws.closeBody": "结束后会请顾客为本次服务评分；顾客再发消息会开始新的会话。",
+      "ws.disposition": "处理结果",
+      "ws.closeNote": "内部备注（可选）",
+      "ws.closed": "会话已结束",
+      "disp.resolved": "已解决",
+      "disp.unresolved": "未解决",
+      "disp.follow_up": "需要跟进",
+      "disp.spam": "骚扰 / 无效",
+      "sup.queue": "排队人数",
+      "sup.longest": "最长等待",
+      "sup.active": "人工接待中",
+      "sup.online": "在线客服",
+      "sup.agents": "客服",
+      "sup.col.agent": "客服",
+      "sup.col.status": "状态",
+      "sup.col.load": "接待量",
+      "sup.col.groups": "技能组",
+      "sup.col.seen": "最近在线",
+      "sup.queueTitle": "排队中的顾客",
+      "sup.col.wait": "等待",
+      "sup.col.group": "技能组",
+      "sup.chats": "人工接待中的会话",
+      "sup.chatsEmpty": "现在没有人工接待中的会话。",
+      "err.code.not_queued": "这个会话已不在排队中",
+      "err.code.at_capacity": "接待量已满",
+      "err.code.agent_offline": "对方不在线",
+      "err.code.bad_transfer": "请选择一位客服或一个技能组",
+      "err.code.not_transferable": "这个会话不能转接",
 
       "nav.store": "店铺订单",
       "nav.flows": "自助流程",
       "title.store": "店铺订单 · kefu 管理后台",
       "title.flows": "自助流程 · kefu 管理后台",
+      "nav.packs": "行业知识库",
+      "title.packs": "行业知识库 · kefu 管理后台",
+      "packs.title": "行业知识库",
+      "packs.sub": "现成的行业问答，一键导入到店铺的知识库，答案自动填入店铺信息；知识库出新版本时，更新不会覆盖你改过的内容。",
+      "packs.readonly": "你是客服账号，可以查看行业知识库和历史记录；只有店主和管理员可以导入、更新和撤销。",
+      "packs.tabs": "行业知识库栏目",
+      "packs.tab.packs": "知识库",
+      "packs.tab.history": "历史记录",
+      "packs.empty": "没有可用的行业知识库。",
+      "packs.sources": "知识库来源：{list}",
+      "packs.source.builtin": "内置",
+      "packs.source.local": "本地文件夹",
+      "packs.source.remote": "知识库服务器",
+      "packs.sourceDown": "知识库来源“{source}”暂时无法读取：{error}",
+      "packs.problem": "跳过了一个无法使用的知识库文件：{p}",
+      "packs.installed": "已导入 {v}",
+      "packs.notInstalled": "未导入",
+      "packs.updateAvailable": "有新版本 {v}",
+      "packs.pendingCount": "{n} 个冲突待决定",
+      "packs.f.language": "语言",
+      "packs.lang.zh": "中文",
+      "packs.lang.en": "英文",
+      "packs.f.version": "最新版本",
+      "packs.f.versions": "（共 {n} 个版本）",
+      "packs.f.points": "知识点",
+      "packs.f.similar": "相似问法",
+      "packs.f.base": "基础库",
+      "packs.f.source": "来源",
+      "packs.installedAt": "导入于 {t}",
+      "packs.updatedAt": "最近更新于 {t}",
+      "packs.import": "一键导入",
+      "packs.importing": "导入中…",
+      "packs.import.title": "导入“{name}”？",
+      "packs.import.body": "将向知识库添加 {n} 个知识点（{s} 条相似问法），答案自动填入店铺信息；店铺已有相同标准问题的知识点会被关联，不会重复添加。导入后可以在“历史记录”中撤销。",
+      "packs.import.withBase": "它基于“{name}”，会先导入这个基础库（{n} 个知识点）。",
+      "packs.import.done": "已导入“{name}”{v}：新增 {added} 个知识点，关联 {linked} 个店铺已有的知识点。",
+      "packs.import.toast": "已导入“{name}”",
+      "packs.previewUpdate": "预览更新到 {v}",
+      "packs.resolve": "决定冲突",
+      "packs.viewHistory": "查看历史",
+      "packs.auto.on": "自动更新：开",
+      "packs.auto.off": "自动更新：关",
+      "packs.auto.hint": "出新版本时自动更新：你没改过的知识点跟随新版本，你改过的保留，冲突等你决定。",
+      "packs.auto.onToast": "已为“{name}”开启自动更新",
+      "packs.auto.offToast": "已为“{name}”关闭自动更新",
+      "packs.back": "← 返回行业知识库",
+      "packs.preview.title": "更新“{name}”",
+      "packs.preview.versions": "从 {from} 更新到 {to}",
+      "packs.preview.current": "当前版本 {v}：没有更新的版本",
+      "packs.preview.note": "点开每一条可以查看具体字段。应用前不会修改任何内容。",
+      "packs.preview.noteConflicts": "点开每一条可以查看具体字段。冲突需要你决定；未决定的冲突保持原样，之后还可以在这里决定。应用前不会修改任何内容。",
+      "packs.preview.readonly": "你是客服账号，可以查看更新内容；只有店主和管理员可以应用更新。",
+      "packs.preview.nothing": "更新到 {v} 不会改动任何知识点。",
+      "packs.preview.upToDate": "已是最新版本，也没有待决定的冲突。",
+      "packs.group.conflict": "冲突",
+      "packs.group.auto": "自动更新",
+      "packs.group.keep": "保留店铺的修改",
+      "packs.group.add": "新增",
+      "packs.group.remove": "删除",
+      "packs.group.stays_deleted": "保持删除",
+      "packs.group.unchanged": "无变化",
+      "packs.groupHint.conflict": "你和新版本改了同一处，需要你决定：保留你的、采用新版本，或者手动编辑。",
+      "packs.groupHint.auto": "你没有改过这些地方，将自动采用新版本（你改过的其他字段保留）。",
+      "packs.groupHint.keep": "你改过、新版本没有改：保留你的修改。",
+      "packs.groupHint.add": "新版本新增的知识点。",
+      "packs.groupHint.remove": "新版本删除了、你也没有改过的知识点，将被删除（可以撤销）。",
+      "packs.groupHint.stays_deleted": "你删除过的知识点：新版本改了它们，但不会加回来。",
+      "packs.col.field": "字段",
+      "packs.col.now": "现在",
+      "packs.col.after": "更新后",
+      "packs.col.base": "原版本",
+      "packs.col.mine": "你的",
+      "packs.col.theirs": "新版本",
+      "packs.col.new": "将新增",
+      "packs.col.removed": "将删除",
+      "packs.col.before": "之前",
+      "packs.col.afterChange": "之后",
+      "packs.val.deleted": "（新版本已删除）",
+      "packs.val.empty": "（空）",
+      "packs.fstatus.same": "相同",
+      "packs.fstatus.theirs": "采用新版本",
+      "packs.fstatus.mine": "保留你的",
+      "packs.fstatus.both": "双方相同",
+      "packs.fstatus.merged": "合并",
+      "packs.fstatus.conflict": "冲突",
+      "packs.add.link": "关联已有",
+      "packs.add.linked": "店铺已有相同标准问题的知识点：将关联它，不会重复添加。",
+      "packs.staysDeleted.gone": "新版本也删除了这条。",
+      "packs.reason.both_changed": "你和新版本都改了：{fields}。",
+      "packs.reason.upstream_deleted": "新版本删除了这条知识点，但你改过它（{fields}）。",
+      "packs.reason.question_taken": "新版本的标准问题和店铺另一个知识点相同：{fields}。",
+      "packs.choice.legend": "你的决定",
+      "packs.choice.pending": "稍后决定（保持原样）",
+      "packs.choice.mine": "保留我的",
+      "packs.choice.mineDeleted": "保留（成为店铺自己的知识点）",
+      "packs.choice.theirs": "采用新版本",
+      "packs.choice.theirsDeleted": "按新版本删除",
+      "packs.choice.edit": "手动编辑",
+      "packs.choice.isPending": "待决定",
+      "packs.choice.isDecided": "已决定：{how}",
+      "packs.choice.short.mine": "保留我的",
+      "packs.choice.short.theirs": "采用新版本",
+      "packs.choice.short.edit": "手动编辑",
+      "packs.edit.title": "编辑后的知识点",
+      "packs.edit.fromMine": "用我的填入",
+      "packs.edit.fromTheirs": "用新版本填入",
+      "packs.edit.required": "请填写标准问题和答案。",
+      "packs.apply": "应用更新",
+      "packs.apply.to": "应用更新到 {v}",
+      "packs.apply.decisions": "应用决定",
+      "packs.apply.busy": "应用中…",
+      "packs.apply.ready": "将按上面的内容更新到 {v}。",
+      "packs.apply.readyCurrent": "将按上面的内容更新。",
+      "packs.apply.partial": "已决定 {done}/{total} 个冲突；其余 {left} 个保持原样，等你以后决定。",
+      "packs.apply.allDecided": "{total} 个冲突都已决定。",
+      "packs.apply.fixEdits": "有手动编辑的知识点没有填完，请先补全。",
+      "packs.apply.done": "已更新到 {v}：{what}。",
+      "packs.apply.noChanges": "没有改动",
+      "packs.apply.stillPending": "还有 {n} 个冲突待决定：这些知识点保持原样，下面可以继续决定。",
+      "packs.apply.toast": "“{name}”已更新到 {v}",
+      "packs.kind.import": "导入",
+      "packs.kind.update": "更新",
+      "packs.kind.refill": "重新填入店铺信息",
+      "packs.kind.rollback": "撤销",
+      "packs.change.added": "新增",
+      "packs.change.linked": "关联",
+      "packs.change.updated": "更新",
+      "packs.change.kept": "保留",
+      "packs.change.deleted": "删除",
+      "packs.change.conflict": "冲突待决定",
+      "packs.change.resolved": "已决定",
+      "packs.change.stays_deleted": "保持删除",
+      "packs.change.rolled_back": "撤销",
+      "packs.change.refilled": "重新填入",
+      "packs.actor.update": "更新 {v} 自动合并",
+      "packs.actor.api": "API 密钥",
+      "packs.actor.cli": "命令行",
+      "packs.actor.auto": "自动更新",
+      "packs.batches.title": "导入和更新",
+      "packs.batches.sub": "每个知识库只有最近一次导入或更新可以撤销；撤销后它改动的知识点全部恢复原样。",
+      "packs.batches.empty": "还没有导入或更新。",
+      "packs.batches.range": "第 {from}–{to} 条",
+      "packs.filter.pack": "按知识库筛选",
+      "packs.filter.allPacks": "全部知识库",
+      "packs.col.time": "时间",
+      "packs.col.pack": "知识库",
+      "packs.col.kind": "类型",
+      "packs.col.versions": "版本",
+      "packs.col.counts": "变更",
+      "packs.col.by": "操作人",
+      "packs.col.actions": "操作",
+      "packs.col.point": "知识点",
+      "packs.col.what": "变更",
+      "packs.col.batch": "批次",
+      "packs.batch.changes": "查看变更",
+      "packs.batch.rollsBack": "撤销批次 #{id}",
+      "packs.rollback": "撤销",
+      "packs.rollback.title": "撤销这次{kind}（{name}）？",
+      "packs.rollback.bodyImport": "将删除这次导入添加的知识点，并取消关联；“{name}”回到未导入状态，之后可以重新导入。这之后对这些知识点的修改也会被撤销（历史记录中保留）。",
+      "packs.rollback.bodyUpdate": "“{name}”将从 {to} 回到 {from}：这次更新改动的知识点全部恢复原样。这之后对这些知识点的修改也会被撤销（历史记录中保留）。",
+      "packs.rollback.done": "已撤销（{name}）",
+      "packs.why.done": "已撤销（批次 #{id}）",
+      "packs.why.later": "之后还有批次 #{id}，请先撤销它",
+      "packs.why.dependants": "{packs} 基于这个知识库，请先撤销它的导入",
+      "packs.changes.title": "变更记录",
+      "packs.changes.sub": "行业知识库对店铺知识点的每一次改动：改了什么、什么时候、由谁或哪次更新决定。",
+      "packs.changes.empty": "还没有变更记录。",
+      "packs.changes.count": "共 {n} 条",
+      "packs.changes.batchFilter": "批次 #{id}",
+      "packs.changes.clearBatch": "显示全部批次",
+      "packs.changes.diff": "前后对比",
+      "err.code.pack_installed": "店铺已经导入了这个知识库，请使用更新",
+      "err.code.pack_not_installed": "店铺还没有导入这个知识库",
+      "err.code.pack_base_missing": "找不到它依赖的基础库",
+      "err.code.pack_not_found": "找不到这个知识库",
+      "err.code.pack_version_not_found": "找不到这个版本",
+      "err.code.pack_source_unavailable": "知识库来源暂时无法读取",
+      "err.code.bad_pack": "知识库文件不符合格式",
+      "err.code.bad_version": "版本号格式不对",
+      "err.code.older_version": "不能更新到更旧的版本",
+      "err.code.unknown_resolution": "决定的知识点不在冲突里",
+      "err.code.nothing_to_apply": "没有需要应用的更新",
+      "err.code.invalid_point": "知识点内容不符合要求",
+      "err.code.not_rollbackable": "这一批不能撤销",
+      "err.code.rolled_back_already": "已经撤销过了",
+      "err.code.later_batch": "之后还有更新，请先撤销最近的一次",
+      "err.code.pack_has_dependants": "还有其他知识库基于它，请先撤销那些导入",
       "err.code.bad_transition": "订单不能这样改状态",
       "err.code.duplicate_order": "已经有这个订单号",
       "err.code.duplicate_sku": "已经有这个 SKU 的商品",
@@ -928,16 +1222,294 @@
       "conv.closedToast": "Conversation closed",
       "conv.notFound": "This conversation was not found.",
 
-      "ws.title": "The agent workspace is coming",
-      "ws.body1": "A live workspace for agents, taking queued customers and handling several chats at once, is still being built; it arrives with the agent-workspace issue.",
-      "ws.body2": "Until then, the console's Conversations section shows every transcript, and you can reply as an agent or close a conversation there.",
-      "ws.queued": "See queued conversations",
-      "ws.all": "See all conversations",
+      "ws.tabs": "Workspace sections",
+      "ws.tab.chats": "Chats",
+      "ws.tab.supervisor": "Supervisor",
+      "ws.left": "Queue and my chats",
+      "ws.center": "Current chat",
+      "ws.customer": "Customer",
+      "ws.conn.connecting": "Connecting…",
+      "ws.conn.open": "Connected",
+      "ws.conn.reconnecting": "Reconnecting…",
+      "ws.offlineHint": "You are not “Online”: no chats are assigned to you, but you can still accept them by hand.",
+      "ws.queue": "Queue",
+      "ws.queueEmpty": "Nobody is waiting.",
+      "ws.mine": "My chats",
+      "ws.mineEmpty": "You have no chats yet.",
+      "ws.pick": "Pick a chat on the left, or accept a waiting customer.",
+      "ws.transfer": "Transfer",
+      "ws.close": "Close chat",
+      "ws.suggest": "Suggested replies",
+      "ws.noteMode": "Internal note",
+      "ws.kb": "Search knowledge",
+      "ws.canned": "Canned responses",
+      "ws.kbPh": "Search the knowledge base",
+      "ws.replyLabel": "Reply to the customer",
+      "ws.replyPh": "Type a reply: Enter sends, Shift+Enter adds a line; / for canned responses",
+      "ws.notePh": "A note for colleagues; the customer never sees it",
+      "ws.replyHint": "Internal notes are seen by colleagues only, never by the customer.",
+      "ws.addNote": "Add note",
+      "ws.custEmpty": "Open a chat to see the customer's details, orders and past conversations here.",
+      "ws.tags": "Tags",
+      "ws.tagAdd": "Add tag",
+      "ws.tagPh": "e.g. VIP",
+      "ws.noTags": "No tags yet.",
+      "ws.tagRemove": "Remove tag “{tag}”",
+      "ws.tagsSaved": "Tags saved",
+      "ws.orders": "Orders",
+      "ws.noOrders": "No orders found for this customer.",
+      "ws.ordersError": "The order system could not be reached: {e}",
+      "ws.past": "Past conversations",
+      "ws.noPast": "No other conversations.",
+      "ws.anonymous": "Not verified",
+      "ws.custId": "Shop customer id",
+      "ws.custNo": "kefu number",
+      "ws.waiting": "Waiting",
+      "ws.accept": "Accept",
+      "ws.accepted": "Chat accepted",
+      "ws.taken": "A colleague has already taken this customer.",
+      "ws.atCapacity": "You have as many chats as you can take; close some first.",
+      "ws.assigned": "A chat with {name} is now yours",
+      "ws.unread": "{n} unread",
+      "ws.servedBy": "Served by {name}",
+      "ws.note": "Internal note",
+      "ws.notePrivate": "Colleagues only",
+      "ws.use": "Use",
+      "ws.src.knowledge": "Knowledge",
+      "ws.src.history": "Past reply",
+      "ws.insert": "Insert",
+      "ws.cannedHint": "Type / and the shortcut in the reply box (e.g. /returns) to insert one.",
+      "ws.cannedEmpty": "No canned responses yet.",
+      "ws.cannedNoMatch": "No canned response matches.",
+      "ws.cannedAdd": "New canned response",
+      "ws.cannedEdit": "Edit canned response",
+      "ws.cannedShortcut": "Shortcut",
+      "ws.cannedShortcutPh": "e.g. returns",
+      "ws.cannedTitleLabel": "Title",
+      "ws.cannedText": "Reply text",
+      "ws.cannedScope": "Who can use it",
+      "ws.scope.personal": "Only me",
+      "ws.scope.team": "The whole team",
+      "ws.cannedDeleteTitle": "Delete canned response {s}?",
+      "ws.cannedDeleted": "Canned response deleted",
+      "ws.cannedRequired": "Enter the shortcut and the reply text.",
+      "ws.cannedBadShortcut": "A shortcut has no spaces or /.",
+      "ws.cannedSaved": "Canned response saved",
+      "ws.transferTitle": "Transfer the chat",
+      "ws.transferTo": "Transfer to",
+      "ws.toAgent": "An agent",
+      "ws.toGroup": "A skill group (back to the queue)",
+      "ws.transferNote": "Note for the colleague taking over",
+      "ws.transferNotePh": "e.g. wants an exchange; order checked",
+      "ws.loadOf": "{n}/{max} chats",
+      "ws.nobodyOnline": "No other agent is online now.",
+      "ws.pickAgent": "Choose an online agent.",
+      "ws.transferred": "Transferred to {to}",
+      "ws.closeTitle": "Close the chat",
+      "ws.closeBody": "The customer is asked to rate the service; a new message from them starts a new conversation.",
+      "ws.disposition": "Outcome",
+      "ws.closeNote": "Internal note (optional)",
+      "ws.closed": "Chat closed",
+      "disp.resolved": "Resolved",
+      "disp.unresolved": "Unresolved",
+      "disp.follow_up": "Needs follow-up",
+      "disp.spam": "Spam / invalid",
+      "sup.queue": "Waiting",
+      "sup.longest": "Longest wait",
+      "sup.active": "Chats with agents",
+      "sup.online": "Agents online",
+      "sup.agents": "Agents",
+      "sup.col.agent": "Agent",
+      "sup.col.status": "Status",
+      "sup.col.load": "Load",
+      "sup.col.groups": "Skill groups",
+      "sup.col.seen": "Last seen",
+      "sup.queueTitle": "Waiting customers",
+      "sup.col.wait": "Waiting",
+      "sup.col.group": "Skill group",
+      "sup.chats": "Chats with agents",
+      "sup.chatsEmpty": "No chats with agents right now.",
+      "err.code.not_queued": "This chat is not waiting any more",
+      "err.code.at_capacity": "You are at your chat limit",
+      "err.code.agent_offline": "That agent is not online",
+      "err.code.bad_transfer": "Choose one agent or one skill group",
+      "err.code.not_transferable": "This chat cannot be transferred",
 
       "nav.store": "Store",
       "nav.flows": "Flows",
       "title.store": "Store · kefu console",
       "title.flows": "Self-service flows · kefu console",
+      "nav.packs": "Knowledge packs",
+      "title.packs": "Knowledge packs · kefu console",
+      "packs.title": "Knowledge packs",
+      "packs.sub": "Ready-made questions and answers for your kind of shop: import one in a click, its answers filled with your shop's facts. New versions never overwrite what you have edited.",
+      "packs.readonly": "You are an agent: you can see the packs and their history; only owners and admins can import, update and roll back.",
+      "packs.tabs": "Knowledge pack sections",
+      "packs.tab.packs": "Packs",
+      "packs.tab.history": "History",
+      "packs.empty": "No knowledge packs are available.",
+      "packs.sources": "Pack sources: {list}",
+      "packs.source.builtin": "built-in",
+      "packs.source.local": "local folder",
+      "packs.source.remote": "pack server",
+      "packs.sourceDown": "The pack source “{source}” cannot be read right now: {error}",
+      "packs.problem": "A pack file was skipped: {p}",
+      "packs.installed": "Installed {v}",
+      "packs.notInstalled": "Not installed",
+      "packs.updateAvailable": "Update available: {v}",
+      "packs.pendingCount": "{n} conflict(s) to decide",
+      "packs.f.language": "Language",
+      "packs.lang.zh": "Chinese",
+      "packs.lang.en": "English",
+      "packs.f.version": "Latest version",
+      "packs.f.versions": "({n} versions)",
+      "packs.f.points": "Points",
+      "packs.f.similar": "Similar questions",
+      "packs.f.base": "Base pack",
+      "packs.f.source": "Source",
+      "packs.installedAt": "Imported {t}",
+      "packs.updatedAt": "last updated {t}",
+      "packs.import": "Import",
+      "packs.importing": "Importing…",
+      "packs.import.title": "Import “{name}”?",
+      "packs.import.body": "This adds {n} knowledge points ({s} similar questions) to your knowledge base, their answers filled with your shop's facts. Points whose question your shop already has are linked, not duplicated. You can roll the import back under History.",
+      "packs.import.withBase": " It sits on “{name}”, which is imported first ({n} points).",
+      "packs.import.done": "Imported “{name}” {v}: {added} points added, {linked} of your existing points linked.",
+      "packs.import.toast": "Imported “{name}”",
+      "packs.previewUpdate": "Preview update to {v}",
+      "packs.resolve": "Decide conflicts",
+      "packs.viewHistory": "History",
+      "packs.auto.on": "Auto-update: on",
+      "packs.auto.off": "Auto-update: off",
+      "packs.auto.hint": "Apply new versions by themselves: points you never edited follow the pack, your edits are kept, conflicts wait for you.",
+      "packs.auto.onToast": "Auto-update on for “{name}”",
+      "packs.auto.offToast": "Auto-update off for “{name}”",
+      "packs.back": "← Back to knowledge packs",
+      "packs.preview.title": "Update “{name}”",
+      "packs.preview.versions": "From {from} to {to}",
+      "packs.preview.current": "Version {v}: nothing newer",
+      "packs.preview.note": "Open any point to see its fields. Nothing changes until you apply.",
+      "packs.preview.noteConflicts": "Open any point to see its fields. Conflicts need your decision; a conflict you leave undecided stays as it is, and you can decide it here later. Nothing changes until you apply.",
+      "packs.preview.readonly": "You are an agent: you can see what the update does; only owners and admins can apply it.",
+      "packs.preview.nothing": "Updating to {v} changes no points.",
+      "packs.preview.upToDate": "Up to date, and no conflicts wait for a decision.",
+      "packs.group.conflict": "Conflicts",
+      "packs.group.auto": "Automatic updates",
+      "packs.group.keep": "Your edits kept",
+      "packs.group.add": "Added",
+      "packs.group.remove": "Removed",
+      "packs.group.stays_deleted": "Stay deleted",
+      "packs.group.unchanged": "Unchanged",
+      "packs.groupHint.conflict": "You and the new version changed the same thing: keep yours, take the new version, or edit by hand.",
+      "packs.groupHint.auto": "You never edited these parts, so they take the new version (other fields you edited are kept).",
+      "packs.groupHint.keep": "You edited these and the new version did not change them: your edits stay.",
+      "packs.groupHint.add": "Points new in this version.",
+      "packs.groupHint.remove": "Points the new version removed and you never edited: they are deleted (a rollback restores them).",
+      "packs.groupHint.stays_deleted": "Points you deleted: the new version changed them, but they are not added back.",
+      "packs.col.field": "Field",
+      "packs.col.now": "Now",
+      "packs.col.after": "After the update",
+      "packs.col.base": "Original",
+      "packs.col.mine": "Yours",
+      "packs.col.theirs": "New version",
+      "packs.col.new": "To be added",
+      "packs.col.removed": "To be deleted",
+      "packs.col.before": "Before",
+      "packs.col.afterChange": "After",
+      "packs.val.deleted": "(removed in the new version)",
+      "packs.val.empty": "(empty)",
+      "packs.fstatus.same": "same",
+      "packs.fstatus.theirs": "new version",
+      "packs.fstatus.mine": "yours kept",
+      "packs.fstatus.both": "same change",
+      "packs.fstatus.merged": "merged",
+      "packs.fstatus.conflict": "conflict",
+      "packs.add.link": "links yours",
+      "packs.add.linked": "Your shop has a point with this question: it is linked instead of added twice.",
+      "packs.staysDeleted.gone": "The new version removed it too.",
+      "packs.reason.both_changed": "You and the new version both changed: {fields}.",
+      "packs.reason.upstream_deleted": "The new version removed this point, but you edited it ({fields}).",
+      "packs.reason.question_taken": "The new version's question is the question of another of your points: {fields}.",
+      "packs.choice.legend": "Your decision",
+      "packs.choice.pending": "Decide later (leave as is)",
+      "packs.choice.mine": "Keep mine",
+      "packs.choice.mineDeleted": "Keep it (as your own point)",
+      "packs.choice.theirs": "Take the new version",
+      "packs.choice.theirsDeleted": "Delete it, as the pack did",
+      "packs.choice.edit": "Edit by hand",
+      "packs.choice.isPending": "Undecided",
+      "packs.choice.isDecided": "Decided: {how}",
+      "packs.choice.short.mine": "keep mine",
+      "packs.choice.short.theirs": "new version",
+      "packs.choice.short.edit": "edited",
+      "packs.edit.title": "The point as you want it",
+      "packs.edit.fromMine": "Fill with mine",
+      "packs.edit.fromTheirs": "Fill with the new version",
+      "packs.edit.required": "Enter a question and an answer.",
+      "packs.apply": "Apply update",
+      "packs.apply.to": "Apply update to {v}",
+      "packs.apply.decisions": "Apply decisions",
+      "packs.apply.busy": "Applying…",
+      "packs.apply.ready": "Updates to {v} as shown above.",
+      "packs.apply.readyCurrent": "Applies what is shown above.",
+      "packs.apply.partial": "{done} of {total} conflicts decided; the other {left} stay as they are until you decide.",
+      "packs.apply.allDecided": "All {total} conflicts decided.",
+      "packs.apply.fixEdits": "A point you are editing by hand is incomplete: fill it in first.",
+      "packs.apply.done": "Updated to {v}: {what}.",
+      "packs.apply.noChanges": "no changes",
+      "packs.apply.stillPending": "{n} conflict(s) still wait for a decision: those points stay as they are; decide them below.",
+      "packs.apply.toast": "“{name}” updated to {v}",
+      "packs.kind.import": "Import",
+      "packs.kind.update": "Update",
+      "packs.kind.refill": "Refill with shop facts",
+      "packs.kind.rollback": "Rollback",
+      "packs.change.added": "Added",
+      "packs.change.linked": "Linked",
+      "packs.change.updated": "Updated",
+      "packs.change.kept": "Kept",
+      "packs.change.deleted": "Deleted",
+      "packs.change.conflict": "Conflict pending",
+      "packs.change.resolved": "Resolved",
+      "packs.change.stays_deleted": "Stays deleted",
+      "packs.change.rolled_back": "Rolled back",
+      "packs.change.refilled": "Refilled",
+      "packs.actor.update": "Update {v} (merge rules)",
+      "packs.actor.api": "API key",
+      "packs.actor.cli": "Command line",
+      "packs.actor.auto": "Auto-update",
+      "packs.batches.title": "Imports and updates",
+      "packs.batches.sub": "Only the latest import or update of each pack can be rolled back; a rollback puts every point it touched back as it was.",
+      "packs.batches.empty": "No imports or updates yet.",
+      "packs.batches.range": "{from}–{to}",
+      "packs.filter.pack": "Filter by pack",
+      "packs.filter.allPacks": "All packs",
+      "packs.col.time": "When",
+      "packs.col.pack": "Pack",
+      "packs.col.kind": "Kind",
+      "packs.col.versions": "Version",
+      "packs.col.counts": "Changes",
+      "packs.col.by": "By",
+      "packs.col.actions": "Actions",
+      "packs.col.point": "Point",
+      "packs.col.what": "What",
+      "packs.col.batch": "Batch",
+      "packs.batch.changes": "Changes",
+      "packs.batch.rollsBack": "Rolls back #{id}",
+      "packs.rollback": "Roll back",
+      "packs.rollback.title": "Roll back this {kind} of {name}?",
+      "packs.rollback.bodyImport": "The points this import added are deleted and links are undone; “{name}” is no longer installed and can be imported again. Edits made to those points since are undone too (the history keeps them).",
+      "packs.rollback.bodyUpdate": "“{name}” goes back from {to} to {from}: every point this update touched is put back as it was. Edits made to those points since are undone too (the history keeps them).",
+      "packs.rollback.done": "Rolled back ({name})",
+      "packs.why.done": "Rolled back (batch #{id})",
+      "packs.why.later": "Batch #{id} came later: roll that back first",
+      "packs.why.dependants": "{packs} sits on this pack: roll that import back first",
+      "packs.changes.title": "Change log",
+      "packs.changes.sub": "Every change packs made to your knowledge points: what, when, and who or which update decided it.",
+      "packs.changes.empty": "No changes yet.",
+      "packs.changes.count": "{n} in all",
+      "packs.changes.batchFilter": "Batch #{id}",
+      "packs.changes.clearBatch": "Show all batches",
+      "packs.changes.diff": "Before and after",
       "err.code.bad_transition": "The order cannot change status like this",
       "err.code.duplicate_order": "This order number exists already",
       "err.code.duplicate_sku": "A product with this SKU exists already",
@@ -1555,6 +2127,7 @@
 
   var SECTIONS = [
     ["knowledge", "/admin/knowledge", "nav.knowledge"],
+    ["packs", "/admin/packs", "nav.packs"],
     ["conversations", "/admin/conversations", "nav.conversations"],
     ["store", "/admin/store", "nav.store"],
     ["flows", "/admin/flows", "nav.flows"],
@@ -1598,8 +2171,11 @@
       api("POST", "/auth/logout", null, { noRedirect: true }).catch(function () { /* leave anyway */ })
         .then(function () { location.assign("/admin/login"); });
     });
+    // A page that shows the status elsewhere (the workspace's left column) gives it a #status-slot.
+    var slot = $("#status-slot");
+    if (slot) clear(slot).appendChild(statusPicker(me.user));
     header.appendChild(el("div", { className: "navright" }, [
-      statusPicker(me.user),
+      slot ? null : statusPicker(me.user),
       langToggle(),
       el("div", { className: "user" }, [
         el("span", { className: "user-name", id: "nav-user", text: me.user.name || me.user.email,
@@ -1643,6 +2219,17 @@
     return wrap;
   }
 
+  /** Show a status the server reports (e.g. set offline after the workspace was gone), without saving it. */
+  function showStatus(status) {
+    if (AGENT_STATUSES.indexOf(status) < 0) return;
+    if (me) me.user.status = status;
+    var select = $("#agent-status");
+    if (!select || select.disabled) return;
+    select.value = status;
+    var wrap = select.closest(".status-pick");
+    if (wrap) wrap.setAttribute("data-status", status);
+  }
+
   var me = null;
 
   /** Check the login, draw the navigation; resolves with /auth/me (never resolves when redirecting). */
@@ -1665,6 +2252,134 @@
 
   function isAdmin() {
     return !!me && (me.user.role === "owner" || me.user.role === "admin");
+  }
+
+  // --- shared renderers (conversations, workspace, store) ---------------------------------------------
+
+  /** A translated label, or the raw value when the console has no words for it. */
+  function label(prefix, value) {
+    var s = t(prefix + value);
+    return s === prefix + value ? String(value) : s;
+  }
+
+  /** A coloured status badge: badge("status", "queued"), badge("order.status", "paid"). */
+  function badge(kind, status) {
+    return el("span", { className: "badge badge-" + status, "data-status": status, text: label(kind + ".", status) });
+  }
+
+  function emotionBadge(emotion) {
+    return el("span", { className: "badge badge-emotion badge-" + emotion, "data-emotion": emotion,
+      text: label("emotion.", emotion) });
+  }
+
+  // Flow names for the intent the bot recorded ("track_parcel" → 查物流); a knowledge question stays as it is.
+  var flowNamesLoad = null;
+  var flowNameTable = {};
+  function loadFlowNames() {
+    if (!flowNamesLoad) {
+      flowNamesLoad = api("GET", "/flows").then(function (list) {
+        list.forEach(function (f) { flowNameTable[f.id] = f.name; });
+        return flowNameTable;
+      }, function () { return flowNameTable; });
+    }
+    return flowNamesLoad;
+  }
+
+  function intentName(intent) {
+    var n = flowNameTable[intent];
+    return n ? n[lang] || n.zh || intent : intent;
+  }
+
+  /** What the bot passed on at a handoff: reason, intent, emotion, order, queue, the last exchanges. */
+  function handoffDetails(h) {
+    var kv = el("dl", { className: "kv handoff-kv" });
+    function row(key, value, cls) {
+      if (value === null || value === undefined || value === "") return;
+      kv.appendChild(el("dt", { text: t(key) }));
+      kv.appendChild(el("dd", { className: cls }, [value]));
+    }
+    row("handoff.reason", h.reason ? label("handoff.reason.", h.reason) : "", "handoff-reason");
+    row("handoff.intent", h.intent ? intentName(h.intent) : "", "handoff-intent");
+    row("handoff.emotion", h.emotion ? emotionBadge(h.emotion) : null, "handoff-emotion");
+    row("handoff.order", h.order_no ? el("a", { href: "/admin/store?order=" + encodeURIComponent(h.order_no),
+      text: h.order_no }) : null, "handoff-order");
+    if (h.priority) {
+      row("handoff.priority", el("span", { className: "badge badge-prio-" + h.priority,
+        text: label("priority.", String(h.priority)) }), "handoff-priority");
+    }
+    if (h.queued_at) {
+      row("handoff.queued", el("time", { datetime: h.queued_at, title: fullTime(h.queued_at),
+        text: formatTime(h.queued_at) }), "handoff-queued");
+    }
+    var out = [kv];
+    if (h.summary) {
+      out.push(el("span", { className: "handoff-summary-label", text: t("handoff.summary") }));
+      out.push(el("div", { className: "handoff-summary", text: h.summary }));
+    }
+    return out;
+  }
+
+  /** One message of a transcript as staff see it: who, when, the text, the buttons the bot offered. */
+  function messageNode(m) {
+    var meta = el("div", { className: "msg-meta" }, [
+      el("span", { className: "msg-kind", text: t("sender." + m.sender) })
+    ]);
+    if (m.sender_name) meta.appendChild(el("span", { className: "msg-name", text: m.sender_name }));
+    if (m.sender === "customer" && (m.emotion === "angry" || m.emotion === "anxious")) {
+      meta.appendChild(emotionBadge(m.emotion));
+    }
+    meta.appendChild(el("time", { className: "msg-time", datetime: m.created_at, title: fullTime(m.created_at),
+      text: formatTime(m.created_at) }));
+    var node = el("div", { className: "msg", "data-sender": m.sender, "data-id": m.id }, [
+      meta,
+      el("div", { className: "msg-text", text: m.text })
+    ]);
+    var p = m.payload;
+    if (p && p.type === "buttons" && Array.isArray(p.buttons) && p.buttons.length) {
+      var box = el("div", { className: "msg-buttons" }, [el("span", { className: "chip-label", text: t("conv.buttons") })]);
+      p.buttons.forEach(function (b) {
+        box.appendChild(el("span", { className: "chip", text: String((b && (b.label || b.value)) || "") }));
+      });
+      node.appendChild(box);
+    }
+    return node;
+  }
+
+  function money(cents) {
+    var n = Math.round(Number(cents) || 0);
+    var sign = n < 0 ? "-" : "";
+    n = Math.abs(n);
+    var fen = n % 100;
+    return sign + "¥" + Math.floor(n / 100).toLocaleString("en-US") + "." + (fen < 10 ? "0" : "") + fen;
+  }
+
+  /** A parcel: carrier and tracking number, its status, and its tracking events newest first. */
+  function shipmentNode(s) {
+    var node = el("div", { className: "shipment", "data-tracking": s.tracking_no }, [
+      el("div", { className: "shipment-head" }, [
+        el("strong", { className: "shipment-title", text: t("ship.tracking", { carrier: s.carrier, no: s.tracking_no }) }),
+        badge("ship.status", s.status),
+        s.expected_delivery && s.status !== "delivered"
+          ? el("span", { className: "muted small", text: t("ship.eta", { t: formatTime(s.expected_delivery) }) }) : null
+      ])
+    ]);
+    var events = (s.events || []).slice().reverse(); // newest first
+    if (!events.length) {
+      node.appendChild(el("p", { className: "muted small", style: "margin:0", text: t("ship.noEvents") }));
+      return node;
+    }
+    var ol = el("ol", { className: "timeline" });
+    events.forEach(function (e, i) {
+      ol.appendChild(el("li", { className: "tracking-event" + (i === 0 ? " is-latest" : "") }, [
+        el("div", { className: "ev-desc", text: e.description }),
+        el("div", { className: "ev-meta" }, [
+          el("time", { datetime: e.time, title: fullTime(e.time), text: formatTime(e.time) }),
+          e.location ? " · " + e.location : null
+        ])
+      ]));
+    });
+    node.appendChild(ol);
+    return node;
   }
 
   window.KefuAdmin = {
@@ -1691,6 +2406,16 @@
     showError: showError,
     boot: boot,
     isAdmin: isAdmin,
-    me: function () { return me; }
+    me: function () { return me; },
+    showStatus: showStatus,
+    label: label,
+    badge: badge,
+    emotionBadge: emotionBadge,
+    loadFlowNames: loadFlowNames,
+    intentName: intentName,
+    handoffDetails: handoffDetails,
+    messageNode: messageNode,
+    money: money,
+    shipmentNode: shipmentNode
   };
 })();

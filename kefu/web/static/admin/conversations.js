@@ -10,74 +10,11 @@
   var TRANSCRIPT_REFRESH_MS = 4000;
   var STATUSES = ["bot", "queued", "with_agent", "closed"];
 
-  function statusBadge(status) {
-    return el("span", { className: "badge badge-" + status, "data-status": status, text: t("status." + status) });
-  }
-
-  function channelName(channel) {
-    var key = "channel." + channel;
-    var s = t(key);
-    return s === key ? channel : s;
-  }
-
-  /** A translated label, or the raw value when the console has no words for it. */
-  function label(prefix, value) {
-    var s = t(prefix + value);
-    return s === prefix + value ? value : s;
-  }
-
-  function emotionBadge(emotion) {
-    return el("span", { className: "badge badge-emotion badge-" + emotion, "data-emotion": emotion,
-      text: label("emotion.", emotion) });
-  }
-
-  // Flow names for the intent the bot recorded ("track_parcel" → 查物流); a knowledge question stays as it is.
-  var flowNames = null;
-  function loadFlowNames() {
-    if (!flowNames) {
-      flowNames = K.api("GET", "/flows").then(function (list) {
-        var names = {};
-        list.forEach(function (f) { names[f.id] = f.name; });
-        return names;
-      }, function () { return {}; });
-    }
-    return flowNames;
-  }
-  var names = {};
-
-  function intentName(intent) {
-    var n = names[intent];
-    return n ? n[K.lang()] || n.zh || intent : intent;
-  }
-
-  /** What the bot passed on at a handoff: reason, intent, emotion, order, queue, the last exchanges. */
-  function handoffDetails(h) {
-    var kv = el("dl", { className: "kv handoff-kv" });
-    function row(key, value, cls) {
-      if (value === null || value === undefined || value === "") return;
-      kv.appendChild(el("dt", { text: t(key) }));
-      kv.appendChild(el("dd", { className: cls }, [value]));
-    }
-    row("handoff.reason", h.reason ? label("handoff.reason.", h.reason) : "", "handoff-reason");
-    row("handoff.intent", h.intent ? intentName(h.intent) : "", "handoff-intent");
-    row("handoff.emotion", h.emotion ? emotionBadge(h.emotion) : null, "handoff-emotion");
-    row("handoff.order", h.order_no ? el("a", { href: "/admin/store?order=" + encodeURIComponent(h.order_no),
-      text: h.order_no }) : null, "handoff-order");
-    if (h.priority) {
-      row("handoff.priority", el("span", { className: "badge badge-prio-" + h.priority,
-        text: label("priority.", String(h.priority)) }), "handoff-priority");
-    }
-    if (h.queued_at) {
-      row("handoff.queued", el("time", { datetime: h.queued_at, title: K.fullTime(h.queued_at),
-        text: K.formatTime(h.queued_at) }), "handoff-queued");
-    }
-    var out = [kv];
-    if (h.summary) {
-      out.push(el("span", { className: "handoff-summary-label", text: t("handoff.summary") }));
-      out.push(el("div", { className: "handoff-summary", text: h.summary }));
-    }
-    return out;
-  }
+  // Badges, handoff details and transcript messages are drawn by admin.js, the same way in the workspace.
+  function statusBadge(status) { return K.badge("status", status); }
+  function channelName(channel) { return K.label("channel.", channel); }
+  var label = K.label, emotionBadge = K.emotionBadge, handoffDetails = K.handoffDetails;
+  var loadFlowNames = K.loadFlowNames;
 
   // --- list -----------------------------------------------------------------------------------
 
@@ -164,7 +101,6 @@
     var seq = ++left.seq;
     return Promise.all([K.api("GET", "/left-messages?handled=" + left.handled), loadFlowNames()]).then(function (got) {
       if (seq !== left.seq) return;
-      names = got[1];
       left.items = got[0];
       left.loaded = true;
       K.showError($("#left-error"), null);
@@ -312,30 +248,7 @@
     if (conv.handoff) handoffDetails(conv.handoff).forEach(function (n) { body.appendChild(n); });
   }
 
-  function messageNode(m) {
-    var meta = el("div", { className: "msg-meta" }, [
-      el("span", { className: "msg-kind", text: t("sender." + m.sender) })
-    ]);
-    if (m.sender_name) meta.appendChild(el("span", { className: "msg-name", text: m.sender_name }));
-    if (m.sender === "customer" && (m.emotion === "angry" || m.emotion === "anxious")) {
-      meta.appendChild(emotionBadge(m.emotion));
-    }
-    meta.appendChild(el("time", { className: "msg-time", datetime: m.created_at, title: K.fullTime(m.created_at),
-      text: K.formatTime(m.created_at) }));
-    var node = el("div", { className: "msg", "data-sender": m.sender, "data-id": m.id }, [
-      meta,
-      el("div", { className: "msg-text", text: m.text })
-    ]);
-    var p = m.payload;
-    if (p && p.type === "buttons" && Array.isArray(p.buttons) && p.buttons.length) {
-      var box = el("div", { className: "msg-buttons" }, [el("span", { className: "chip-label", text: t("conv.buttons") })]);
-      p.buttons.forEach(function (b) {
-        box.appendChild(el("span", { className: "chip", text: String((b && (b.label || b.value)) || "") }));
-      });
-      node.appendChild(box);
-    }
-    return node;
-  }
+  var messageNode = K.messageNode;
 
   function renderHeader() {
     var c = conv.data, cu = conv.customer;
@@ -381,7 +294,6 @@
   function loadTranscript() {
     return Promise.all([K.api("GET", "/conversations/" + conv.id), loadFlowNames()]).then(function (got) {
       var tr = got[0];
-      names = got[1];
       conv.data = tr.conversation;
       conv.customer = tr.customer;
       conv.messages = tr.messages;

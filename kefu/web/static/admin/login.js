@@ -68,6 +68,8 @@
           password.focus();
         });
     });
+    // Tests (and impatient people) wait for this before submitting: the form is handled by script from now on.
+    form.dataset.ready = "1";
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);

@@ -24,13 +24,7 @@
 
   // --- money ------------------------------------------------------------------------------------
 
-  function money(cents) {
-    var n = Math.round(Number(cents) || 0);
-    var sign = n < 0 ? "-" : "";
-    n = Math.abs(n);
-    var fen = n % 100;
-    return sign + "¥" + Math.floor(n / 100).toLocaleString("en-US") + "." + (fen < 10 ? "0" : "") + fen;
-  }
+  var money = K.money;
 
   /** "168", "168.5", "¥1,168.50" → cents; "" → def; anything else → null. */
   function parseMoney(text, def) {
@@ -50,9 +44,7 @@
     return n >= min ? n : null;
   }
 
-  function badge(kind, status) {
-    return el("span", { className: "badge badge-" + status, "data-status": status, text: t(kind + "." + status) });
-  }
+  var badge = K.badge;
 
   function orderHref(no) { return "/admin/store?order=" + encodeURIComponent(no); }
 
@@ -274,30 +266,7 @@
       return;
     }
     list.forEach(function (s) {
-      var node = el("div", { className: "shipment", "data-tracking": s.tracking_no }, [
-        el("div", { className: "shipment-head" }, [
-          el("strong", { className: "shipment-title", text: t("ship.tracking", { carrier: s.carrier, no: s.tracking_no }) }),
-          badge("ship.status", s.status),
-          s.expected_delivery && s.status !== "delivered"
-            ? el("span", { className: "muted small", text: t("ship.eta", { t: K.formatTime(s.expected_delivery) }) }) : null
-        ])
-      ]);
-      var events = (s.events || []).slice().reverse(); // newest first
-      if (!events.length) {
-        node.appendChild(el("p", { className: "muted small", style: "margin:0", text: t("ship.noEvents") }));
-      } else {
-        var ol = el("ol", { className: "timeline" });
-        events.forEach(function (e, i) {
-          ol.appendChild(el("li", { className: "tracking-event" + (i === 0 ? " is-latest" : "") }, [
-            el("div", { className: "ev-desc", text: e.description }),
-            el("div", { className: "ev-meta" }, [
-              el("time", { datetime: e.time, title: K.fullTime(e.time), text: K.formatTime(e.time) }),
-              e.location ? " · " + e.location : null
-            ])
-          ]));
-        });
-        node.appendChild(ol);
-      }
+      var node = K.shipmentNode(s);
       if (admin) node.appendChild(trackingForm(d, s));
       box.appendChild(node);
     });

@@ -8,6 +8,11 @@
  *
  * Embedded by widget.js, the frame says {type:"kefu:ready"} to its parent and waits for
  * {type:"kefu:init", token} (the shop's identity token for a logged-in customer) before connecting.
+ *
+ * When a conversation ends the server posts a system message with payload {type:"rating_request"}; the frame
+ * shows 1–5 stars and a comment box under it and sends {type:"rate", conversation_id, score, comment}, answered
+ * by {type:"rated"} or an error frame. The "ready" frame's pending_rating names an ended conversation still
+ * waiting for its rating, so the card is back after a reload until the customer rates.
  */
 (function () {
   "use strict";
@@ -55,7 +60,26 @@
       unknownKey: "该店铺的在线客服暂不可用（店铺密钥无效）。",
       badIdentity: "无法确认您的登录身份（可能已过期），请刷新页面或重新登录后再试。",
       serverError: "出错了：{message}",
-      switchLang: "Switch to English"
+      switchLang: "Switch to English",
+      rateTitle: "为本次服务打分",
+      rateEarlier: "您刚才的对话已结束，欢迎为我们的服务打分。",
+      rateStars: "星级",
+      rateStar: "{n} 星",
+      rate1: "非常不满意",
+      rate2: "不满意",
+      rate3: "一般",
+      rate4: "满意",
+      rate5: "非常满意",
+      rateComment: "还有什么想对我们说的？（选填）",
+      rateCommentLabel: "评价内容",
+      rateSubmit: "提交评价",
+      rateSending: "提交中…",
+      ratePick: "请先选择星级。",
+      rateOffline: "网络未连接，请稍后再提交。",
+      rateFailed: "评价没有提交成功：{message}",
+      rateThanks: "感谢您的评价！",
+      rateThanksNext: "如需继续咨询，直接发送消息即可开始新的对话。",
+      rateGiven: "您的评分：{n} 星"
     },
     en: {
       title: "Customer service",
@@ -92,7 +116,26 @@
       unknownKey: "Chat is unavailable for this shop (unknown shop key).",
       badIdentity: "We couldn't confirm your login (it may have expired). Please reload the page or sign in again.",
       serverError: "Something went wrong: {message}",
-      switchLang: "切换到中文"
+      switchLang: "切换到中文",
+      rateTitle: "How did we do?",
+      rateEarlier: "Your last conversation has ended. Please rate our service.",
+      rateStars: "Rating",
+      rateStar: "{n} star(s)",
+      rate1: "Very poor",
+      rate2: "Poor",
+      rate3: "OK",
+      rate4: "Good",
+      rate5: "Excellent",
+      rateComment: "Anything else you'd like to tell us? (optional)",
+      rateCommentLabel: "Comment",
+      rateSubmit: "Submit rating",
+      rateSending: "Sending…",
+      ratePick: "Choose a number of stars first.",
+      rateOffline: "Not connected; please try again in a moment.",
+      rateFailed: "Your rating was not saved: {message}",
+      rateThanks: "Thank you for your feedback!",
+      rateThanksNext: "To ask something else, just type a message: it starts a new conversation.",
+      rateGiven: "Your rating: {n} star(s)"
     }
   };
 
@@ -193,6 +236,11 @@
   var retryTimers = {};
   var errorTimer = null;
   var outbox = loadOutbox();
+  // The rating card: one at a time, for the conversation that asked last.
+  var rating = { conversationId: null, node: null, score: 0, state: "idle", rated: {} };
+  var MAX_COMMENT = 1000;
+  var RATING_ERRORS = { invalid_score: 1, invalid_comment: 1, already_rated: 1, not_closed: 1, not_found: 1,
+    invalid_conversation: 1 };
 
   function loadOutbox() {
     try {
@@ -260,6 +308,7 @@
     if (config) titleEl.textContent = config.shop_name;
     renderSubtitle();
     refreshPendingStates();
+    refreshRatingTexts();
     checkInput();
   }
 
@@ -466,6 +515,7 @@
           if (messages[i] && messages[i].client_id) dropFromOutbox(messages[i].client_id);
           addMessage(messages[i], false);
         }
+        syncPendingRating(frame.pending_rating);
         scrollToBottom();
         startHeartbeat(sock);
         flushOutbox();
@@ -485,6 +535,9 @@
       case "conversation":
         if (frame.conversation) setStatus(frame.conversation.status);
         break;
+      case "rated":
+        ratingDone();
+        break;
       case "error":
         onServerError(frame);
         break;
@@ -497,6 +550,11 @@
     lastError = frame.code || null;
     if (!ready) return; // a refused hello: the close code that follows decides what to do
     var clientId = typeof frame.client_id === "string" ? frame.client_id : null;
+    if (rating.state === "sending" && !clientId && RATING_ERRORS[frame.code]) {
+      if (frame.code === "already_rated") ratingDone();
+      else ratingFailed(frame.code, frame.message);
+      return;
+    }
     if (frame.code === "conversation_closed") {
       // The agent closed the conversation: a new hello opens a new one, and the outbox goes there.
       setStatus("closed");
@@ -666,6 +724,9 @@
     node.setAttribute("data-id", String(m.id));
     rendered[m.id] = node;
     place(node, m.id);
+    if (m.sender === "system" && m.payload && m.payload.type === "rating_request") {
+      showRating(m.conversation_id, m.id + 0.25, false);
+    }
     if (live && m.sender !== "customer" && !visible) {
       unread += 1;
       tellParent({ type: "kefu:unread", count: unread });
@@ -709,6 +770,189 @@
     note.setAttribute("data-order", String(maxId + 0.5));
     place(note, maxId + 0.5);
     scrollToBottom();
+  }
+
+  // --- rating --------------------------------------------------------------------------------------
+
+  /** The ready frame says which ended conversation still waits for a rating (null: none). */
+  function syncPendingRating(pending) {
+    if (typeof pending === "number" && pending > 0) {
+      if (rating.conversationId !== pending || !rating.node) showRating(pending, maxId + 0.25, true);
+      else if (rating.state === "sending") sendRating(); // the socket dropped before "rated": send again
+    } else if (pending === null && rating.node && rating.state !== "done" && rating.state !== "sending") {
+      removeRating(); // rated elsewhere (another tab) or too long ago
+    }
+  }
+
+  function removeRating() {
+    if (rating.node && rating.node.parentNode) rating.node.parentNode.removeChild(rating.node);
+    rating.node = null;
+    rating.conversationId = null;
+    rating.state = "idle";
+    rating.score = 0;
+  }
+
+  function showRating(conversationId, order, earlier) {
+    if (typeof conversationId !== "number" || rating.rated[conversationId]) return;
+    if (rating.conversationId === conversationId && rating.node) return;
+    removeRating();
+    rating.conversationId = conversationId;
+    var card = el("li", "kefu-rating");
+    card.setAttribute("data-conversation-id", String(conversationId));
+    card.setAttribute("data-order", String(order));
+    card.setAttribute("data-state", "idle");
+    var form = el("form", "kefu-rating-form");
+    form.noValidate = true;
+    var title = el("p", "kefu-rating-title", tr("rateTitle"));
+    title.setAttribute("data-i18n", "rateTitle");
+    title.id = "kefu-rating-title-" + conversationId;
+    form.appendChild(title);
+    if (earlier) {
+      var sub = el("p", "kefu-rating-sub", tr("rateEarlier"));
+      sub.setAttribute("data-i18n", "rateEarlier");
+      form.appendChild(sub);
+    }
+    var stars = el("div", "kefu-stars");
+    stars.setAttribute("role", "radiogroup");
+    stars.setAttribute("aria-labelledby", title.id);
+    for (var n = 1; n <= 5; n++) stars.appendChild(starOption(n, conversationId));
+    stars.addEventListener("mouseleave", function () { paintStars(rating.score); });
+    form.appendChild(stars);
+    var label = el("p", "kefu-rating-label");
+    label.setAttribute("aria-live", "polite");
+    form.appendChild(label);
+    var commentLabel = el("label", "kefu-visually-hidden", tr("rateCommentLabel"));
+    commentLabel.setAttribute("data-i18n", "rateCommentLabel");
+    commentLabel.htmlFor = "kefu-rating-comment";
+    form.appendChild(commentLabel);
+    var comment = el("textarea", "kefu-rating-comment");
+    comment.id = "kefu-rating-comment";
+    comment.rows = 2;
+    comment.maxLength = MAX_COMMENT;
+    comment.placeholder = tr("rateComment");
+    comment.setAttribute("data-i18n-placeholder", "rateComment");
+    form.appendChild(comment);
+    var error = el("p", "kefu-rating-error");
+    error.setAttribute("role", "alert");
+    error.hidden = true;
+    form.appendChild(error);
+    var submit = el("button", "kefu-rating-submit", tr("rateSubmit"));
+    submit.type = "submit";
+    submit.setAttribute("data-i18n", "rateSubmit");
+    form.appendChild(submit);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (rating.state === "sending") return;
+      if (!rating.score) { ratingError(tr("ratePick")); return; }
+      sendRating();
+    });
+    card.appendChild(form);
+    rating.node = card;
+    place(card, order);
+    paintStars(0);
+    if (nearBottom() || earlier) scrollToBottom();
+  }
+
+  function starOption(n, conversationId) {
+    var label = el("label", "kefu-star");
+    label.setAttribute("data-score", String(n));
+    var radio = el("input", "kefu-visually-hidden");
+    radio.type = "radio";
+    radio.name = "kefu-score-" + conversationId;
+    radio.value = String(n);
+    radio.addEventListener("change", function () {
+      rating.score = n;
+      paintStars(n);
+      hideRatingError();
+    });
+    label.appendChild(radio);
+    var icon = el("span", "kefu-star-icon", "★");
+    icon.setAttribute("aria-hidden", "true");
+    label.appendChild(icon);
+    label.appendChild(el("span", "kefu-visually-hidden kefu-star-name", tr("rateStar", { n: n })));
+    label.addEventListener("mouseenter", function () { if (rating.state !== "sending") paintStars(n); });
+    return label;
+  }
+
+  function paintStars(upTo) {
+    if (!rating.node) return;
+    var stars = rating.node.querySelectorAll(".kefu-star");
+    for (var i = 0; i < stars.length; i++) stars[i].classList.toggle("is-on", i < upTo);
+    var label = rating.node.querySelector(".kefu-rating-label");
+    if (label) label.textContent = upTo ? tr("rate" + upTo) : "";
+  }
+
+  function refreshRatingTexts() {
+    if (!rating.node) return;
+    var names = rating.node.querySelectorAll(".kefu-star-name");
+    for (var i = 0; i < names.length; i++) names[i].textContent = tr("rateStar", { n: i + 1 });
+    var given = rating.node.querySelector(".kefu-rating-given");
+    if (given) given.textContent = tr("rateGiven", { n: rating.score });
+    paintStars(rating.score);
+  }
+
+  function ratingError(text) {
+    var box = rating.node && rating.node.querySelector(".kefu-rating-error");
+    if (!box) return;
+    box.textContent = text;
+    box.hidden = false;
+  }
+
+  function hideRatingError() {
+    var box = rating.node && rating.node.querySelector(".kefu-rating-error");
+    if (box) { box.hidden = true; box.textContent = ""; }
+  }
+
+  function setRatingState(state) {
+    rating.state = state;
+    if (!rating.node) return;
+    rating.node.setAttribute("data-state", state);
+    var busy = state === "sending";
+    var controls = rating.node.querySelectorAll("input, textarea, button");
+    for (var i = 0; i < controls.length; i++) controls[i].disabled = busy;
+    var submit = rating.node.querySelector(".kefu-rating-submit");
+    if (submit) {
+      submit.setAttribute("data-i18n", busy ? "rateSending" : "rateSubmit");
+      submit.textContent = tr(busy ? "rateSending" : "rateSubmit");
+    }
+  }
+
+  function sendRating() {
+    var comment = rating.node.querySelector(".kefu-rating-comment").value.trim();
+    hideRatingError();
+    setRatingState("sending");
+    var sent = transmit({ type: "rate", conversation_id: rating.conversationId, score: rating.score, comment: comment });
+    if (!sent) {
+      setRatingState("idle");
+      ratingError(tr("rateOffline"));
+    }
+  }
+
+  function ratingDone() {
+    if (!rating.node || rating.state === "done") return;
+    rating.rated[rating.conversationId] = true;
+    setRatingState("done");
+    var card = rating.node;
+    while (card.firstChild) card.removeChild(card.firstChild);
+    var box = el("div", "kefu-rating-thanks");
+    var shown = el("p", "kefu-rating-stars-shown", "★★★★★".slice(0, rating.score) + "☆☆☆☆☆".slice(rating.score));
+    shown.setAttribute("aria-hidden", "true");
+    box.appendChild(shown);
+    box.appendChild(el("p", "kefu-visually-hidden kefu-rating-given", tr("rateGiven", { n: rating.score })));
+    var thanks = el("p", "kefu-rating-title", tr("rateThanks"));
+    thanks.setAttribute("data-i18n", "rateThanks");
+    box.appendChild(thanks);
+    var next = el("p", "kefu-rating-sub", tr("rateThanksNext"));
+    next.setAttribute("data-i18n", "rateThanksNext");
+    box.appendChild(next);
+    card.appendChild(box);
+    if (nearBottom()) scrollToBottom();
+  }
+
+  function ratingFailed(code, message) {
+    setRatingState("idle");
+    ratingError(tr("rateFailed", { message: code === "not_closed" || code === "not_found" ? errorText(code, message)
+      : message || code }));
   }
 
   // --- sending -------------------------------------------------------------------------------------
@@ -860,7 +1104,8 @@
 
   window.__kefuFrame = { // for debugging from the console
     state: function () {
-      return { ready: ready, maxId: maxId, outbox: outbox.slice(), status: status, locale: locale };
+      return { ready: ready, maxId: maxId, outbox: outbox.slice(), status: status, locale: locale,
+        rating: { conversationId: rating.conversationId, state: rating.state, score: rating.score } };
     }
   };
 })();
