@@ -56,9 +56,10 @@ def list_packs(as_json: bool = typer.Option(False, "--json", help="Print JSON in
     entries = _run(catalog.entries)
     summaries = [entries[k].summary for k in sorted(entries)]
     if as_json:
-        typer.echo(json.dumps({"packs": [s.model_dump() for s in summaries],
-                               "sources": [vars(s) for s in catalog.status], "problems": catalog.problems},
-                              ensure_ascii=False, indent=2))
+        # A plain list on stdout (what scripts read); sources that failed are reported on stderr.
+        typer.echo(json.dumps([s.model_dump() for s in summaries], ensure_ascii=False, indent=2))
+        for problem in catalog.problems:
+            typer.echo(f"warning: {problem}", err=True)
         return
     rows = [("id", "version", "language", "points", "similar", "base", "versions", "name")]
     rows += [(s.id, s.version, s.language, str(s.points), str(s.similar_questions), s.base or "-",

@@ -489,7 +489,7 @@ def test_cli_lists_imports_and_updates(tmp_path, packs_dir):
     assert r.returncode == 0, r.stderr
     r = run("packs", "list", "--json")
     assert r.returncode == 0, r.stderr
-    listed = {p["id"]: p for p in json.loads(r.stdout)["packs"]}
+    listed = {p["id"]: p for p in json.loads(r.stdout)}
     assert listed["ecommerce-zh"]["similar_questions"] == 1891 and listed[PACK]["points"] == 7
     assert "ecommerce-zh" in run("packs", "list").stdout
     r = run("packs", "import", PACK, "--tenant", "tea")
