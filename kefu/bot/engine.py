@@ -35,9 +35,9 @@ log = logging.getLogger(__name__)
 
 # A reply of digits and symbols only (an order or phone number) carries no emotion of its own.
 _WORDS = re.compile(r"[A-Za-z\u3400-\u9fff]")
-# How sure the emotion model must be before anger or anxiety counts for the handoff policy. On the held-out
-# bench/data/emotion_test.csv (254 messages) anger at 0.7 has precision 1.00 / recall 0.83 (argmax: 0.98 / 0.92);
-# the cut-off is there for short replies ("拍错了" 0.48, the button "质量问题" 0.62) that the set hardly has.
+# How sure the emotion model must be before anger or anxiety counts for the handoff policy; short replies
+# ("拍错了", the bot's own button "质量问题") score unsteadily. `python -m bench.emotion --skip-polarity` prints the
+# precision and recall at these cut-offs on the held-out set (docs/benchmarks.md).
 STRONG_EMOTION = {"angry": 0.7, "anxious": 0.5}
 NEUTRAL = Emotion("neutral", {"angry": 0.0, "anxious": 0.0, "neutral": 1.0, "positive": 0.0})
 
@@ -156,8 +156,7 @@ class Bot:
             self._say(db, conv, tenant, smalltalk.reply(decision.smalltalk, locale, tenant.bot_name),
                       payload={"type": "smalltalk", "kind": decision.smalltalk})
             return
-        enabled = {f.id for f in public_flows() if is_enabled(tenant.flow_settings, f.id)}
-        wanted = self.intents.match(text, enabled)
+        wanted = self.intents.match(text, self._enabled_flows(tenant))
         kb_score = decision.match.best.score if decision.match and decision.match.best else 0.0
         # A shop's own knowledge point that fits better wins over a flow ("多久发货" is policy, not "my order").
         if wanted and wanted[1] > kb_score:
@@ -165,6 +164,10 @@ class Bot:
             self._flow_turn(db, conv, tenant, state, runner.start(state, env, wanted[0], text), policy)
             return
         self._answer(db, conv, tenant, state, decision, policy)
+
+    @staticmethod
+    def _enabled_flows(tenant: Tenant) -> set[str]:
+        return {f.id for f in public_flows() if is_enabled(tenant.flow_settings, f.id)}
 
     def _policy_reason(self, policy: dict, text: str, emotion: str, state: dict, customer: Customer | None
                        ) -> str | None:
@@ -205,18 +208,18 @@ class Bot:
             self._flow_turn(db, conv, tenant, state, turn, policy)
             return True
         if flow["id"] != "leave_message":
-            # The reply does not fit the question: if it is a question of its own, answer it and offer to resume.
+            # The reply does not fit the question. Another flow asked for starts that flow; a question the bot can
+            # answer (or small talk) is answered, then the customer is offered to resume.
+            wanted = self.intents.match(text, self._enabled_flows(tenant))
+            if wanted and wanted[0] != flow["id"]:
+                state.pop("flow")
+                self._flow_turn(db, conv, tenant, state, runner.start(state, env, wanted[0], text), policy)
+                return True
             decision = self.decide(db, tenant, text, env.locale, person_ok=False)
-            switch = self.intents.match(text) is not None or decision.kind == "smalltalk" or (
-                decision.match is not None and decision.match.outcome == "answer")
-            if switch:
+            if decision.kind == "smalltalk" or decision.match.outcome == "answer":
                 offer = runner.pause(state, env)
                 if decision.kind == "smalltalk":
                     self._say(db, conv, tenant, smalltalk.reply(decision.smalltalk, env.locale, tenant.bot_name))
-                elif (wanted := self.intents.match(text)) and wanted[0] != flow["id"]:
-                    state.pop("flow")
-                    self._flow_turn(db, conv, tenant, state, runner.start(state, env, wanted[0], text), policy)
-                    return True
                 else:
                     self._answer(db, conv, tenant, state, decision, policy)
                 self._say(db, conv, tenant, offer.text, payload=offer.payload)

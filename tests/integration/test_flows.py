@@ -308,3 +308,21 @@ def test_every_flow_keeps_another_customers_order_hidden(runtime, orders, flow_i
     assert "不匹配" in out[0]
     said = " ".join(m.text for m in chat.replies(0))
     assert "13911112222" not in said and "张三" not in said
+
+
+def test_a_switched_off_flow_is_not_started_from_inside_another_flow(runtime, orders):
+    from kefu.tenants.models import Tenant
+
+    with runtime.db.session() as db:
+        db.get(Tenant, orders).flow_settings = {"cancel_order": {"enabled": False}}
+    chat = Chat.open(runtime, orders)
+    chat.say("查物流")
+    chat.say("我要取消这个订单")
+    assert chat.conversation().bot_state["flow"]["id"] == "track_parcel"
+
+
+def test_asking_for_the_same_flow_again_repeats_the_question(runtime, orders):
+    chat = Chat.open(runtime, orders)
+    chat.say("查物流")
+    out = chat.say("我的快递到哪了")
+    assert "订单号" in out[-1] and not any("没能理解" in t for t in out)
