@@ -213,12 +213,17 @@ def last_message_id(db: Session, *, conv: Conversation) -> int:
 
 
 def list_conversations(
-    db: Session, *, tenant_id: int, status: str | None = None, limit: int = 50, offset: int = 0
+    db: Session, *, tenant_id: int, status: str | None = None, limit: int = 50, offset: int = 0,
+    assigned_user_id: int | None = None, customer_id: int | None = None,
 ) -> tuple[list[tuple[Conversation, Customer, int, str]], int]:
     """Return a page of conversations, most recently active first, with customer, count and last text."""
     cond = [Conversation.tenant_id == tenant_id]
     if status:
         cond.append(Conversation.status == status)
+    if assigned_user_id is not None:
+        cond.append(Conversation.assigned_user_id == assigned_user_id)
+    if customer_id is not None:
+        cond.append(Conversation.customer_id == customer_id)
     total = db.scalar(select(func.count()).select_from(Conversation).where(*cond))
     counts = (
         select(Message.conversation_id, func.count().label("n"), func.max(Message.id).label("last_id"))

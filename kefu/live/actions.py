@@ -128,7 +128,7 @@ def install(runtime: Runtime) -> None:
     """Drain the shop's queue whenever a chat is queued or closed, or an agent comes online."""
 
     def on_conversation(rt: Runtime, event: dict[str, Any]) -> None:
-        if event.get("conversation", {}).get("status") in ("queued", "closed") or event.get("agent_free"):
+        if event.get("conversation", {}).get("status") in ("queued", "closed"):
             drain_shop(rt, event["tenant_id"])
 
     runtime.listen("conversation_updated", on_conversation)

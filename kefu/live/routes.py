@@ -7,8 +7,8 @@ from sqlalchemy import delete, func, select
 
 from kefu.commerce.connect import commerce_for
 from kefu.commerce.interface import CommerceError
-from kefu.conversations.actions import check_tags, customer_out, do_close, get_conversation
-from kefu.conversations.models import Conversation, Customer, Message
+from kefu.conversations.actions import check_tags, customer_out, do_close, get_conversation, list_conversations
+from kefu.conversations.models import Conversation, Customer
 from kefu.conversations.schemas import ConversationOut
 from kefu.db import utcnow
 from kefu.errors import Conflict, Forbidden, KefuError, NotFound
@@ -55,19 +55,14 @@ def overview(principal: Staff, db: DbDep) -> LiveOverview:
         skill_group_id=c.skill_group_id, queued_at=c.queued_at,
         waiting_seconds=round((now - (c.queued_at or now)).total_seconds(), 1),
         reason=(c.handoff or {}).get("reason"), emotion=(c.handoff or {}).get("emotion")) for c, name in rows]
-    loads = dict(db.execute(select(Conversation.assigned_user_id, func.count()).where(
-        Conversation.tenant_id == principal.tenant_id, Conversation.status == "with_agent")
-        .group_by(Conversation.assigned_user_id)).all())
-    groups: dict[int, list[int]] = {}
-    for user_id, group_id in db.execute(select(SkillMember.user_id, SkillMember.group_id)
-                                        .where(SkillMember.tenant_id == principal.tenant_id)):
-        groups.setdefault(user_id, []).append(group_id)
+    load = routing.loads(db, tenant_id=principal.tenant_id)
+    groups = routing.memberships(db, tenant_id=principal.tenant_id)
     users = db.scalars(select(User).where(User.tenant_id == principal.tenant_id).order_by(User.id))
-    agents = [AgentLoad(id=u.id, name=u.name, role=u.role, status=u.status, load=loads.get(u.id, 0),
-                        max_chats=u.max_chats, groups=sorted(groups.get(u.id, [])), seen_at=u.seen_at) for u in users]
+    agents = [AgentLoad(id=u.id, name=u.name, role=u.role, status=u.status, load=load.get(u.id, 0),
+                        max_chats=u.max_chats, groups=sorted(groups.get(u.id, ())), seen_at=u.seen_at) for u in users]
     return LiveOverview(queue=queue, queue_length=len(queue),
                         longest_wait_seconds=max((q.waiting_seconds for q in queue), default=0.0),
-                        agents=agents, active_chats=sum(v for k, v in loads.items() if k is not None))
+                        agents=agents, active_chats=sum(load.values()))
 
 
 @router.post("/conversations/{conversation_id}/accept", response_model=ConversationOut)
@@ -106,7 +101,7 @@ def update_agent(user_id: int, body: AgentIn, principal: Admin, db: DbDep) -> Ag
     user.max_chats = body.max_chats
     emit(db, {"type": "agent_updated", "tenant_id": principal.tenant_id, "user_id": user.id},
          [f"tenant:{principal.tenant_id}"])
-    groups = db.scalars(select(SkillMember.group_id).where(SkillMember.user_id == user.id))
+    groups = routing.memberships(db, tenant_id=principal.tenant_id, user_ids=[user.id]).get(user.id, ())
     return AgentLoad(id=user.id, name=user.name, role=user.role, status=user.status,
                      load=routing.load_of(db, tenant_id=principal.tenant_id, user_id=user.id),
                      max_chats=user.max_chats, groups=sorted(groups), seen_at=user.seen_at)
@@ -175,18 +170,11 @@ def delete_group(group_id: int, principal: Admin, db: DbDep) -> Response:
 def my_chats(principal: Staff, db: DbDep) -> list[MyChat]:
     """The chats assigned to you that are still open, most recently active first."""
     user = actions.check_staff_user(principal.user)
-    rows = db.execute(select(Conversation, Customer.name).join(Customer, Customer.id == Conversation.customer_id)
-                      .where(Conversation.tenant_id == principal.tenant_id, Conversation.status == "with_agent",
-                             Conversation.assigned_user_id == user.id)
-                      .order_by(Conversation.updated_at.desc())).all()
-    out = []
-    for conv, name in rows:
-        last = db.scalar(select(Message.text).where(Message.conversation_id == conv.id)
-                         .order_by(Message.id.desc()).limit(1))
-        out.append(MyChat(conversation_id=conv.id, customer_id=conv.customer_id, customer_name=name or "",
-                          status=conv.status, locale=conv.locale, last_message=last or "",
-                          updated_at=conv.updated_at, handoff_reason=(conv.handoff or {}).get("reason")))
-    return out
+    rows, _ = list_conversations(db, tenant_id=principal.tenant_id, status="with_agent", assigned_user_id=user.id,
+                                 limit=200)
+    return [MyChat(conversation_id=conv.id, customer_id=conv.customer_id, customer_name=customer.name or "",
+                   status=conv.status, locale=conv.locale, last_message=last, updated_at=conv.updated_at,
+                   handoff_reason=(conv.handoff or {}).get("reason")) for conv, customer, _, last in rows]
 
 
 @router.post("/conversations/{conversation_id}/close", response_model=ConversationOut)
@@ -316,12 +304,10 @@ def customer_panel(customer_id: int, principal: Staff, db: DbDep) -> CustomerPan
                 orders.append(item)
         except CommerceError as e:
             error = e.message
-    past = db.scalars(select(Conversation).where(Conversation.customer_id == customer.id)
-                      .order_by(Conversation.id.desc()).limit(10))
+    past, _ = list_conversations(db, tenant_id=principal.tenant_id, customer_id=customer.id, limit=10)
     return CustomerPanel(customer=customer_out(customer), orders=orders, orders_error=error, past_conversations=[
         {"id": c.id, "status": c.status, "created_at": c.created_at.isoformat(), "disposition": c.disposition,
-         "last_message": db.scalar(select(Message.text).where(Message.conversation_id == c.id)
-                                   .order_by(Message.id.desc()).limit(1)) or ""} for c in past])
+         "last_message": last} for c, _, _, last in past])
 
 
 @router.put("/customers/{customer_id}/tags", response_model=dict)

@@ -51,27 +51,39 @@ def available_agents(db: Session, *, tenant_id: int, grace_seconds: int = GRACE_
     if not users:
         return []
     ids = [u.id for u in users]
-    loads = dict(db.execute(
-        select(Conversation.assigned_user_id, func.count())
-        .where(Conversation.tenant_id == tenant_id, Conversation.status == "with_agent",
-               Conversation.assigned_user_id.in_(ids))
-        .group_by(Conversation.assigned_user_id)).all())
+    load = loads(db, tenant_id=tenant_id, user_ids=ids)
     last = dict(db.execute(
         select(Conversation.assigned_user_id, func.max(Conversation.assigned_at))
         .where(Conversation.tenant_id == tenant_id, Conversation.assigned_user_id.in_(ids))
         .group_by(Conversation.assigned_user_id)).all())
-    groups: dict[int, set[int]] = {i: set() for i in ids}
-    for user_id, group_id in db.execute(select(SkillMember.user_id, SkillMember.group_id)
-                                        .where(SkillMember.tenant_id == tenant_id, SkillMember.user_id.in_(ids))):
-        groups[user_id].add(group_id)
-    return [Agent(u.id, loads.get(u.id, 0), u.max_chats, groups[u.id], last.get(u.id)) for u in users]
+    groups = memberships(db, tenant_id=tenant_id, user_ids=ids)
+    return [Agent(u.id, load.get(u.id, 0), u.max_chats, groups.get(u.id, set()), last.get(u.id)) for u in users]
+
+
+def loads(db: Session, *, tenant_id: int, user_ids: list[int] | None = None) -> dict[int, int]:
+    """How many chats each agent serves now (agents with none are absent from the dict)."""
+    cond = [Conversation.tenant_id == tenant_id, Conversation.status == "with_agent",
+            Conversation.assigned_user_id.is_not(None)]
+    if user_ids is not None:
+        cond.append(Conversation.assigned_user_id.in_(user_ids))
+    return dict(db.execute(select(Conversation.assigned_user_id, func.count()).where(*cond)
+                           .group_by(Conversation.assigned_user_id)).all())
 
 
 def load_of(db: Session, *, tenant_id: int, user_id: int) -> int:
-    """How many chats the agent has now."""
-    return db.scalar(select(func.count()).select_from(Conversation).where(
-        Conversation.tenant_id == tenant_id, Conversation.status == "with_agent",
-        Conversation.assigned_user_id == user_id)) or 0
+    """How many chats the agent serves now."""
+    return loads(db, tenant_id=tenant_id, user_ids=[user_id]).get(user_id, 0)
+
+
+def memberships(db: Session, *, tenant_id: int, user_ids: list[int] | None = None) -> dict[int, set[int]]:
+    """The skill groups of each agent (agents in none are absent)."""
+    stmt = select(SkillMember.user_id, SkillMember.group_id).where(SkillMember.tenant_id == tenant_id)
+    if user_ids is not None:
+        stmt = stmt.where(SkillMember.user_id.in_(user_ids))
+    groups: dict[int, set[int]] = {}
+    for user_id, group_id in db.execute(stmt):
+        groups.setdefault(user_id, set()).add(group_id)
+    return groups
 
 
 def pick_agent(agents: list[Agent], *, group_id: int | None, last_agent_id: int | None) -> Agent | None:
