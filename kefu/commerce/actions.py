@@ -10,14 +10,26 @@ from kefu.commerce.schemas import OrderIn, OrderPatch, ProductIn, ProductPatch, 
 from kefu.db import utcnow
 from kefu.errors import Conflict, KefuError, NotFound
 
-# Where an order may go from each status; the store refuses jumps that would confuse the bot's flows.
+# Where an order may go from each status, main path first (the console shows the buttons in this order); the
+# store refuses jumps that would confuse the bot's flows.
 NEXT_STATUS = {
-    "pending_payment": {"paid", "cancelled"},
-    "paid": {"shipped", "cancelled"},
-    "shipped": {"delivered"},
-    "delivered": {"completed"},
-    "completed": set(),
-    "cancelled": set(),
+    "pending_payment": ("paid", "cancelled"),
+    "paid": ("shipped", "cancelled"),
+    "shipped": ("delivered",),
+    "delivered": ("completed",),
+    "completed": (),
+    "cancelled": (),
+}
+
+
+# Where a return request may go from each status (the console offers exactly these buttons).
+NEXT_RETURN_STATUS = {
+    "requested": ("approved", "rejected"),
+    "approved": ("received", "refunded"),
+    "received": ("refunded",),
+    "rejected": (),
+    "refunded": (),
+    "cancelled": (),
 }
 
 
@@ -59,11 +71,20 @@ def do_delete_product(db: Session, *, tenant_id: int, sku: str) -> None:
     db.delete(get_product(db, tenant_id=tenant_id, sku=sku))
 
 
+def find_order(db: Session, *, tenant_id: int, order_no: str) -> Order | None:
+    return db.scalar(select(Order).where(Order.tenant_id == tenant_id, Order.order_no == order_no))
+
+
 def get_order(db: Session, *, tenant_id: int, order_no: str) -> Order:
-    order = db.scalar(select(Order).where(Order.tenant_id == tenant_id, Order.order_no == order_no))
+    order = find_order(db, tenant_id=tenant_id, order_no=order_no)
     if order is None:
         raise NotFound("order not found")
     return order
+
+
+def list_shipments(db: Session, *, order: Order) -> list[Shipment]:
+    """An order's parcels, oldest first."""
+    return list(db.scalars(select(Shipment).where(Shipment.order_id == order.id).order_by(Shipment.id)))
 
 
 def list_orders(db: Session, *, tenant_id: int, customer_ref: str = "", status: str = "", search: str = "",
@@ -159,6 +180,9 @@ def do_update_return(db: Session, *, tenant_id: int, return_no: str, status: str
                                                 ReturnRequest.return_no == return_no))
     if req is None:
         raise NotFound("return request not found")
+    if status != req.status and status not in NEXT_RETURN_STATUS[req.status]:
+        raise KefuError(f"a return request cannot go from {req.status} to {status}", code="bad_transition",
+                        status=409)
     req.status = status
     req.updated_at = utcnow()
     return req

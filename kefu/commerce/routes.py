@@ -6,8 +6,8 @@ from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
 
 from kefu.commerce import actions
-from kefu.commerce.interface import ProductData, ReturnData
-from kefu.commerce.models import Order, Shipment
+from kefu.commerce.interface import ProductData
+from kefu.commerce.models import Order
 from kefu.commerce.schemas import (
     OrderDetail,
     OrderIn,
@@ -16,6 +16,7 @@ from kefu.commerce.schemas import (
     ProductIn,
     ProductPage,
     ProductPatch,
+    ReturnOut,
     ReturnPatch,
     ShipmentIn,
     TrackingIn,
@@ -27,11 +28,17 @@ router = APIRouter(prefix="/api/v1/store", tags=["store"])
 
 
 def _detail(db, order: Order) -> OrderDetail:
-    shipments = db.scalars(select(Shipment).where(Shipment.order_id == order.id).order_by(Shipment.id))
+    shipments = actions.list_shipments(db, order=order)
     returns = actions.list_returns(db, tenant_id=order.tenant_id, order_id=order.id)
     return OrderDetail(**order_data(order).model_dump(),
                        shipments=[shipment_data(s).model_dump(mode="json") for s in shipments],
-                       returns=[return_data(r, order.order_no) for r in returns])
+                       returns=[_return_out(r, order.order_no) for r in returns],
+                       next_statuses=list(actions.NEXT_STATUS[order.status]))
+
+
+def _return_out(req, order_no: str) -> ReturnOut:
+    return ReturnOut(**return_data(req, order_no).model_dump(),
+                     next_statuses=list(actions.NEXT_RETURN_STATUS.get(req.status, ())))
 
 
 @router.get("/products", response_model=ProductPage)
@@ -108,17 +115,17 @@ def add_tracking(order_no: str, tracking_no: str, body: TrackingIn, principal: A
     return _detail(db, db.get(Order, shipment.order_id))
 
 
-@router.get("/returns", response_model=list[ReturnData])
-def list_returns(principal: Staff, db: DbDep) -> list[ReturnData]:
+@router.get("/returns", response_model=list[ReturnOut])
+def list_returns(principal: Staff, db: DbDep) -> list[ReturnOut]:
     """The latest return, refund and exchange requests."""
     rows = actions.list_returns(db, tenant_id=principal.tenant_id)
     numbers = dict(db.execute(select(Order.id, Order.order_no).where(
         Order.id.in_({r.order_id for r in rows}))).all()) if rows else {}
-    return [return_data(r, numbers[r.order_id]) for r in rows]
+    return [_return_out(r, numbers[r.order_id]) for r in rows]
 
 
-@router.patch("/returns/{return_no}", response_model=ReturnData)
-def update_return(return_no: str, body: ReturnPatch, principal: Admin, db: DbDep) -> ReturnData:
+@router.patch("/returns/{return_no}", response_model=ReturnOut)
+def update_return(return_no: str, body: ReturnPatch, principal: Admin, db: DbDep) -> ReturnOut:
     """Approve, reject or complete a return request."""
     req = actions.do_update_return(db, tenant_id=principal.tenant_id, return_no=return_no, status=body.status)
-    return return_data(req, db.get(Order, req.order_id).order_no)
+    return _return_out(req, db.get(Order, req.order_id).order_no)

@@ -101,9 +101,14 @@ class ReturnPatch(BaseModel):
     status: Literal["requested", "approved", "rejected", "received", "refunded", "cancelled"]
 
 
+class ReturnOut(ReturnData):
+    next_statuses: list[str] = Field(default_factory=list, description="where the request may go from here")
+
+
 class OrderDetail(OrderData):
     shipments: list[dict[str, Any]] = Field(default_factory=list)
-    returns: list[ReturnData] = Field(default_factory=list)
+    returns: list[ReturnOut] = Field(default_factory=list)
+    next_statuses: list[str] = Field(default_factory=list, description="where the order may go from here")
 
 
 class OrderPage(BaseModel):

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kefu.commerce import actions
 from kefu.commerce.interface import (
     AddressData,
     CommerceError,
@@ -17,7 +18,7 @@ from kefu.commerce.interface import (
     ReturnKind,
     ShipmentData,
 )
-from kefu.commerce.models import Order, Product, ReturnRequest, Shipment
+from kefu.commerce.models import Order, ReturnRequest, Shipment
 from kefu.db import utcnow
 
 UNSHIPPED = ("pending_payment", "paid")
@@ -45,29 +46,23 @@ class BuiltinCommerce:
         self.return_days = return_days
         self.ship_within_hours = ship_within_hours
 
-    def _order(self, order_no: str) -> Order | None:
-        return self.db.scalar(select(Order).where(Order.tenant_id == self.tenant_id, Order.order_no == order_no))
-
     def _must(self, order_no: str) -> Order:
-        order = self._order(order_no)
+        order = actions.find_order(self.db, tenant_id=self.tenant_id, order_no=order_no)
         if order is None:
             raise CommerceError("not_found", "order not found")
         return order
 
     def orders_for_customer(self, customer_ref: str, *, limit: int = 5) -> list[OrderData]:
-        rows = self.db.scalars(select(Order).where(Order.tenant_id == self.tenant_id,
-                                                   Order.customer_ref == customer_ref)
-                               .order_by(Order.created_at.desc(), Order.id.desc()).limit(limit))
+        rows, _ = actions.list_orders(self.db, tenant_id=self.tenant_id, customer_ref=customer_ref, limit=limit)
         return [order_data(o) for o in rows]
 
     def get_order(self, order_no: str) -> OrderData | None:
-        order = self._order(order_no)
+        order = actions.find_order(self.db, tenant_id=self.tenant_id, order_no=order_no)
         return order_data(order) if order else None
 
     def shipments(self, order_no: str) -> list[ShipmentData]:
         order = self._must(order_no)
-        rows = self.db.scalars(select(Shipment).where(Shipment.order_id == order.id).order_by(Shipment.id))
-        return [shipment_data(s) for s in rows]
+        return [shipment_data(s) for s in actions.list_shipments(self.db, order=order)]
 
     def change_address(self, order_no: str, address: AddressData) -> OrderData:
         order = self._must(order_no)
@@ -122,11 +117,7 @@ class BuiltinCommerce:
         return order_data(order)
 
     def products(self, *, query: str = "", limit: int = 20) -> list[ProductData]:
-        stmt = select(Product).where(Product.tenant_id == self.tenant_id)
-        if query:
-            like = f"%{query}%"
-            stmt = stmt.where(or_(Product.name.like(like), Product.category.like(like), Product.sku == query))
-        rows = self.db.scalars(stmt.order_by(Product.id).limit(limit))
+        rows, _ = actions.list_products(self.db, tenant_id=self.tenant_id, search=query, limit=limit)
         return [ProductData.model_validate(p, from_attributes=True) for p in rows]
 
     @staticmethod

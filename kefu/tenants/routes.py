@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from kefu.runtime import emit
 from kefu.tenants import actions
+from kefu.tenants.facts import DEFAULT_FACTS
 from kefu.tenants.models import ApiKey, Tenant
 from kefu.tenants.schemas import (
     ApiKeyCreated,
@@ -29,6 +30,7 @@ def settings_out(tenant: Tenant, *, admin: bool) -> SettingsOut:
 
     out = SettingsOut.model_validate(tenant)
     out.handoff_policy = policy_of(tenant.handoff_policy)
+    out.fact_defaults = dict(DEFAULT_FACTS)
     if not admin:
         out.identity_secret = None
         out.commerce_secret = None

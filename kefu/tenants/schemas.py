@@ -45,7 +45,8 @@ class SettingsOut(BaseModel):
     answer_threshold: float | None = None
     clarify_threshold: float | None = None
     identity_secret: str | None = None  # shown to admins only
-    facts: dict[str, str] = Field(default_factory=dict, description="the shop's facts over the defaults")
+    facts: dict[str, str] = Field(default_factory=dict, description="the facts the shop set itself")
+    fact_defaults: dict[str, str] = Field(default_factory=dict, description="what an unset fact falls back to")
     handoff_policy: dict[str, Any] = Field(default_factory=dict, description="the policy in force")
     service_hours: dict[str, Any] = Field(default_factory=dict)
     commerce_url: str = ""

@@ -203,29 +203,13 @@
 
   // --- shop facts -----------------------------------------------------------------------------
 
-  // The facts answers and flows quote, with their defaults: mirrors DEFAULT_FACTS in kefu/tenants/facts.py.
+  // The facts answers and flows quote come with their defaults from the server (fact_defaults).
   // A box left empty uses the default (shop_name defaults to the shop's name).
-  var DEFAULT_FACTS = {
-    shop_name: "本店",
-    free_shipping_threshold: "99",
-    shipping_fee: "10",
-    return_days: "7",
-    exchange_days: "15",
-    carrier: "顺丰/中通",
-    ship_within_hours: "48",
-    delivery_days: "2-5",
-    service_hours: "09:00-22:00",
-    service_phone: "400-000-0000",
-    warranty_months: "12",
-    invoice_days: "3",
-    points_rate: "1元=1积分",
-    price_protect_days: "7",
-    return_address: "请以客服提供的退货地址为准",
-    remote_areas: "新疆、西藏、青海等"
-  };
+  var DEFAULT_FACTS = {};
   var WIDE_FACTS = { return_address: true, remote_areas: true };
 
   function factNames(s) {
+    DEFAULT_FACTS = s.fact_defaults || DEFAULT_FACTS;
     var names = Object.keys(DEFAULT_FACTS);
     Object.keys(s.facts || {}).forEach(function (k) { if (names.indexOf(k) < 0) names.push(k); });
     return names;
@@ -321,7 +305,7 @@
     var h = s.service_hours || {};
     var set = !!(h.open && h.close);
     // Never set: suggest the hours the bot already quotes ("09:00-22:00"), every day, this computer's zone.
-    var quoted = /^(\d\d:\d\d)\s*[-–~至]\s*(\d\d:\d\d)$/.exec(((s.facts || {}).service_hours || DEFAULT_FACTS.service_hours).trim());
+    var quoted = /^(\d\d:\d\d)\s*[-–~至]\s*(\d\d:\d\d)$/.exec(((s.facts || {}).service_hours || (s.fact_defaults || {}).service_hours || "").trim());
     var days = set ? h.days || [] : [0, 1, 2, 3, 4, 5, 6];
     $("#hours-always").checked = !set;
     $("#hours-set").checked = set;

@@ -7,17 +7,7 @@
 
   var PAGE = 20;
   var ORDER_STATUSES = ["pending_payment", "paid", "shipped", "delivered", "completed", "cancelled"];
-  // Where an order may go next: mirrors NEXT_STATUS in kefu/commerce/actions.py (the server refuses the rest).
-  var NEXT = {
-    pending_payment: ["paid", "cancelled"],
-    paid: ["shipped", "cancelled"],
-    shipped: ["delivered"],
-    delivered: ["completed"],
-    completed: [],
-    cancelled: []
-  };
   var SHIP_STATUSES = ["in_transit", "out_for_delivery", "delivered", "exception"];
-  var RETURN_NEXT = { requested: ["approved", "rejected"], approved: ["received", "refunded"], received: ["refunded"] };
   var CODE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
   var admin = false;
@@ -198,12 +188,12 @@
 
     var actions = K.clear($("#order-actions"));
     if (admin) {
-      NEXT[d.status].forEach(function (s) {
+      (d.next_statuses || []).forEach(function (s) {
         actions.appendChild(el("button", { type: "button", "data-next": s, id: "order-move-" + s,
           className: s === "cancelled" ? "btn btn-danger" : "btn btn-primary", text: t("order.move." + s),
           on: { click: function () { moveOrder(s, this); } } }));
       });
-      if (!NEXT[d.status].length) actions.appendChild(el("span", { className: "muted small", text: t("order.final") }));
+      if (!(d.next_statuses || []).length) actions.appendChild(el("span", { className: "muted small", text: t("order.final") }));
     }
     showActionError(null);
 
@@ -717,7 +707,7 @@
     returns.items.forEach(function (r) {
       var actions = el("td", { className: "col-actions", hidden: !admin });
       if (admin) {
-        (RETURN_NEXT[r.status] || []).forEach(function (s) {
+        (r.next_statuses || []).forEach(function (s) {
           actions.appendChild(el("button", { type: "button", "data-next": s,
             className: "btn btn-sm return-do " + (s === "rejected" ? "btn-danger" : s === "approved" ? "btn-primary" : ""),
             text: t("ret.do." + s), on: { click: function () { moveReturn(r, s, this); } } }));
