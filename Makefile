@@ -48,6 +48,7 @@ bench: install ## Every benchmark in docs/benchmarks.md (long; the PostgreSQL ru
 	$(BIN)/python -m bench.messages --database postgresql --redis
 	$(BIN)/python -m bench.answer_engine
 	$(BIN)/python -m bench.emotion
+	$(BIN)/python -m bench.bot_steps
 	$(BIN)/python -m bench.packs
 	$(BIN)/python -m bench.routing
 	$(BIN)/python -m bench.routing --database postgresql

@@ -137,6 +137,8 @@ def four_class() -> None:
     for g in LABELS:
         print(f"| {g} | " + " | ".join(str(m["confusion"][g][p]) for p in LABELS) + " |")
 
+    handoff_cutoffs(shipped.predict_many(te_x), te_y)
+
     lat = []
     for text in te_x * 3:
         t = time.perf_counter()
@@ -151,6 +153,22 @@ def four_class() -> None:
           f"shipped model {load_s:.2f} s. detect() on one message: p50 {statistics.median(lat):.2f} ms, "
           f"p99 {pct(lat, 99):.2f} ms (n={len(lat)}); a 2,000-character message: p50 "
           f"{statistics.median(long_lat):.1f} ms.")
+
+
+def handoff_cutoffs(emotions, gold: list[str]) -> None:
+    """Precision and recall of anger and anxiety as the handoff policy counts them (kefu/bot/engine.py)."""
+    from kefu.bot.engine import STRONG_EMOTION
+
+    print("\nAs the handoff policy counts them (the label, and its score at least the cut-off) vs the label alone:\n")
+    print("| emotion | cut-off | precision | recall | precision (label only) | recall (label only) |")
+    print("|---|---|---|---|---|---|")
+    for label, cutoff in STRONG_EMOTION.items():
+        rows = []
+        for threshold in (cutoff, 0.0):
+            hit = [e.label == label and e.scores[label] >= threshold for e in emotions]
+            tp = sum(h and g == label for h, g in zip(hit, gold, strict=True))
+            rows.append((tp / max(sum(hit), 1), tp / max(sum(g == label for g in gold), 1)))
+        print(f"| {label} | {cutoff} | {rows[0][0]:.2f} | {rows[0][1]:.2f} | {rows[1][0]:.2f} | {rows[1][1]:.2f} |")
 
 
 def read_polarity(path: Path, column: str) -> tuple[list[str], list[int]]:
