@@ -1,6 +1,6 @@
 """Answer-engine benchmark: kefu's hybrid matcher against plain baselines, run the same way on the same data.
 
-    python -m bench.answer_engine [--sets banking77,clinc150,lcqmc] [--skip-baselines]
+    python -m bench.answer_engine [--sets banking77,clinc150,lcqmc] [--skip-baselines] [--embedder use+minilm]
 
 Uses ../shared/eval (test splits; the thresholds were tuned on clinc150_val by bench/tune.py). Also measures
 latency on a 1,000-point knowledge base, index build time for 1k and 10k points, and memory per loaded shop.
@@ -18,7 +18,7 @@ import numpy as np
 
 from kefu.bot.evaluate import entries, evaluate, load_kb, read_queries
 from kefu.bot.index import KnowledgeIndex
-from kefu.nlu.embed import make_embedder
+from kefu.nlu.embed import make_embedder, make_embedders
 from kefu.nlu.hybrid import HybridMatcher
 from kefu.nlu.matcher import Candidate, CharTfidfMatcher, Entry, MatchResult
 
@@ -93,16 +93,22 @@ def main() -> None:
     ap.add_argument("--sets", default="banking77,clinc150,lcqmc")
     ap.add_argument("--skip-baselines", action="store_true")
     ap.add_argument("--skip-scale", action="store_true")
+    ap.add_argument("--embedder", default="use",
+                    help="kefu's embedder setting for the hybrid rows, e.g. use+minilm (needs the english extra)")
     args = ap.parse_args()
     embedder = make_embedder("use")
+    label, (primary, extras) = "kefu hybrid", (embedder, ())
+    if args.embedder != "use":
+        label, (primary, extras) = f"kefu hybrid ({args.embedder})", make_embedders(args.embedder)
     print("| set / matcher | direct right % | answered wrong % | clarified right % | top-1 % | OOS not answered % "
           "| p50 / p99 ms |")
     print("|---|---|---|---|---|---|---|")
     for name in filter(None, args.sets.split(",")):
         kb, queries = EVAL / f"{name}_kb.csv", EVAL / f"{name}_queries.csv"
         out = Path(tempfile.gettempdir()) / f"kefu-eval-{name}.jsonl"
-        report = evaluate(kb, queries, out, index=KnowledgeIndex(embedder, background=False))
-        print(line(f"{name}: kefu hybrid", report.summary()), flush=True)
+        index = KnowledgeIndex(primary, background=False, classifier_embedders=extras)
+        report = evaluate(kb, queries, out, index=index)
+        print(line(f"{name}: {label}", report.summary()), flush=True)
         if not args.skip_baselines:
             r = evaluate(kb, queries, index=KnowledgeIndex(None, background=False, factory=always_answer_tfidf))
             print(line(f"{name}: char-TF-IDF nearest neighbour", r.summary()), flush=True)

@@ -90,7 +90,8 @@ def eval_command(
     queries: Path = typer.Option(..., exists=True, dir_okay=False, help="Queries CSV (query,expected; empty "
                                  "expected = out of scope)."),
     out: Path | None = typer.Option(None, help="Write one JSON object per query here."),
-    embedder: str = typer.Option("use", help="use (default), none, or st:<sentence-transformers model>."),
+    embedder: str = typer.Option("use", help="use (default), none, minilm or st:<sentence-transformers model>; "
+                                  "'+minilm' adds a classifier over MiniLM (the english extra)."),
 ) -> None:
     """Test the bot on your own question log: the same pipeline the live bot uses, in a throwaway shop."""
     from kefu.bot.evaluate import evaluate

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from kefu.db import utcnow
 from kefu.knowledge.actions import enabled_points, list_terms, next_validity_change
 from kefu.knowledge.models import Term
-from kefu.nlu.embed import Embedder, make_embedder
+from kefu.nlu.embed import Embedder, make_embedders
 from kefu.nlu.hybrid import HybridMatcher, Thresholds
 from kefu.nlu.matcher import Entry, Matcher
 from kefu.nlu.tokenize import Tokenizer, add_words, synonym_map
@@ -32,8 +32,11 @@ class KnowledgeIndex:
     """
 
     def __init__(self, embedder: Embedder | None | str = "use", background: bool = True,
-                 factory: Callable[[list[Entry]], Matcher] | None = None) -> None:
-        self.embedder = make_embedder(embedder) if isinstance(embedder, str) else embedder
+                 factory: Callable[[list[Entry]], Matcher] | None = None,
+                 classifier_embedders: tuple[Embedder, ...] = ()) -> None:
+        # "use+minilm": the first embedder serves retrieval (and flow intents); the rest only the classifier.
+        self.embedder, self.classifier_embedders = (make_embedders(embedder) if isinstance(embedder, str)
+                                                    else (embedder, classifier_embedders))
         self.background = background
         self.factory = factory  # another matcher (benchmark baselines); default: the hybrid one
         # shop -> (kb_version, when a validity window next opens or closes, matcher)
@@ -46,8 +49,9 @@ class KnowledgeIndex:
         from kefu.nlu.tokenize import _jieba
 
         _jieba()
-        if self.embedder is not None:
-            self.embedder.encode(["你好"])
+        for embedder in (self.embedder, *self.classifier_embedders):
+            if embedder is not None:
+                embedder.encode(["你好"])
 
     def build(self, entries: list[Entry], *, terms: list[Term] = (), thresholds: Thresholds | None = None
               ) -> Matcher:
@@ -55,7 +59,8 @@ class KnowledgeIndex:
             return self.factory(entries)
         add_words(w for t in terms for w in (t.word, *t.synonyms))
         tokenizer = Tokenizer(synonym_map([t.word, *t.synonyms] for t in terms))
-        return HybridMatcher(entries, embedder=self.embedder, tokenizer=tokenizer, thresholds=thresholds)
+        return HybridMatcher(entries, embedder=self.embedder, tokenizer=tokenizer, thresholds=thresholds,
+                             classifier_embedders=self.classifier_embedders)
 
     def get(self, db: Session, tenant_id: int) -> Matcher:
         version = db.scalar(select(Tenant.kb_version).where(Tenant.id == tenant_id))

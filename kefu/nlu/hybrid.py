@@ -54,18 +54,21 @@ RETRIEVAL_ONLY = Calibration(w_sem=13.36, w_lex=3.09, w_clf=0.0, w_gap=0.0, bias
 
 
 class PointClassifier:
-    """Two logistic regressions, averaged, from a question to its knowledge point, learnt from the similar questions.
+    """Logistic regressions, averaged, from a question to its knowledge point, learnt from the similar questions.
 
-    One reads the sentence embedding (meaning), one reads character and word n-grams (wording); on BANKING77
-    their average beats either alone (bench/answer_engine.py).
+    One reads the sentence embedding (meaning), one reads character and word n-grams (wording), and one more
+    reads each extra embedding the shop's setting names (another view of meaning); on BANKING77 their average
+    beats any one alone (bench/answer_engine.py).
     """
 
-    def __init__(self, vectors: np.ndarray, texts: list[str], owners: np.ndarray):
+    def __init__(self, vectors: np.ndarray, texts: list[str], owners: np.ndarray,
+                 extra_vectors: tuple[np.ndarray, ...] = ()):
         from scipy.sparse import hstack
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
 
         self.semantic = LogisticRegression(C=10.0, max_iter=1000).fit(vectors, owners)
+        self.extras = [LogisticRegression(C=10.0, max_iter=1000).fit(v, owners) for v in extra_vectors]
         self._chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
         self._words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"(?u)\b\w+\b")
         self._hstack = hstack
@@ -73,10 +76,13 @@ class PointClassifier:
         self.lexical = LogisticRegression(C=30.0, max_iter=1000).fit(lexical, owners)
         self.classes = self.semantic.classes_
 
-    def proba(self, vector: np.ndarray, text: str) -> dict[int, float]:
+    def proba(self, vector: np.ndarray, text: str, extra_vectors: tuple[np.ndarray, ...] = ()) -> dict[int, float]:
         p = self.semantic.predict_proba(vector.reshape(1, -1))[0]
         x = self._hstack([self._chars.transform([text]), self._words.transform([text])]).tocsr()
-        p = (p + self.lexical.predict_proba(x)[0]) / 2
+        p = p + self.lexical.predict_proba(x)[0]
+        for model, v in zip(self.extras, extra_vectors, strict=True):
+            p = p + model.predict_proba(v.reshape(1, -1))[0]
+        p = p / (2 + len(self.extras))
         return {int(c): float(v) for c, v in zip(self.classes, p, strict=True)}
 
 
@@ -85,7 +91,7 @@ class HybridMatcher:
 
     def __init__(self, entries: list[Entry], *, embedder: Embedder | None, tokenizer: Tokenizer | None = None,
                  thresholds: Thresholds | None = None, calibration: Calibration | None = None,
-                 max_options: int = 3):
+                 max_options: int = 3, classifier_embedders: tuple[Embedder, ...] = ()):
         import bm25s
 
         self.tokenizer = tokenizer or Tokenizer()
@@ -93,6 +99,7 @@ class HybridMatcher:
         self.calibration = calibration or Calibration()
         self._retrieval_calibration = calibration or RETRIEVAL_ONLY
         self.embedder = embedder
+        self.classifier_embedders = classifier_embedders  # read by the classifier only, at training and per question
         self.max_options = max_options
         self.questions = {e.point_id: e.question for e in entries}
         texts, owners = [], []
@@ -126,7 +133,9 @@ class HybridMatcher:
     def train_classifier(self) -> None:
         """Fit the per-shop classifier (seconds for thousands of examples; run it off the request path)."""
         if self.wants_classifier():
-            self.classifier = PointClassifier(self.vectors, self.texts, self.owners)
+            canonical = [self.tokenizer.canonical(t) for t in self.texts]
+            extra = tuple(e.encode(canonical) for e in self.classifier_embedders)
+            self.classifier = PointClassifier(self.vectors, self.texts, self.owners, extra)
 
     # --- matching -------------------------------------------------------------------------------
 
@@ -146,11 +155,14 @@ class HybridMatcher:
             lex = np.clip(lex / max(self_score, 1e-6), 0.0, 1.0)
         sem = np.zeros(n, dtype=np.float32)
         if self.vectors is not None:
-            qv = self.embedder.encode([self.tokenizer.canonical(norm)])[0]
+            canonical = self.tokenizer.canonical(norm)
+            qv = self.embedder.encode([canonical])[0]
             np.maximum.at(sem, self._row_col, self.vectors @ qv)
             clf = np.zeros(n, dtype=np.float32)
-            if self.classifier is not None:
-                for pid, p in self.classifier.proba(qv, norm).items():
+            classifier = self.classifier  # trained in the background: read it once
+            if classifier is not None:
+                extra = tuple(e.encode([canonical])[0] for e in self.classifier_embedders[:len(classifier.extras)])
+                for pid, p in classifier.proba(qv, norm, extra).items():
                     clf[self._col[pid]] = p
         else:
             clf = np.zeros(n, dtype=np.float32)

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import kefu
 from kefu.bot.engine import Bot
+from kefu.bot.index import KnowledgeIndex
 from kefu.channels import api as api_channel
 from kefu.channels import widget
 from kefu.commerce import routes as store_routes
@@ -74,7 +75,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     imports = app.state.imports = ImportRunner(runtime.db)
     # Request bodies are small everywhere except uploads, which get their own limit.
     upload_limits = {knowledge_routes.IMPORT_PATH: runtime.settings.max_import_bytes + 64 * 1024}
-    bot = app.state.bot = Bot()
+    bot = app.state.bot = Bot(KnowledgeIndex(runtime.settings.embedder))
     bot.install(runtime)
     live_actions.install(runtime)
 

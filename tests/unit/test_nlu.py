@@ -116,3 +116,26 @@ def test_lexical_only_without_an_embedder():
     m = HybridMatcher(KB, embedder=None)
     sig = m.signals("怎么要发票")
     assert sig["sem"].max() == 0 and sig["lex"].argmax() == m._col[3]
+
+
+def test_classifier_embedders_add_a_model_and_are_read_only_by_the_classifier():
+    kb = [Entry(i, f"问题{i}号", tuple(f"第{i}类问法{j}" for j in range(4))) for i in range(25)]
+    extra = FakeEmbedder()
+    m = HybridMatcher(kb, embedder=FakeEmbedder(), classifier_embedders=(extra,))
+    assert extra.calls == 0  # the build does not embed with it: only training does, off the request path
+    m.train_classifier()
+    assert extra.calls == len(m.texts) and len(m.classifier.extras) == 1
+    sig = m.signals("第7类问法2")
+    assert extra.calls == len(m.texts) + 1  # one more encoding per question
+    assert sig["clf"].argmax() == m._col[7] and abs(float(sig["clf"].sum()) - 1.0) < 1e-4
+
+
+def test_make_embedders_splits_retrieval_and_classifier_embedders():
+    from kefu.nlu.embed import make_embedders
+
+    assert make_embedders("none") == (None, ())
+    with pytest.raises(ValueError, match="unknown embedder"):
+        make_embedders("use+nonsense")
+    with pytest.raises(ValueError, match="retrieval embedder first"):
+        make_embedders("none+use")
+
