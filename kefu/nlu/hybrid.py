@@ -117,9 +117,9 @@ class HybridMatcher:
         self.bm25 = None
         if texts:
             self.bm25 = bm25s.BM25()
-            self.bm25.index([self.tokenizer.tokens(t) or ["\0"] for t in texts], show_progress=False)
+            self.bm25.index([self.tokenizer.tokens(t, remember=True) or ["\0"] for t in texts], show_progress=False)
         # Synonyms fold before embedding too, so "sf" and "顺丰" mean the same to every signal.
-        self.vectors = (embedder.encode([self.tokenizer.canonical(t) for t in texts])
+        self.vectors = (embedder.encode([self.tokenizer.canonical(t, remember=True) for t in texts])
                         if (embedder is not None and texts) else None)
         self.classifier: PointClassifier | None = None
         self._lock = threading.Lock()
@@ -133,7 +133,7 @@ class HybridMatcher:
     def train_classifier(self) -> None:
         """Fit the per-shop classifier (seconds for thousands of examples; run it off the request path)."""
         if self.wants_classifier():
-            canonical = [self.tokenizer.canonical(t) for t in self.texts]
+            canonical = [self.tokenizer.canonical(t, remember=True) for t in self.texts]
             extra = tuple(e.encode(canonical) for e in self.classifier_embedders)
             self.classifier = PointClassifier(self.vectors, self.texts, self.owners, extra)
 

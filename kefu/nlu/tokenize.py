@@ -23,10 +23,11 @@ _LATIN_RE = re.compile(r"[a-z0-9]+")
 _CJK_RE = re.compile(r"[\u3400-\u9fff]")
 
 _lock = threading.Lock()
-# Segmentation of a text, remembered: rebuilding a shop's index after one edit re-reads every point, and jieba
-# was two thirds of a 10,000-point rebuild. Cleared whenever the dictionary learns a word.
+# Segmentation of knowledge texts, remembered: rebuilding a shop's index after one edit re-reads every point,
+# and jieba was two thirds of a 10,000-point rebuild. Customers' questions are not kept (they would crowd it).
+# Cleared whenever the dictionary learns a word.
 _cuts: dict[str, tuple[str, ...]] = {}
-_MAX_CUTS = 300_000
+_MAX_CUTS = 200_000
 
 
 @lru_cache(maxsize=1)
@@ -54,14 +55,15 @@ def add_words(words: Iterable[str]) -> None:
                 _cuts.clear()
 
 
-def cut(norm: str) -> tuple[str, ...]:
-    """jieba's words of a normalised text, from the cache when it was cut before."""
+def cut(norm: str, remember: bool = False) -> tuple[str, ...]:
+    """jieba's words of a normalised text, from the cache when it was cut before; remember=True keeps them."""
     words = _cuts.get(norm)
     if words is None:
         words = tuple(_jieba().cut(norm))
-        if len(_cuts) >= _MAX_CUTS:
-            _cuts.clear()
-        _cuts[norm] = words
+        if remember:
+            if len(_cuts) >= _MAX_CUTS:
+                _cuts.clear()
+            _cuts[norm] = words
     return words
 
 
@@ -71,24 +73,24 @@ class Tokenizer:
     def __init__(self, synonyms: dict[str, str] | None = None):
         self.synonyms = synonyms or {}
 
-    def words(self, norm: str) -> list[str]:
+    def words(self, norm: str, remember: bool = False) -> list[str]:
         out = []
-        for w in cut(norm):
+        for w in cut(norm, remember):
             w = w.strip()
             if not w or w in STOPWORDS:
                 continue
             out.append(self.synonyms.get(w, w))
         return out
 
-    def canonical(self, norm: str) -> str:
+    def canonical(self, norm: str, remember: bool = False) -> str:
         """The text with every synonym replaced by its group's word (what the embedder sees), spaces kept."""
         if not self.synonyms:
             return norm
-        return "".join(self.synonyms.get(w, w) for w in cut(norm))
+        return "".join(self.synonyms.get(w, w) for w in cut(norm, remember))
 
-    def tokens(self, norm: str) -> list[str]:
-        """Words plus CJK character bigrams (robust to segmentation mistakes and typos)."""
-        toks = self.words(norm)
+    def tokens(self, norm: str, remember: bool = False) -> list[str]:
+        """Words plus CJK character bigrams (robust to segmentation mistakes and typos); remember: see cut()."""
+        toks = self.words(norm, remember)
         for chunk in norm.split():
             if _CJK_RE.search(chunk):
                 toks.extend("#" + chunk[i:i + 2] for i in range(len(chunk) - 1))

