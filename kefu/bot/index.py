@@ -39,8 +39,8 @@ class KnowledgeIndex:
                                                     else (embedder, classifier_embedders))
         self.background = background
         self.factory = factory  # another matcher (benchmark baselines); default: the hybrid one
-        # shop -> (kb_version, when a validity window next opens or closes, matcher)
-        self._cache: dict[int, tuple[int, object, Matcher]] = {}
+        # shop -> (kb_version, when a validity window next opens or closes, matcher, its dictionary)
+        self._cache: dict[int, tuple[int, object, Matcher, tuple]] = {}
         self._training: dict[int, threading.Thread] = {}
         self._lock = threading.Lock()
 
@@ -53,14 +53,16 @@ class KnowledgeIndex:
             if embedder is not None:
                 embedder.encode(["你好"])
 
-    def build(self, entries: list[Entry], *, terms: list[Term] = (), thresholds: Thresholds | None = None
-              ) -> Matcher:
+    def build(self, entries: list[Entry], *, terms: list[Term] = (), thresholds: Thresholds | None = None,
+              previous: Matcher | None = None) -> Matcher:
+        """A matcher over the entries; `previous` (the shop's last one, same dictionary) lends its BM25 bulk."""
         if self.factory is not None:
             return self.factory(entries)
         add_words(w for t in terms for w in (t.word, *t.synonyms))
         tokenizer = Tokenizer(synonym_map([t.word, *t.synonyms] for t in terms))
         return HybridMatcher(entries, embedder=self.embedder, tokenizer=tokenizer, thresholds=thresholds,
-                             classifier_embedders=self.classifier_embedders)
+                             classifier_embedders=self.classifier_embedders,
+                             previous=previous if isinstance(previous, HybridMatcher) else None)
 
     def get(self, db: Session, tenant_id: int) -> Matcher:
         version = db.scalar(select(Tenant.kb_version).where(Tenant.id == tenant_id))
@@ -79,8 +81,12 @@ class KnowledgeIndex:
             thresholds = Thresholds(
                 answer=tenant.answer_threshold if tenant.answer_threshold is not None else defaults.answer,
                 clarify=tenant.clarify_threshold if tenant.clarify_threshold is not None else defaults.clarify)
-            matcher = self.build(entries, terms=list_terms(db, tenant_id=tenant_id), thresholds=thresholds)
-            self._cache[tenant_id] = (version, expires, matcher)
+            terms = list_terms(db, tenant_id=tenant_id)
+            # A changed dictionary cuts every text anew, so only an unchanged one lets the last index be reused.
+            dictionary = tuple(sorted((t.word, tuple(t.synonyms or ())) for t in terms))
+            previous = cached[2] if cached and cached[3] == dictionary else None
+            matcher = self.build(entries, terms=terms, thresholds=thresholds, previous=previous)
+            self._cache[tenant_id] = (version, expires, matcher, dictionary)
             if isinstance(matcher, HybridMatcher) and matcher.wants_classifier():
                 self._train(tenant_id, matcher)
             return matcher

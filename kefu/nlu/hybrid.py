@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kefu.nlu.embed import Embedder
+from kefu.nlu.lexical import LexicalIndex
 from kefu.nlu.matcher import Candidate, Entry, MatchResult
 from kefu.nlu.normalize import normalize
 from kefu.nlu.tokenize import Tokenizer
@@ -91,9 +92,9 @@ class HybridMatcher:
 
     def __init__(self, entries: list[Entry], *, embedder: Embedder | None, tokenizer: Tokenizer | None = None,
                  thresholds: Thresholds | None = None, calibration: Calibration | None = None,
-                 max_options: int = 3, classifier_embedders: tuple[Embedder, ...] = ()):
-        import bm25s
-
+                 max_options: int = 3, classifier_embedders: tuple[Embedder, ...] = (),
+                 previous: HybridMatcher | None = None):
+        """previous: the shop's matcher before an edit, with the same dictionary; its BM25 bulk is reused."""
         self.tokenizer = tokenizer or Tokenizer()
         self.thresholds = thresholds or Thresholds()
         self.calibration = calibration or Calibration()
@@ -114,10 +115,14 @@ class HybridMatcher:
         self.point_ids = np.array(sorted(set(owners)), dtype=np.int64)
         self._col = {int(p): i for i, p in enumerate(self.point_ids)}
         self._row_col = np.array([self._col[int(o)] for o in owners], dtype=np.int64)
-        self.bm25 = None
+        self.lexical: LexicalIndex | None = None
         if texts:
-            self.bm25 = bm25s.BM25()
-            self.bm25.index([self.tokenizer.tokens(t, remember=True) or ["\0"] for t in texts], show_progress=False)
+            def tokenize(t: str) -> list[str]:
+                return self.tokenizer.tokens(t, remember=True)
+
+            reusable = previous is not None and previous.lexical is not None
+            self.lexical = (previous.lexical.with_texts(texts, tokenize) if reusable
+                            else LexicalIndex(texts, tokenize))
         # Synonyms fold before embedding too, so "sf" and "顺丰" mean the same to every signal.
         self.vectors = (embedder.encode([self.tokenizer.canonical(t, remember=True) for t in texts])
                         if (embedder is not None and texts) else None)
@@ -142,16 +147,15 @@ class HybridMatcher:
     def signals(self, text: str) -> dict[str, np.ndarray] | None:
         """Per-point signals for a query (columns follow self.point_ids), or None if nothing to match."""
         norm = normalize(text)
-        if self.bm25 is None or not norm:
+        if self.lexical is None or not norm:
             return None
         n = len(self.point_ids)
         tokens = self.tokenizer.tokens(norm)
         lex = np.zeros(n, dtype=np.float32)
         if tokens:
-            row_scores = self.bm25.get_scores(tokens)
-            np.maximum.at(lex, self._row_col, row_scores)
+            np.maximum.at(lex, self._row_col, self.lexical.scores(tokens))
             # BM25 is unbounded; relative to the query scored against itself it becomes comparable across queries.
-            self_score = self._self_bm25(tokens)
+            self_score = self.lexical.self_score(tokens)
             lex = np.clip(lex / max(self_score, 1e-6), 0.0, 1.0)
         sem = np.zeros(n, dtype=np.float32)
         if self.vectors is not None:
@@ -167,21 +171,6 @@ class HybridMatcher:
         else:
             clf = np.zeros(n, dtype=np.float32)
         return {"lex": lex, "sem": sem, "clf": clf}
-
-    def _self_bm25(self, tokens: list[str]) -> float:
-        # The score an ideal document (the query itself) would get: sum of idf-weighted saturated tfs.
-        ids = [self.bm25.vocab_dict.get(t) for t in tokens]
-        idf = getattr(self, "_idf", None)
-        if idf is None:
-            idf = self._idf = self._compute_idf()
-        return float(sum(idf[i] for i in ids if i is not None)) or 1.0
-
-    def _compute_idf(self) -> np.ndarray:
-        # bm25s keeps its scores token-major (one column per vocabulary entry): a column's length is the
-        # token's document frequency.
-        df = np.diff(self.bm25.scores["indptr"]).astype(np.float64)
-        n_docs = len(self.texts)
-        return np.log(1 + (n_docs - df + 0.5) / (df + 0.5))
 
     def rank(self, signals: dict[str, np.ndarray]) -> np.ndarray:
         """One score per point for ordering candidates (the calibration's linear part without the gap)."""

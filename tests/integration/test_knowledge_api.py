@@ -88,3 +88,31 @@ def test_bot_follows_validity_windows_without_an_edit(client, shop_a, app):
     assert ask() == "双十一全场八折"
     time.sleep(max(0.0, (soon - dt.datetime.now(dt.UTC)).total_seconds()) + 0.2)
     assert ask() != "双十一全场八折"  # the window closed: no edit, yet the bot stops using the point
+
+
+def test_an_edit_reuses_the_shop_s_index_and_a_dictionary_change_rebuilds_it(client, shop_a, app, monkeypatch):
+    from kefu.nlu import lexical
+
+    monkeypatch.setattr(lexical, "MIN_OVERLAY_TEXTS", 0)  # this shop is tiny; big shops get the overlay
+    h = api_headers(shop_a)
+    conv = client.post("/api/v1/channels/api/conversations", json={"customer_id": "c1"}, headers=h).json()
+    cid = conv["conversation"]["id"]
+
+    def ask(text):
+        r = client.post(f"/api/v1/channels/api/conversations/{cid}/messages", json={"text": text}, headers=h)
+        return r.json()["replies"][0]["text"]
+
+    def bulk():
+        return app.state.bot.index._cache[shop_a.tenant_id][2].lexical.bm25
+
+    _add(client, shop_a)
+    point = _add(client, shop_a, question="怎么退货？", answer="7 天无理由", similar_questions=["能退吗"]).json()
+    assert ask("多久发货") == "48 小时内发货"
+    first = bulk()
+    client.put(f"/api/v1/knowledge/{point['id']}", headers=h, json={
+        "question": "怎么退货？", "similar_questions": ["能退吗", "衣服不合适想退"], "answer": "7 天无理由"})
+    assert ask("衣服不合适想退") == "7 天无理由"
+    assert bulk() is first  # the edit was added by hand to the same BM25 bulk
+    assert client.post("/api/v1/dictionary", headers=h, json={"word": "发货", "synonyms": ["寄出"]}).status_code == 201
+    assert ask("多久寄出") == "48 小时内发货"
+    assert bulk() is not first  # the dictionary cuts texts anew: built in full
