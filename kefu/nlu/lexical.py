@@ -7,6 +7,7 @@ Lucene variant). When the hand-scored part grows, or much of the bulk is gone, t
 
 from __future__ import annotations
 
+import copy
 import math
 from collections import Counter
 from collections.abc import Callable
@@ -44,10 +45,6 @@ class LexicalIndex:
         self.added: dict[int, tuple[Counter, int]] = {}  # text position -> (term counts, length)
         self._added_df: Counter = Counter()
 
-    @property
-    def size(self) -> int:
-        return len(self.rows)
-
     def with_texts(self, texts: list[str], tokenize: Tokenize) -> LexicalIndex:
         """The index for `texts` (the shop's texts after an edit): this one's bulk plus hand-scored new texts."""
         rows = np.array([self._bulk_row.get(t, -1) for t in texts], dtype=np.int64)
@@ -56,8 +53,7 @@ class LexicalIndex:
         if (self.n_bulk < MIN_OVERLAY_TEXTS or len(new) > MAX_NEW_TEXTS
                 or gone > MAX_GONE_SHARE * self.n_bulk):
             return LexicalIndex(texts, tokenize)
-        index = object.__new__(LexicalIndex)
-        index.__dict__.update(self.__dict__)
+        index = copy.copy(self)  # shares the bulk (read-only); rows and hand-scored texts are its own
         index.rows = rows
         index.added = {}
         index._added_df = Counter()

