@@ -1,0 +1,133 @@
+"""Smaller answer-engine measurements quoted in docs/benchmarks.md that bench.answer_engine does not print.
+
+    python -m bench.answer_checks [--only overlay,echo,small-shop,minilm]
+
+overlay     query latency on 10,000 LCQMC points, then with 500 more added after an edit (scored by hand on top
+            of the kept BM25 bulk); query embeddings are computed once before timing, so this isolates lexical cost.
+echo        of the LCQMC queries whose best match is judged wrong, how many have as best match the query itself up
+            to punctuation and sentence-final particles (reads the results file bench.answer_engine writes).
+small-shop  a four-point Chinese shop: the confidence of a few questions under the retrieval-only calibration in
+            use and under the Chinese fit bench.tune prints (not adopted); the same for the flow intents.
+minilm      validation only: the per-shop classifier's top-1 with and without a MiniLM classifier, on a tenth of
+            BANKING77's training examples held out (seeded) and on clinc150_val; needs the english extra.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from kefu.bot.evaluate import entries, load_kb, read_queries
+from kefu.flows.intent import FlowIntents
+from kefu.nlu.embed import make_embedder, make_embedders
+from kefu.nlu.hybrid import RETRIEVAL_ONLY, Calibration, HybridMatcher
+from kefu.nlu.matcher import Entry
+from kefu.nlu.normalize import normalize
+
+EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
+# What `python -m bench.tune` printed as "a Chinese fit" on LCQMC dev (2026-11-24).
+CHINESE_FIT = Calibration(w_sem=4.58, w_lex=5.09, w_clf=0.0, w_gap=0.0, bias=-5.41)
+
+
+def overlay() -> None:
+    kb = entries(load_kb(EVAL / "lcqmc_kb.csv"))
+    embedder = make_embedder("use")
+    queries = [q for q, _ in read_queries(EVAL / "lcqmc_queries.csv")][:1000]
+    embedder.encode([normalize(q) for q in queries])
+    bulk = HybridMatcher(kb[:10000], embedder=embedder)
+    edited = HybridMatcher(kb[:10500], embedder=embedder, previous=bulk)
+    for m, label in ((bulk, "10,000 points, one bulk index"),
+                     (edited, f"+500 points after an edit ({len(edited.lexical.added)} texts scored by hand)")):
+        lat = []
+        for q in queries:
+            t = time.perf_counter()
+            m.match(q)
+            lat.append((time.perf_counter() - t) * 1000)
+        print(f"{label}: p50 {np.percentile(lat, 50):.1f} ms, p99 {np.percentile(lat, 99):.1f} ms")
+
+
+def echo() -> None:
+    path = Path(tempfile.gettempdir()) / "kefu-eval-lcqmc.jsonl"
+    if not path.exists():
+        raise SystemExit(f"{path} is missing: run python -m bench.answer_engine --sets lcqmc first")
+    particles = re.compile(r"[吗呢啊吧呀么嘛哦哈的了\s]")
+
+    def key(text: str | None) -> str:
+        return particles.sub("", normalize(text or ""))
+
+    rows = [json.loads(line) for line in path.open(encoding="utf-8")]
+    wrong = [r for r in rows if r["expected"] and r["top"] != r["expected"]]
+    echoes = [r for r in wrong if key(r["top"]) == key(r["query"])]
+    print(f"{len(rows)} queries, best match wrong {len(wrong)} ({100 * len(wrong) / len(rows):.2f} %), of which "
+          f"the query itself up to punctuation/particles {len(echoes)} ({100 * len(echoes) / len(rows):.2f} % "
+          f"of all queries)")
+
+
+def small_shop() -> None:
+    kb = [Entry(1, "什么时候发货", ("多久发货",)), Entry(2, "包邮吗"), Entry(3, "怎么开发票"),
+          Entry(4, "支持七天无理由退货吗")]
+    m = HybridMatcher(kb, embedder=make_embedder("use"))
+    print("| question | best point | retrieval-only fit in use | Chinese fit |\n|---|---|---|---|")
+    for q in ("多久能发货", "催一下发货", "可以退货吗", "发票怎么开", "你们老板是谁", "今天天气怎么样"):
+        sig = m.signals(q)
+        best = int(np.argmax(m.rank(sig)))
+        sem, lex = float(sig["sem"][best]), float(sig["lex"][best])
+        print(f"| {q} | {m.questions[int(m.point_ids[best])]} | {RETRIEVAL_ONLY.confidence(sem, lex, 0, 0):.2f} "
+              f"| {CHINESE_FIT.confidence(sem, lex, 0, 0):.2f} |")
+    flows = FlowIntents(m.embedder)
+    print("\n| question | flow | flow intents' fit in use | Chinese fit |\n|---|---|---|---|")
+    for q in ("帮我查下 B2001 的物流", "物流到哪了", "多久能发货", "订单状态怎么样了"):
+        matcher = flows._build()
+        sig = matcher.signals(q)
+        best = int(np.argmax(matcher.rank(sig)))
+        sem, lex = float(sig["sem"][best]), float(sig["lex"][best])
+        print(f"| {q} | {flows._ids[int(matcher.point_ids[best])]} | {RETRIEVAL_ONLY.confidence(sem, lex, 0, 0):.2f} "
+              f"| {CHINESE_FIT.confidence(sem, lex, 0, 0):.2f} |")
+
+
+def classifier_top1(kb: list[Entry], queries: list[tuple[str, str]], extras) -> float:
+    m = HybridMatcher(kb, embedder=make_embedder("use"), classifier_embedders=extras)
+    m.train_classifier()
+    right = sum(m.questions[int(m.point_ids[int(np.argmax(m.signals(q)["clf"]))])] == e for q, e in queries)
+    return 100.0 * right / len(queries)
+
+
+def minilm() -> None:
+    _, extras = make_embedders("use+minilm")  # a clear error without the english extra
+    kb = entries(load_kb(EVAL / "banking77_kb.csv"))
+    rnd = random.Random(7)
+    train, held_out = [], []
+    for e in kb:
+        similar = list(e.similar_questions)
+        rnd.shuffle(similar)
+        k = max(1, len(similar) // 10)
+        held_out += [(s, e.question) for s in similar[:k]]
+        train.append(Entry(e.point_id, e.question, tuple(similar[k:])))
+    clinc = entries(load_kb(EVAL / "clinc150_val_kb.csv"))
+    clinc_q = [(q, e) for q, e in read_queries(EVAL / "clinc150_val_queries.csv") if e]
+    for name, points, queries in (("banking77 train, a tenth held out", train, held_out),
+                                  ("clinc150_val (in scope)", clinc, clinc_q)):
+        print(f"{name}: classifier top-1 {classifier_top1(points, queries, ()):.2f} % → "
+              f"{classifier_top1(points, queries, extras):.2f} % with MiniLM ({len(queries)} queries)")
+
+
+CHECKS = {"overlay": overlay, "echo": echo, "small-shop": small_shop, "minilm": minilm}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--only", default=",".join(CHECKS), help="comma-separated: " + ", ".join(CHECKS))
+    for name in filter(None, ap.parse_args().only.split(",")):
+        print(f"## {name}")
+        CHECKS[name.strip()]()
+
+
+if __name__ == "__main__":
+    main()
