@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from kefu.db import Database
 from kefu.demo.seed import seed_demo
 from kefu.migrate import upgrade
 from tests.conftest import BACKEND
+from tests.support.browser import OWNER, ApiChannel, check, watch_errors
 from tests.support.server import LiveServer
 
 CHROMIUM = os.environ.get("KEFU_CHROMIUM", "/usr/bin/chromium")
@@ -87,3 +90,27 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     rep = outcome.get_result()
     setattr(item, "rep_" + rep.when, rep)
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Iterator[Page]:
+    """A zh-CN page; the test fails if any script on it throws or is refused by the CSP."""
+    p = context.new_page()
+    errors = watch_errors(p)
+    yield p
+    assert not errors, "\n".join(errors)
+
+
+@pytest.fixture(scope="module")
+def owner_http(demo_server) -> Iterator[httpx.Client]:
+    """An HTTP client logged in as the demo owner (for setting up and checking what the browser did)."""
+    with httpx.Client(base_url=demo_server.base_url, timeout=10) as client:
+        check(client.post("/api/v1/auth/login", json={"email": OWNER[0], "password": OWNER[1]}))
+        yield client
+
+
+@pytest.fixture(scope="module")
+def api_channel(request, demo_server, owner_http) -> ApiChannel:
+    """An API key of the demo shop for this test module, and the API channel through it."""
+    key = check(owner_http.post("/api/v1/api-keys", json={"name": f"browser tests ({request.module.__name__})"}))
+    return ApiChannel(demo_server.base_url, key["secret"])

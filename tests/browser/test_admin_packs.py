@@ -10,15 +10,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
 from kefu.db import Database
 from kefu.demo.seed import seed_demo
 from kefu.migrate import upgrade
 from kefu.web.pages import PAGES
 from tests.browser.conftest import DemoServer
-from tests.browser.test_admin import WAIT, ApiChannel, check, login, unique, watch_errors
 from tests.conftest import BACKEND
+from tests.support.browser import WAIT, ApiChannel, check, login, unique, watch_errors
 from tests.support.server import LiveServer
 
 PACK = "browser-test-zh"
@@ -80,15 +80,6 @@ def write_pack(folder: Path, pack: dict) -> None:
 
 
 # --- fixtures --------------------------------------------------------------------------------------------
-
-@pytest.fixture
-def page(context: BrowserContext) -> Iterator[Page]:
-    """A zh-CN page; the test fails if any script on it throws or is refused by the CSP."""
-    p = context.new_page()
-    errors = watch_errors(p)
-    yield p
-    assert not errors, "\n".join(errors)
-
 
 def owner_client(base_url: str) -> httpx.Client:
     client = httpx.Client(base_url=base_url, timeout=30)

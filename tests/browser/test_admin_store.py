@@ -3,42 +3,18 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-import httpx
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import expect
 
 from kefu.web.pages import PAGES
-from tests.browser.test_admin import AGENT, OWNER, WAIT, ApiChannel, check, login, unique, watch_errors
+from tests.support.browser import AGENT, WAIT, check, login, unique, watch_errors
 
 NEW_PAGES = ("admin-store.html", "admin-flows.html")
 DEFAULT_POLICY = {"customer_asks": True, "not_understood_in_row": 2, "on_anger": True, "anxious_in_row": 2,
                   "on_flow_failure": True, "vip_tags": ["VIP"]}
 ANGRY = "你们太垃圾了！气死我了，投诉你们！"
 NEVER_OPEN = {"timezone": "Asia/Shanghai", "days": [0, 1, 2, 3, 4, 5, 6], "open": "03:00", "close": "03:00"}
-
-
-@pytest.fixture
-def page(context: BrowserContext) -> Iterator[Page]:
-    """A zh-CN page; the test fails if any script on it throws or is refused by the CSP."""
-    p = context.new_page()
-    errors = watch_errors(p)
-    yield p
-    assert not errors, "\n".join(errors)
-
-
-@pytest.fixture(scope="module")
-def owner_http(demo_server) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=demo_server.base_url, timeout=10) as client:
-        check(client.post("/api/v1/auth/login", json={"email": OWNER[0], "password": OWNER[1]}))
-        yield client
-
-
-@pytest.fixture(scope="module")
-def api_channel(demo_server, owner_http) -> ApiChannel:
-    key = check(owner_http.post("/api/v1/api-keys", json={"name": "browser tests (store)"}))
-    return ApiChannel(demo_server.base_url, key["secret"])
 
 
 def bot_texts(replies: list[dict]) -> list[str]:

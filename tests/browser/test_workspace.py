@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import httpx
-import pytest
 from playwright.sync_api import Browser, FrameLocator, Page, expect
 from sqlalchemy import select
 
@@ -19,7 +18,6 @@ from kefu.conversations.models import Conversation
 from kefu.live.models import Rating
 from kefu.tenants.actions import do_create_user
 from kefu.web.pages import PAGES
-from tests.browser.test_admin import AGENT, OWNER, WAIT, ApiChannel, check, login, unique, watch_errors
 from tests.browser.test_widget import (
     bot_msgs,
     conversation_id,
@@ -29,25 +27,13 @@ from tests.browser.test_widget import (
     open_widget,
     send,
 )
+from tests.support.browser import AGENT, OWNER, WAIT, check, login, unique, watch_errors
 
 LIVE_WAIT = 15_000  # ms: a message or an event travelling customer → server → staff socket (or back)
 PASSWORD = "agent-pass-123"
 
 
 # --- helpers -------------------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def owner_http(demo_server) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=demo_server.base_url, timeout=10) as client:
-        check(client.post("/api/v1/auth/login", json={"email": OWNER[0], "password": OWNER[1]}))
-        yield client
-
-
-@pytest.fixture(scope="module")
-def api_channel(demo_server, owner_http) -> ApiChannel:
-    key = check(owner_http.post("/api/v1/api-keys", json={"name": "browser tests (workspace)"}))
-    return ApiChannel(demo_server.base_url, key["secret"])
-
 
 @contextmanager
 def staff_http(demo_server, email: str, password: str) -> Iterator[httpx.Client]:
