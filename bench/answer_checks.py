@@ -1,13 +1,16 @@
 """Smaller answer-engine measurements quoted in docs/benchmarks.md that bench.answer_engine does not print.
 
-    python -m bench.answer_checks [--only overlay,echo,small-shop,minilm]
+    python -m bench.answer_checks [--only overlay,echo,small-shop,zh-rank,minilm]
 
 overlay     query latency on 10,000 LCQMC points, then with 500 more added after an edit (scored by hand on top
             of the kept BM25 bulk); query embeddings are computed once before timing, so this isolates lexical cost.
 echo        of the LCQMC queries whose best match is judged wrong, how many have as best match the query itself up
-            to punctuation and sentence-final particles (reads the results file bench.answer_engine writes).
+            to punctuation and sentence-final particles, or is labelled a paraphrase of the query or of the
+            expected sentence by another LCQMC pair (reads the results file bench.answer_engine writes).
 small-shop  a four-point Chinese shop: the confidence of a few questions under the retrieval-only calibration in
             use and under the Chinese fit bench.tune prints (not adopted); the same for the flow intents.
+zh-rank     validation only: LCQMC dev as an FAQ (bench.tune's), top-1 when the retrieval-only fit ranks (what a shop
+            without a classifier uses) against the main fit's ranking, and across lexical weights.
 minilm      validation only: the per-shop classifier's top-1 with and without a MiniLM classifier, on a tenth of
             BANKING77's training examples held out (seeded) and on clinc150_val; needs the english extra.
 """
@@ -15,11 +18,13 @@ minilm      validation only: the per-shop classifier's top-1 with and without a 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import random
 import re
 import tempfile
 import time
+from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -68,6 +73,18 @@ def echo() -> None:
     print(f"{len(rows)} queries, best match wrong {len(wrong)} ({100 * len(wrong) / len(rows):.2f} %), of which "
           f"the query itself up to punctuation/particles {len(echoes)} ({100 * len(echoes) / len(rows):.2f} % "
           f"of all queries)")
+    # LCQMC's own labels on other pairs: a best match the data set itself pairs, as a paraphrase, with the query
+    # or with the expected sentence is another right answer that the one-answer scoring counts wrong.
+    same = defaultdict(set)
+    for split in ("dev", "test"):
+        with open(EVAL.parent / "data" / "lcqmc" / f"{split}.csv", encoding="utf-8") as f:
+            for r in csv.DictReader(f):
+                if r["label"] == "1":
+                    same[r["sentence1"]].add(r["sentence2"])
+                    same[r["sentence2"]].add(r["sentence1"])
+    paired = [r for r in wrong if r not in echoes and (r["top"] in same[r["query"]] or r["top"] in same[r["expected"]])]
+    print(f"of the other wrong ones, best match labelled a paraphrase of the query or of the expected sentence "
+          f"elsewhere in LCQMC: {len(paired)} ({100 * len(paired) / len(rows):.2f} % of all queries)")
 
 
 def small_shop() -> None:
@@ -90,6 +107,27 @@ def small_shop() -> None:
         sem, lex = float(sig["sem"][best]), float(sig["lex"][best])
         print(f"| {q} | {flows._ids[int(matcher.point_ids[best])]} | {RETRIEVAL_ONLY.confidence(sem, lex, 0, 0):.2f} "
               f"| {CHINESE_FIT.confidence(sem, lex, 0, 0):.2f} |")
+
+
+def zh_rank() -> None:
+    from bench.tune import lcqmc_dev_faq
+
+    points, queries = lcqmc_dev_faq()
+    m = HybridMatcher(points, embedder=make_embedder("use"))
+    col = {m.questions[int(p)]: i for i, p in enumerate(m.point_ids)}
+    sigs = [m.signals(q) for q, _ in queries]
+    sem, lex = np.array([s["sem"] for s in sigs]), np.array([s["lex"] for s in sigs])
+    right = np.array([col[e] for _, e in queries])
+
+    def top1(cal: Calibration) -> float:
+        return 100.0 * float(np.mean(np.argmax(cal.w_sem * sem + cal.w_lex * lex, axis=1) == right))
+
+    main_fit = Calibration()
+    print(f"{len(points)} points, {len(queries)} queries: top-1 ranked by the main fit {top1(main_fit):.2f} %, "
+          f"by the retrieval-only fit {top1(RETRIEVAL_ONLY):.2f} %")
+    ratios = (0.0, 0.07, 0.15, 0.23, 0.3, 0.5, 1.0)
+    print("lexical/semantic weight ratio → top-1: " + ", ".join(
+        f"{r:.2f} → {top1(Calibration(w_sem=1.0, w_lex=r)):.2f} %" for r in ratios))
 
 
 def classifier_top1(kb: list[Entry], queries: list[tuple[str, str]], extras) -> float:
@@ -118,7 +156,7 @@ def minilm() -> None:
               f"{classifier_top1(points, queries, extras):.2f} % with MiniLM ({len(queries)} queries)")
 
 
-CHECKS = {"overlay": overlay, "echo": echo, "small-shop": small_shop, "minilm": minilm}
+CHECKS = {"overlay": overlay, "echo": echo, "small-shop": small_shop, "zh-rank": zh_rank, "minilm": minilm}
 
 
 def main() -> None:

@@ -1,12 +1,14 @@
 """Fit the confidence calibrations on validation data only (CLINC150 val; LCQMC dev for Chinese), print them.
 
-    python -m bench.tune
+    python -m bench.tune [--embedder use+minilm]
 
+--embedder fits the main calibration for another embedder setting (the Chinese part always reads USE alone).
 The printed Calibration/Thresholds go into kefu/nlu/hybrid.py as the defaults; the test splits are never used.
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import random
 import time
@@ -17,7 +19,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from kefu.bot.evaluate import entries, load_kb, read_queries
-from kefu.nlu.embed import make_embedder
+from kefu.nlu.embed import make_embedder, make_embedders
 from kefu.nlu.hybrid import RETRIEVAL_ONLY, HybridMatcher
 from kefu.nlu.matcher import Entry
 
@@ -39,9 +41,14 @@ def signals_for(name: str, matcher: HybridMatcher, queries):
 
 
 def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--embedder", default="use", help="kefu's embedder setting, e.g. use+minilm (english extra)")
+    ap.add_argument("--skip-chinese", action="store_true")
+    args = ap.parse_args()
+    primary, extras = make_embedders(args.embedder)
     kb_entries = entries(load_kb(EVAL / "clinc150_val_kb.csv"))
     t = time.perf_counter()
-    matcher = HybridMatcher(kb_entries, embedder=make_embedder("use"))
+    matcher = HybridMatcher(kb_entries, embedder=primary, classifier_embedders=extras)
     matcher.train_classifier()
     print(f"built in {time.perf_counter() - t:.1f}s")
     queries = read_queries(EVAL / "clinc150_val_queries.csv")
@@ -53,7 +60,8 @@ def main() -> None:
     # small shops are the ones without a classifier.
     fit(signals_for("clinc150_val", matcher, queries)[:, [0, 1, 4, 5]], "RETRIEVAL_ONLY = Calibration",
         fields=("sem", "lex"))
-    fit_chinese()
+    if not args.skip_chinese:
+        fit_chinese()
 
 
 def lcqmc_dev_faq() -> tuple[list[Entry], list[tuple[str, str]]]:

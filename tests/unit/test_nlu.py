@@ -5,7 +5,7 @@ import pytest
 
 from kefu.bot.smalltalk import reply, small_talk
 from kefu.nlu.embed import CachedEmbedder, make_embedder
-from kefu.nlu.hybrid import HybridMatcher, Thresholds
+from kefu.nlu.hybrid import RETRIEVAL_ONLY, HybridMatcher, Thresholds
 from kefu.nlu.matcher import Entry
 from kefu.nlu.normalize import normalize
 from kefu.nlu.tokenize import Tokenizer, synonym_map
@@ -110,6 +110,16 @@ def test_hybrid_edge_cases():
     assert m.match("x" * 5000).outcome in ("answer", "clarify", "fallback")  # huge query: no crash
     dup = HybridMatcher([Entry(1, "A", ("同一个问法",)), Entry(2, "B", ("同一个问法",))], embedder=FakeEmbedder())
     assert {c.point_id for c in dup.match("同一个问法").candidates} == {1, 2}
+
+
+def test_ranking_uses_the_calibration_that_scores():
+    """Without a classifier the retrieval-only fit ranks too: its lexical weight is heavier than the main fit's."""
+    m = HybridMatcher(KB, embedder=FakeEmbedder())
+    sig = {"sem": np.array([0.80, 0.75, 0.0]), "lex": np.array([0.0, 0.4, 0.0]), "clf": np.zeros(3)}
+    assert int(np.argmax(m.rank(sig))) == 1  # the word overlap lifts the second point above the first
+    m.classifier = object()  # as once the background training is done: the main fit ranks, by meaning first
+    assert int(np.argmax(m.rank(sig))) == 0
+    assert int(np.argmax(m.rank(sig, RETRIEVAL_ONLY))) == 1
 
 
 def test_lexical_only_without_an_embedder():
