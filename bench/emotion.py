@@ -10,13 +10,14 @@
     to the char-TF-IDF LR baseline, on the full train split and on 1,000 rows of it.
 Prints markdown tables; copy them into docs/ with the command line.
 
-    python -m bench.emotion [--skip-polarity] [--data ../shared/data]
+    python -m bench.emotion [--skip-polarity] [--sample 30] [--data ../shared/data]
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import random
 import statistics
 import time
 from collections.abc import Callable
@@ -228,8 +229,12 @@ def polarity(data: Path, small: int = 1000, seeds: int = 3) -> None:
               f"{np.mean(small_base):.1f} | {np.mean(small_ours):.1f} | {took:.0f} s |", flush=True)
 
 
-def real_traffic(data: Path) -> None:
-    """How often the shipped model raises a feeling on real customer turns (JDDC; unlabelled, so no accuracy)."""
+def real_traffic(data: Path, sample: int = 0) -> None:
+    """How often the shipped model raises a feeling on real customer turns (JDDC; unlabelled, so no accuracy).
+
+    sample: also print that many of the turns labelled angry, and as many labelled anxious (seeded), to be read
+    by hand: the only check of those labels on real traffic.
+    """
     path = data / "jddc2019_dev" / "train_chat_sample_0.1pct.csv"
     if not path.exists():
         return
@@ -248,16 +253,24 @@ def real_traffic(data: Path) -> None:
                 n = sum(p.scores[lab] >= threshold for p in preds)
             shares.append(f"{n / len(texts) * 100:.1f}")
         print(f"| {name} | " + " | ".join(shares) + " |")
+    rnd = random.Random(2020)
+    for lab in ("angry", "anxious") if sample else ():
+        turns = [(t, p.scores[lab]) for t, p in zip(texts, preds, strict=True) if p.label == lab]
+        print(f"\n{sample} of the {len(turns)} turns labelled {lab}, to read by hand (score):")
+        for t, score in rnd.sample(turns, min(sample, len(turns))):
+            print(f"- {score:.2f} {t[:80]}")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--skip-polarity", action="store_true", help="only the four-class figures")
+    ap.add_argument("--sample", type=int, default=0, metavar="N",
+                    help="print N JDDC turns labelled angry and N labelled anxious, to check by hand")
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data",
                     help="folder holding the public review sets")
     args = ap.parse_args()
     four_class()
-    real_traffic(args.data)
+    real_traffic(args.data, args.sample)
     if not args.skip_polarity:
         polarity(args.data)
 

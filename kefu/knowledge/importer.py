@@ -186,7 +186,12 @@ def give_up_if_stale(db: Session, job: ImportJob, *, stale_after: float | None =
     return bool(given_up)
 
 
-# Progress of the jobs this process is running: {(database url, job id): processed}. SQLite lets one
+def _url_of(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+# Every registry below is keyed by the engine's URL (_url_of), the one spelling a bare Session can give too.
+# Progress of the jobs this process is running: {(engine url, job id): processed}. SQLite lets one
 # transaction write at a time, so while an import's transaction is open there its progress is known here only;
 # on PostgreSQL it is also committed to import_jobs after each batch, for every process to see.
 _live: dict[tuple[str, int], int] = {}
@@ -195,7 +200,7 @@ _live_lock = threading.Lock()
 
 def live_progress(database: Database, job_id: int) -> int | None:
     with _live_lock:
-        return _live.get((database.url, job_id))
+        return _live.get((_url_of(database.engine), job_id))
 
 
 # The jobs this process's heartbeats hold, {(engine url, job id)}: alive whatever their stored heartbeat says.
@@ -203,10 +208,6 @@ _held: set[tuple[str, int]] = set()
 # SQLite imports of this process inside their write transaction, per engine url. Heartbeats to that database
 # wait meanwhile: SQLite lets one transaction write at a time, so they could only queue behind the import.
 _writing: dict[str, int] = {}
-
-
-def _url_of(engine: Engine) -> str:
-    return engine.url.render_as_string(hide_password=False)
 
 
 def _held_here(engine: Engine, job_id: int) -> bool:
@@ -318,7 +319,7 @@ def _start(database: Database, job_id: int) -> tuple[ImportJob, bool]:
 
 def _run_job(database: Database, job_id: int, data: bytes, on_progress: Progress | None) -> ImportOutcome:
     """Run a job for run_job, unless a reader has given it up meanwhile."""
-    key = (database.url, job_id)
+    key = (_url_of(database.engine), job_id)
     job, started = _start(database, job_id)
     if not started:
         # Given up while it waited (its heartbeat was held back too long): the shop was told that nothing was
