@@ -137,8 +137,8 @@ def classifier_top1(kb: list[Entry], queries: list[tuple[str, str]], extras) -> 
     return 100.0 * right / len(queries)
 
 
-def minilm() -> None:
-    _, extras = make_embedders("use+minilm")  # a clear error without the english extra
+def validation_sets() -> list[tuple[str, list[Entry], list[tuple[str, str]]]]:
+    """English validation: BANKING77 train with a seeded tenth of each point's examples held out; clinc150_val."""
     kb = entries(load_kb(EVAL / "banking77_kb.csv"))
     rnd = random.Random(7)
     train, held_out = [], []
@@ -150,8 +150,12 @@ def minilm() -> None:
         train.append(Entry(e.point_id, e.question, tuple(similar[k:])))
     clinc = entries(load_kb(EVAL / "clinc150_val_kb.csv"))
     clinc_q = [(q, e) for q, e in read_queries(EVAL / "clinc150_val_queries.csv") if e]
-    for name, points, queries in (("banking77 train, a tenth held out", train, held_out),
-                                  ("clinc150_val (in scope)", clinc, clinc_q)):
+    return [("banking77 train, a tenth held out", train, held_out), ("clinc150_val (in scope)", clinc, clinc_q)]
+
+
+def minilm() -> None:
+    _, extras = make_embedders("use+minilm")  # a clear error without the english extra
+    for name, points, queries in validation_sets():
         print(f"{name}: classifier top-1 {classifier_top1(points, queries, ()):.2f} % → "
               f"{classifier_top1(points, queries, extras):.2f} % with MiniLM ({len(queries)} queries)")
 
