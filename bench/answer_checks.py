@@ -1,6 +1,6 @@
 """Smaller answer-engine measurements quoted in docs/benchmarks.md that bench.answer_engine does not print.
 
-    python -m bench.answer_checks [--only overlay,echo,small-shop,zh-rank,minilm]
+    python -m bench.answer_checks [--only overlay,echo,small-shop,zh-rank,zh-shops,minilm]
 
 overlay     query latency on 10,000 LCQMC points, then with 500 more added after an edit (scored by hand on top
             of the kept BM25 bulk); query embeddings are computed once before timing, so this isolates lexical cost.
@@ -11,6 +11,10 @@ small-shop  a four-point Chinese shop: the confidence of a few questions under t
             use and under the Chinese fit bench.tune prints (not adopted); the same for the flow intents.
 zh-rank     validation only: LCQMC dev as an FAQ (bench.tune's), top-1 when the retrieval-only fit ranks (what a shop
             without a classifier uses) against the main fit's ranking, and across lexical weights.
+zh-shops    forty seeded small Chinese shops (12 points of the ecommerce-zh pack, each with its question and two
+            similar ones: too few for a classifier) asked bench/data/pack_questions_zh.csv: questions about their
+            points (in scope) and three times as many about points they lack (out of scope), at three thresholds,
+            under the retrieval-only fit in use and the Chinese LCQMC fit.
 minilm      validation only: the per-shop classifier's top-1 with and without a MiniLM classifier, on a tenth of
             BANKING77's training examples held out (seeded) and on clinc150_val; needs the english extra.
 """
@@ -36,7 +40,8 @@ from kefu.nlu.hybrid import RETRIEVAL_ONLY, Calibration, HybridMatcher
 from kefu.nlu.matcher import Entry
 from kefu.nlu.normalize import normalize
 
-EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
+ROOT = Path(__file__).resolve().parents[1]
+EVAL = ROOT.parent / "shared" / "eval"
 # What `python -m bench.tune` printed as "a Chinese fit" on LCQMC dev (2026-11-24).
 CHINESE_FIT = Calibration(w_sem=4.58, w_lex=5.09, w_clf=0.0, w_gap=0.0, bias=-5.41)
 
@@ -137,6 +142,39 @@ def classifier_top1(kb: list[Entry], queries: list[tuple[str, str]], extras) -> 
     return 100.0 * right / len(queries)
 
 
+def zh_shops() -> None:
+    pack = json.loads((ROOT / "kefu" / "packs" / "data" / "ecommerce-zh" / "1.0.0.json").read_text("utf-8"))
+    with open(ROOT / "bench" / "data" / "pack_questions_zh.csv", encoding="utf-8") as f:
+        questions = [(r["text"], r["expected_key"]) for r in csv.DictReader(f)]
+    embedder, rnd, rows = make_embedder("use"), random.Random(0), []
+    for _ in range(40):
+        points = rnd.sample(pack["points"], 12)
+        ids = {p["key"]: i + 1 for i, p in enumerate(points)}
+        m = HybridMatcher([Entry(i + 1, p["question"], tuple(p["similar"][:2])) for i, p in enumerate(points)],
+                          embedder=embedder)
+        in_scope = [q for q in questions if q[1] in ids]
+        out = rnd.sample([q for q in questions if q[1] not in ids], 3 * max(1, len(in_scope)))
+        for text, key in in_scope + out:
+            sig = m.signals(text)
+            if sig is None:  # nothing left to match after normalising (emoji only): never answered
+                rows.append((0.0, 0.0, False, key in ids))
+                continue
+            best = int(np.argmax(m.rank(sig)))
+            rows.append((sig["sem"][best], sig["lex"][best], ids.get(key) == int(m.point_ids[best]), key in ids))
+    data = np.array(rows, dtype=np.float64)
+    inside = data[:, 3] == 1
+    print(f"{len(data)} questions, {int(inside.sum())} in scope")
+    print("| fit | threshold | in scope answered right % | in scope answered wrong % | out of scope not answered % |")
+    print("|---|---|---|---|---|")
+    for name, cal in (("retrieval-only (in use)", RETRIEVAL_ONLY), ("Chinese LCQMC fit", CHINESE_FIT)):
+        p = np.array([cal.confidence(sem, lex, 0.0, 0.0) for sem, lex in data[:, :2]])
+        for th in (0.3, 0.5, 0.7):
+            answered = p >= th
+            right = answered & (data[:, 2] == 1)
+            print(f"| {name} | {th} | {100 * right[inside].mean():.1f} | "
+                  f"{100 * (answered & ~right)[inside].mean():.1f} | {100 * (~answered)[~inside].mean():.1f} |")
+
+
 def validation_sets() -> list[tuple[str, list[Entry], list[tuple[str, str]]]]:
     """English validation: BANKING77 train with a seeded tenth of each point's examples held out; clinc150_val."""
     kb = entries(load_kb(EVAL / "banking77_kb.csv"))
@@ -160,7 +198,8 @@ def minilm() -> None:
               f"{classifier_top1(points, queries, extras):.2f} % with MiniLM ({len(queries)} queries)")
 
 
-CHECKS = {"overlay": overlay, "echo": echo, "small-shop": small_shop, "zh-rank": zh_rank, "minilm": minilm}
+CHECKS = {"overlay": overlay, "echo": echo, "small-shop": small_shop, "zh-rank": zh_rank, "zh-shops": zh_shops,
+          "minilm": minilm}
 
 
 def main() -> None:
