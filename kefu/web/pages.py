@@ -1,12 +1,16 @@
-"""Serve the HTML pages: the demo storefront, the widget frame, the admin console and the workspace."""
+"""Serve the HTML pages: the demo storefront, the widget frame, the admin console and the workspace.
+
+The pages are Jinja2 templates in pages/: the console pages extend _console.html and use the pieces in
+_macros.html. A file whose name starts with "_" is only a part of other pages and is never served by itself.
+"""
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
 from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy import select
 
 from kefu.tenants.models import Tenant
@@ -17,9 +21,16 @@ PAGES = Path(__file__).parent / "pages"
 STATIC = Path(__file__).parent / "static"
 DEMO_SLUG = "demo"
 
+# One environment for the process: it compiles each template once and keeps it (and notices an edited file).
+TEMPLATES = Environment(loader=FileSystemLoader(PAGES), autoescape=select_autoescape(["html"]),
+                        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
-def page(name: str) -> FileResponse:
-    return FileResponse(PAGES / name, media_type="text/html; charset=utf-8")
+
+def page(name: str, **context: object) -> HTMLResponse:
+    """Render one page (text/html; charset=utf-8); every value in `context` is HTML-escaped."""
+    if name.startswith("_"):
+        raise ValueError(f"{name} is a part of other pages, not a page")
+    return HTMLResponse(TEMPLATES.get_template(name).render(**context))
 
 
 @router.get("/")
@@ -45,8 +56,7 @@ def demo_store(db: DbDep, key: str | None = Query(None, max_length=64)):
         key = db.scalar(select(Tenant.public_key).where(Tenant.slug == DEMO_SLUG))
     if key is None:
         return HTMLResponse("<p>No demo shop yet: run <code>kefu demo</code>.</p>", status_code=404)
-    text = (PAGES / "store.html").read_text(encoding="utf-8")
-    return HTMLResponse(text.replace("{{PUBLIC_KEY}}", html.escape(key, quote=True)))
+    return page("store.html", public_key=key)
 
 
 @router.get("/admin")

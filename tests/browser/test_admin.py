@@ -9,24 +9,9 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from kefu.web.pages import PAGES
 from tests.support.browser import AGENT, OWNER, WAIT, check, login, unique, watch_errors
 
 XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=1">'
-CONSOLE_PAGES = ("admin-login.html", "admin-settings.html", "admin-knowledge.html", "admin-conversations.html",
-                 "workspace.html")
-
-
-# --- pages are CSP-clean ---------------------------------------------------------------------------------
-
-@pytest.mark.parametrize("name", CONSOLE_PAGES)
-def test_pages_have_no_inline_script(name):
-    """script-src 'self': every script is a file, no inline code and no on… handlers."""
-    text = (PAGES / name).read_text(encoding="utf-8")
-    for tag in re.findall(r"<script\b[^>]*>", text, flags=re.IGNORECASE):
-        assert "src=" in tag, f"inline script in {name}: {tag}"
-    assert not re.search(r"<script\b[^>]*>(?!\s*</script>)", text), f"script with a body in {name}"
-    assert not re.search(r"\son[a-z]+\s*=", text, flags=re.IGNORECASE), f"inline event handler in {name}"
 
 
 # --- 1. login ------------------------------------------------------------------------------------------

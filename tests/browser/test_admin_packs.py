@@ -15,7 +15,6 @@ from playwright.sync_api import Page, expect
 from kefu.db import Database
 from kefu.demo.seed import seed_demo
 from kefu.migrate import upgrade
-from kefu.web.pages import PAGES
 from tests.browser.conftest import DemoServer
 from tests.conftest import BACKEND
 from tests.support.browser import WAIT, ApiChannel, check, login, unique, watch_errors
@@ -139,14 +138,6 @@ def shoot(page: Page, name: str) -> None:
 
 
 # --- tests -------------------------------------------------------------------------------------------------
-
-def test_packs_page_has_no_inline_script():
-    text = (PAGES / "admin-packs.html").read_text(encoding="utf-8")
-    for tag in re.findall(r"<script\b[^>]*>", text, flags=re.IGNORECASE):
-        assert "src=" in tag, f"inline script: {tag}"
-    assert not re.search(r"<script\b[^>]*>(?!\s*</script>)", text), "script with a body"
-    assert not re.search(r"\son[a-z]+\s*=", text, flags=re.IGNORECASE), "inline event handler"
-
 
 def test_import_ecommerce_pack_in_one_click(demo_server, page, owner_http):
     base = demo_server.base_url
