@@ -29,21 +29,40 @@ def test_seed_is_idempotent(tmp_path):
     db.dispose()
 
 
-def test_kefu_demo_prints_urls_and_logins_and_serves(tmp_path):
-    port = free_port()
+def start_demo(tmp_path) -> tuple[subprocess.Popen, int, str]:
+    """Start `kefu demo` on a free port and read its output until it listens; retry on a taken port.
+
+    free_port() only finds a port that was free a moment ago: on a busy machine (the PostgreSQL pass opens many
+    client connections, each on a local port) another socket can take it before uvicorn binds.
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith("KEFU_")}
     env["KEFU_DATABASE_URL"] = f"sqlite:///{tmp_path / 'demo.db'}"
-    proc = subprocess.Popen([sys.executable, "-m", "kefu.cli", "demo", "--port", str(port)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    try:
+    for _attempt in range(3):
+        port = free_port()
+        proc = subprocess.Popen([sys.executable, "-m", "kefu.cli", "demo", "--port", str(port)], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                start_new_session=True)
         out = []
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             line = proc.stdout.readline()
+            if not line and proc.poll() is not None:
+                break  # it exited: no point waiting out the deadline
             out.append(line)
-            if "Application startup complete" in line:
-                break
+            if "Uvicorn running on" in line:  # printed once bound (startup completes before binding)
+                return proc, port, "".join(out)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(10)
         text = "".join(out)
+        if "address already in use" not in text.lower():
+            raise AssertionError(f"kefu demo did not start:\n{text}")
+    raise AssertionError(f"kefu demo found no free port in three tries:\n{text}")
+
+
+def test_kefu_demo_prints_urls_and_logins_and_serves(tmp_path):
+    proc, port, text = start_demo(tmp_path)
+    try:
         base = f"http://127.0.0.1:{port}"
         for path in ("/demo/store", "/admin", "/workspace", "/docs"):
             assert base + path in text
