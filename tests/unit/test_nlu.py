@@ -116,10 +116,12 @@ def test_ranking_uses_the_calibration_that_scores():
     """Without a classifier the retrieval-only fit ranks too: its lexical weight is heavier than the main fit's."""
     m = HybridMatcher(KB, embedder=FakeEmbedder())
     sig = {"sem": np.array([0.80, 0.75, 0.0]), "lex": np.array([0.0, 0.4, 0.0]), "clf": np.zeros(3)}
+    assert m.fit_for(sig) is RETRIEVAL_ONLY
     assert int(np.argmax(m.rank(sig))) == 1  # the word overlap lifts the second point above the first
-    m.classifier = object()  # as once the background training is done: the main fit ranks, by meaning first
-    assert int(np.argmax(m.rank(sig))) == 0
-    assert int(np.argmax(m.rank(sig, RETRIEVAL_ONLY))) == 1
+    # Signals the classifier read (its probabilities, here undecided): the main fit ranks, by meaning first.
+    read = {**sig, "clf": np.full(3, 1 / 3)}
+    assert m.fit_for(read) is m.calibration
+    assert int(np.argmax(m.rank(read))) == 0
 
 
 def test_lexical_only_without_an_embedder():
