@@ -191,6 +191,7 @@
       "kb.code.similar_elsewhere": "相似问法与其他知识点重复",
       "kb.code.unknown_column": "无法识别的列（已忽略）",
       "kb.code.internal": "导入中断",
+      "kb.code.interrupted": "服务器在导入过程中停止，未导入任何内容，请重新上传文件",
       "err.code.file_too_large": "文件太大",
       "err.code.unsupported_format": "不支持这种文件格式",
       "err.code.duplicate_term": "词典里已经有这个词",
