@@ -39,6 +39,7 @@ from kefu.nlu.embed import make_embedder, make_embedders
 from kefu.nlu.hybrid import RETRIEVAL_ONLY, Calibration, HybridMatcher
 from kefu.nlu.matcher import Entry
 from kefu.nlu.normalize import normalize
+from kefu.packs.sources import BUILTIN_DIR, read_pack_file
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL = ROOT.parent / "shared" / "eval"
@@ -143,14 +144,14 @@ def classifier_top1(kb: list[Entry], queries: list[tuple[str, str]], extras) -> 
 
 
 def zh_shops() -> None:
-    pack = json.loads((ROOT / "kefu" / "packs" / "data" / "ecommerce-zh" / "1.0.0.json").read_text("utf-8"))
+    pack = read_pack_file(BUILTIN_DIR / "ecommerce-zh" / "1.0.0.json")
     with open(ROOT / "bench" / "data" / "pack_questions_zh.csv", encoding="utf-8") as f:
         questions = [(r["text"], r["expected_key"]) for r in csv.DictReader(f)]
     embedder, rnd, rows = make_embedder("use"), random.Random(0), []
     for _ in range(40):
-        points = rnd.sample(pack["points"], 12)
-        ids = {p["key"]: i + 1 for i, p in enumerate(points)}
-        m = HybridMatcher([Entry(i + 1, p["question"], tuple(p["similar"][:2])) for i, p in enumerate(points)],
+        points = rnd.sample(pack.points, 12)
+        ids = {p.key: i + 1 for i, p in enumerate(points)}
+        m = HybridMatcher([Entry(i + 1, p.question, tuple(p.similar[:2])) for i, p in enumerate(points)],
                           embedder=embedder)
         in_scope = [q for q in questions if q[1] in ids]
         out = rnd.sample([q for q in questions if q[1] not in ids], 3 * max(1, len(in_scope)))
