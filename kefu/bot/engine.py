@@ -11,9 +11,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from kefu.bot import smalltalk
-from kefu.bot.handoff import PRIORITY, agents_online, in_service_hours, policy_of, queue_position, summary
+from kefu.bot.handoff import PRIORITY, agents_online, in_service_hours, note_queue_entry, policy_of, summary
 from kefu.bot.index import KnowledgeIndex
-from kefu.bot.texts import detect_locale, t, wants_person
+from kefu.bot.texts import detect_locale, queue_text, t, wants_person
 from kefu.commerce.connect import commerce_for
 from kefu.conversations.actions import do_post_message, do_set_status, get_conversation
 from kefu.conversations.models import Conversation, ConversationEvent, Customer, Message
@@ -265,23 +265,29 @@ class Bot:
 
     def hand_off(self, db: Session, conv: Conversation, tenant: Tenant, state: dict, *, reason: str, locale: str,
                  announce: bool = True) -> None:
-        """Queue the conversation for a person with the bot's context, or take a message if nobody can come."""
-        if conv.status in ("queued", "with_agent"):
+        """Queue the conversation for a person with the bot's context, or take a message if nobody can come (or
+        the customer waiting in the queue would rather leave one: reason "leave_message")."""
+        wants_message = reason == "leave_message"
+        if conv.status == "with_agent" or (conv.status == "queued" and not wants_message):
             self._say(db, conv, tenant, t(locale, "already_queued"), sender="system")
             return
         state.pop("flow", None)
         state["fallbacks"] = 0
         memory = state.get("memory", {})
-        conv.handoff = {"reason": reason, "intent": state.get("intent"), "emotion": state.get("emotion"),
-                        "order_no": memory.get("order_no"), "summary": summary(db, conv, locale),
-                        "at": utcnow().isoformat()}
+        if not (wants_message and conv.handoff):  # leaving the queue keeps why they were handed over
+            conv.handoff = {"reason": reason, "intent": state.get("intent"), "emotion": state.get("emotion"),
+                            "order_no": memory.get("order_no"), "summary": summary(db, conv, locale),
+                            "at": utcnow().isoformat()}
         facts = shop_facts(tenant.facts, tenant.name)
         open_now = in_service_hours(tenant.service_hours)
-        if not open_now or not agents_online(db, tenant.id):
+        if wants_message or not open_now or not agents_online(db, tenant.id):
             db.add(ConversationEvent(tenant_id=conv.tenant_id, conversation_id=conv.id, kind="handoff_unavailable",
-                                     data={**conv.handoff, "open": open_now}))
-            key = "no_agent" if open_now else "closed_hours"
-            self._say(db, conv, tenant, t(locale, key, service_hours=facts["service_hours"]), sender="system")
+                                     data={**conv.handoff, "open": open_now, "left_queue": conv.status == "queued"}))
+            if conv.status == "queued":
+                do_set_status(db, conv=conv, status="bot", reason="leave_message")
+            if not wants_message:
+                key = "no_agent" if open_now else "closed_hours"
+                self._say(db, conv, tenant, t(locale, key, service_hours=facts["service_hours"]), sender="system")
             env = self._env(db, conv, tenant, db.get(Customer, conv.customer_id), locale)
             self._flow_turn(db, conv, tenant, state, runner.start(state, env, "leave_message"), policy_of({}))
             return
@@ -295,10 +301,9 @@ class Bot:
         db.add(ConversationEvent(tenant_id=conv.tenant_id, conversation_id=conv.id, kind="handoff",
                                  data=dict(conv.handoff)))
         do_set_status(db, conv=conv, status="queued", reason=reason)
-        db.flush()
-        position = queue_position(db, conv)
-        self._say(db, conv, tenant, t(locale, "queue_position", position=str(position), ahead=str(position - 1)),
-                  payload={"type": "queue", "position": position}, sender="system")
+        queue = note_queue_entry(db, conv)
+        self._say(db, conv, tenant, queue_text(locale, "queue_position", queue), payload={"type": "queue", **queue},
+                  sender="system")
 
     def _say(self, db: Session, conv: Conversation, tenant: Tenant, text: str, *,
              payload: dict | None = None, sender: str = "bot") -> None:

@@ -14,6 +14,7 @@ from kefu.conversations.schemas import ConversationOut, MessageOut, PostMessageI
 from kefu.db import commit
 from kefu.errors import NotFound
 from kefu.live.feedback import do_rate
+from kefu.live.queue import conversation_out
 from kefu.live.schemas import RatingIn
 from kefu.web.deps import DbDep, RuntimeDep, Staff
 
@@ -45,7 +46,8 @@ class PostOut(BaseModel):
 class HandoffIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field("customer_asked", max_length=100)
+    reason: str = Field("customer_asked", max_length=100,
+                        description='why; "leave_message" takes a message instead (also out of the queue)')
 
 
 def _api_conversation(db, tenant_id: int, conversation_id: int) -> Conversation:
@@ -93,6 +95,13 @@ def post_message(
                 break
             replies.append(MessageOut.model_validate(m))
     return PostOut(message=MessageOut.model_validate(msg), replies=replies, duplicate=not created)
+
+
+@router.get("/conversations/{conversation_id}", response_model=ConversationOut)
+def read_conversation(conversation_id: int, principal: Staff, db: DbDep) -> ConversationOut:
+    """The conversation's state: poll this while the customer waits for a person; `queue` then says their place
+    and estimated wait (null otherwise)."""
+    return conversation_out(db, _api_conversation(db, principal.tenant_id, conversation_id))
 
 
 @router.get("/conversations/{conversation_id}/messages", response_model=list[MessageOut])

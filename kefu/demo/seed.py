@@ -49,7 +49,8 @@ def seed_demo(database: Database) -> DemoInfo:
                 user = do_create_user(db, tenant_id=tenant.id, email=email, name=name, role=role,
                                       password=password)
             if role == "agent":
-                # The demo's agent counts as online, so "转人工" queues the chat for whoever opens the console.
+                # On duty, but available only while their workspace is open (routing.available): then "转人工"
+                # reaches them at once; with nobody's workspace open the bot takes a message.
                 user.status = "online"
         seed_store(db, tenant.id)
         return DemoInfo(tenant.id, tenant.public_key)
