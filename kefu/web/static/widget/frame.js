@@ -13,6 +13,11 @@
  * shows 1–5 stars and a comment box under it and sends {type:"rate", conversation_id, score, comment}, answered
  * by {type:"rated"} or an error frame. The "ready" frame's pending_rating names an ended conversation still
  * waiting for its rating, so the card is back after a reload until the customer rates.
+ *
+ * While the customer waits for a person a queue card below the latest message shows their place and estimated
+ * wait; it is updated in place by {type:"queue"} frames (and the ready frame's conversation.queue), never as a
+ * new line. A system message may carry buttons: "leave_message" sends {type:"leave_message"} (the chat leaves the
+ * queue and the bot takes a message).
  */
 (function () {
   "use strict";
@@ -79,7 +84,14 @@
       rateFailed: "评价没有提交成功：{message}",
       rateThanks: "感谢您的评价！",
       rateThanksNext: "如需继续咨询，直接发送消息即可开始新的对话。",
-      rateGiven: "您的评分：{n} 星"
+      rateGiven: "您的评分：{n} 星",
+      queueTitle: "排队等待人工客服",
+      queueWaiting: "正在为您排队…",
+      queuePlace: "您前面还有 {ahead} 位，当前排在第 {position} 位",
+      queueEta: "预计等待{eta}",
+      queueEtaUnknown: "暂时无法估计等待时间",
+      etaSoon: "不到 1 分钟",
+      etaMinutes: "约 {n} 分钟"
     },
     en: {
       title: "Customer service",
@@ -135,7 +147,14 @@
       rateFailed: "Your rating was not saved: {message}",
       rateThanks: "Thank you for your feedback!",
       rateThanksNext: "To ask something else, just type a message: it starts a new conversation.",
-      rateGiven: "Your rating: {n} star(s)"
+      rateGiven: "Your rating: {n} star(s)",
+      queueTitle: "Waiting for a person",
+      queueWaiting: "Finding your place in the queue…",
+      queuePlace: "You are number {position} ({ahead} ahead of you)",
+      queueEta: "About {eta} to wait",
+      queueEtaUnknown: "The wait can't be estimated right now",
+      etaSoon: "under a minute",
+      etaMinutes: "{n} min"
     }
   };
 
@@ -228,6 +247,9 @@
   var firstHello = true;         // the first hello of a page load asks for the whole history
   var status = "bot";            // the conversation's status
   var pendingHandoff = false;
+  var pendingLeave = false;      // "leave a message" pressed while disconnected: sent on the next ready
+  var queueInfo = null;          // {position, ahead, eta_seconds} while waiting for a person
+  var queueCard = null;          // the card showing it, kept below the latest message and updated in place
   var visible = !EMBEDDED;
   var unread = 0;
   var rendered = {};             // message id -> element
@@ -307,6 +329,7 @@
     document.title = config ? config.shop_name + " · " + tr("title") : tr("title");
     if (config) titleEl.textContent = config.shop_name;
     renderSubtitle();
+    renderQueue();
     refreshPendingStates();
     refreshRatingTexts();
     checkInput();
@@ -508,6 +531,7 @@
         if (typeof frame.visitor === "string" && frame.visitor) storage.set(VISITOR_KEY, frame.visitor);
         if (frame.conversation) {
           app.setAttribute("data-conversation-id", String(frame.conversation.id));
+          queueInfo = frame.conversation.queue || null;
           setStatus(frame.conversation.status);
         }
         var messages = Array.isArray(frame.messages) ? frame.messages : [];
@@ -523,6 +547,10 @@
           pendingHandoff = false;
           transmit({ type: "handoff", locale: locale });
         }
+        if (pendingLeave) {
+          pendingLeave = false;
+          transmit({ type: "leave_message", locale: locale });
+        }
         break;
       case "message":
         if (frame.message && frame.message.client_id) dropFromOutbox(frame.message.client_id);
@@ -533,7 +561,16 @@
         addMessage(frame.message, true);
         break;
       case "conversation":
-        if (frame.conversation) setStatus(frame.conversation.status);
+        if (frame.conversation) {
+          if (frame.conversation.queue) queueInfo = frame.conversation.queue;
+          setStatus(frame.conversation.status);
+        }
+        break;
+      case "queue":
+        if (frame.queue && status === "queued") {
+          queueInfo = frame.queue;
+          renderQueue();
+        }
         break;
       case "rated":
         ratingDone();
@@ -579,11 +616,54 @@
 
   function setStatus(next) {
     if (next) tellParent({ type: "kefu:conversation", status: next });
-    if (!next || next === status) { renderSubtitle(); return; }
+    if (next && next !== "queued") queueInfo = null;
+    if (!next || next === status) { renderSubtitle(); renderQueue(); return; }
     var was = status;
     status = next;
     renderSubtitle();
+    renderQueue();
     if (next === "closed" && was !== "closed") addNote(tr("closedNote"), "closedNote");
+  }
+
+  // --- the queue card: place and estimated wait, updated in place as the queue moves ----------------
+
+  function waitText(seconds) {
+    if (typeof seconds !== "number") return tr("queueEtaUnknown");
+    var span = seconds < 60 ? tr("etaSoon") : tr("etaMinutes", { n: Math.ceil(seconds / 60) });
+    return tr("queueEta", { eta: span });
+  }
+
+  function renderQueue() {
+    if (status !== "queued") {
+      if (queueCard && queueCard.parentNode) queueCard.parentNode.removeChild(queueCard);
+      queueCard = null;
+      return;
+    }
+    if (!queueCard) {
+      queueCard = el("li", "kefu-queue");
+      queueCard.setAttribute("role", "status");
+      queueCard.setAttribute("aria-live", "polite");
+      queueCard.appendChild(el("div", "kefu-queue-title"));
+      queueCard.appendChild(el("div", "kefu-queue-place"));
+      queueCard.appendChild(el("div", "kefu-queue-eta"));
+    }
+    var info = queueInfo && typeof queueInfo.position === "number" ? queueInfo : null;
+    queueCard.querySelector(".kefu-queue-title").textContent = tr("queueTitle");
+    queueCard.querySelector(".kefu-queue-place").textContent = info
+      ? tr("queuePlace", { position: info.position, ahead: info.ahead }) : tr("queueWaiting");
+    var eta = queueCard.querySelector(".kefu-queue-eta");
+    eta.textContent = info ? waitText(info.eta_seconds) : "";
+    eta.hidden = !info;
+    queueCard.setAttribute("data-position", info ? String(info.position) : "");
+    placeQueueCard();
+  }
+
+  function placeQueueCard() {
+    if (!queueCard) return;
+    var wasNear = nearBottom();
+    queueCard.setAttribute("data-order", String(maxId + 0.4));
+    place(queueCard, maxId + 0.4);
+    if (wasNear) scrollToBottom();
   }
 
   // --- messages ------------------------------------------------------------------------------------
@@ -674,6 +754,12 @@
       if (b.action === "handoff") {
         btn.classList.add("kefu-option--handoff");
         btn.addEventListener("click", function () { requestHandoff(); });
+      } else if (b.action === "leave_message") {
+        btn.classList.add("kefu-option--handoff", "kefu-option--leave");
+        btn.addEventListener("click", function () {
+          btn.disabled = true;
+          requestLeaveMessage();
+        });
       } else if (typeof b.value === "string") {
         btn.addEventListener("click", function () { sendText(b.value); });
       } else {
@@ -694,6 +780,8 @@
     if (sender === "bot") {
       var rich = richFor(m);
       if (rich) item.appendChild(rich);
+    }
+    if (sender === "bot" || sender === "system") {
       var buttons = buttonsFor(m);
       if (buttons) item.appendChild(buttons);
     }
@@ -727,6 +815,12 @@
     if (m.sender === "system" && m.payload && m.payload.type === "rating_request") {
       showRating(m.conversation_id, m.id + 0.25, false);
     }
+    if (live && m.sender === "system" && m.payload && m.payload.type === "queue" && status === "queued" &&
+        typeof m.payload.position === "number") {
+      queueInfo = m.payload; // the place the bot just announced, until the queue moves
+      renderQueue();
+    }
+    placeQueueCard();
     if (live && m.sender !== "customer" && !visible) {
       unread += 1;
       tellParent({ type: "kefu:unread", count: unread });
@@ -973,6 +1067,11 @@
     addPending(item);
     flushOutbox();
     return true;
+  }
+
+  function requestLeaveMessage() {
+    if (fatal) return;
+    if (!transmit({ type: "leave_message", locale: locale })) pendingLeave = true;
   }
 
   function requestHandoff() {
