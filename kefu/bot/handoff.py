@@ -95,6 +95,8 @@ def queue_position(db: Session, conv: Conversation) -> int:
 ETA_WINDOW = dt.timedelta(hours=1)
 ETA_SAMPLES = 200
 DEFAULT_SECONDS_PER_PLACE = 120
+# A chat taken this soon had a free agent waiting for it: it says nothing about how fast a full queue moves.
+ETA_MIN_WAIT_SECONDS = 5
 
 
 def seconds_per_place(db: Session, tenant_id: int, *, now: dt.datetime | None = None) -> float | None:
@@ -102,8 +104,8 @@ def seconds_per_place(db: Session, tenant_id: int, *, now: dt.datetime | None = 
 
     Learnt from the chats people took from the queue in the last hour: each one's wait divided by the place it
     entered the queue at (recorded by routing when it is taken), and the median of those, so one chat forgotten
-    over lunch does not skew it. Without any in the last hour: DEFAULT_SECONDS_PER_PLACE shared by the agents
-    available now (two agents halve it).
+    over lunch does not skew it. Chats taken within ETA_MIN_WAIT_SECONDS do not count (an agent was free). Without
+    any in the last hour: DEFAULT_SECONDS_PER_PLACE shared by the agents available now (two agents halve it).
     """
     available = agents_online(db, tenant_id)
     if not available:
@@ -113,7 +115,7 @@ def seconds_per_place(db: Session, tenant_id: int, *, now: dt.datetime | None = 
         ConversationEvent.tenant_id == tenant_id, ConversationEvent.kind == "assigned",
         ConversationEvent.created_at >= since).order_by(ConversationEvent.id.desc()).limit(ETA_SAMPLES))
     samples = [d["waited_seconds"] / d["queued_position"] for d in rows
-               if (d or {}).get("queued_position") and d.get("waited_seconds") is not None]
+               if (d or {}).get("queued_position") and (d.get("waited_seconds") or 0) >= ETA_MIN_WAIT_SECONDS]
     return statistics.median(samples) if samples else DEFAULT_SECONDS_PER_PLACE / available
 
 

@@ -113,9 +113,9 @@ def repair(runtime: Runtime, *, now: dt.datetime | None = None) -> Repairs:
     """Find the open chats nobody is responsible for and put each right, logging it with the conversation id.
 
     - agents online whose workspace went silent past the grace period are set offline;
+    - queued chats without a queue time get one, and lose an agent id left on them;
     - chats with a person whose agent is disconnected, deleted or missing go back to the front of the queue, and
       the customer is told (if another agent is free, routing gives it to them at once);
-    - queued chats without a queue time get one, and lose an agent id left on them;
     - every shop with customers waiting is drained (a drain lost with a crashed process is made up for), then
       customers waiting past the limit, or with no agent available at all, are offered to leave a message.
 
@@ -128,13 +128,13 @@ def repair(runtime: Runtime, *, now: dt.datetime | None = None) -> Repairs:
     for user_id in out.gone:
         log.warning("agent %s went offline: workspace silent for more than %s s", user_id, grace)
     with runtime.db.session() as db:
+        out.fixed = _fix_queued(db)
+    with runtime.db.session() as db:
         for conv in routing.unattended(db, grace_seconds=grace, now=now):
             agent = conv.assigned_user_id
             if requeue_and_tell(db, conv, reason="agent_disconnected", data={"user_id": agent}):
                 log.warning("repaired conversation %s: its agent %s is gone, back in the queue", conv.id, agent)
                 out.requeued.append(conv.id)
-    with runtime.db.session() as db:
-        out.fixed = _fix_queued(db)
     with runtime.db.session() as db:
         waiting = list(db.scalars(select(Conversation.tenant_id).where(Conversation.status == "queued").distinct()))
     for tenant_id in waiting:
