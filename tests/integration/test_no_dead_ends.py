@@ -19,7 +19,7 @@ from kefu.db import utcnow
 from kefu.errors import KefuError
 from kefu.live import actions, queue, routing
 from kefu.tenants.actions import do_create_user
-from kefu.tenants.models import Tenant, User
+from kefu.tenants.models import User
 from tests.conftest import PASSWORD, api_headers, busy_colleague
 from tests.support.chat import Chat
 
