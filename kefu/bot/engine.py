@@ -268,6 +268,8 @@ class Bot:
         """Queue the conversation for a person with the bot's context, or take a message if nobody can come (or
         the customer waiting in the queue would rather leave one: reason "leave_message")."""
         wants_message = reason == "leave_message"
+        if wants_message and conv.status == "with_agent":
+            return  # a person took the chat meanwhile
         if conv.status == "with_agent" or (conv.status == "queued" and not wants_message):
             self._say(db, conv, tenant, t(locale, "already_queued"), sender="system")
             return

@@ -204,7 +204,10 @@ class QueueNotifier:
                 timer.start()
                 return
             self._last[tenant_id] = time.monotonic()
-        self.send(tenant_id)
+        try:
+            self.send(tenant_id)
+        except Exception:  # telling waiting customers is best effort: it must not fail the change that moved it
+            log.exception("queue update of shop %s failed", tenant_id)
 
     def _scheduled(self, tenant_id: int) -> None:
         with self._guard:

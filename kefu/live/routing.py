@@ -14,7 +14,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from kefu.conversations.actions import channels_for, conversation_event, do_post_message
-from kefu.conversations.models import Conversation, ConversationEvent, Customer
+from kefu.conversations.models import Conversation, ConversationEvent, Customer, Message
 from kefu.db import utcnow
 from kefu.live.models import SkillGroup, SkillMember
 from kefu.runtime import emit
@@ -231,14 +231,19 @@ def sweep_absent(db: Session, *, tenant_id: int | None = None, grace_seconds: in
 def unattended(db: Session, *, grace_seconds: int | None = None, now: dt.datetime | None = None,
                limit: int = 1000) -> list[Conversation]:
     """Chats with a person that nobody is looking after: no agent, a deleted one or one of another shop, or one
-    whose workspace has been silent past the grace period (whatever their status says).
+    whose workspace was connected and has been silent past the grace period, whatever their status says (a chat
+    accepted while away is not kept by someone who closed the browser).
 
-    An agent who took a chat without ever connecting a workspace (through the API) gets the grace period from the
-    moment they took it to connect.
+    Not counted as gone: an agent who replied in the chat within the grace period (from the console or the API),
+    and one who never connected a workspace at all (they work through the console or the API; nothing says they
+    left).
     """
     cutoff = present_since(db, grace_seconds=grace_seconds, now=now)
-    gone = or_(User.id.is_(None), User.tenant_id != Conversation.tenant_id, User.seen_at < cutoff,
-               and_(User.seen_at.is_(None), or_(Conversation.assigned_at.is_(None), Conversation.assigned_at < cutoff)))
+    replied = select(Message.id).where(Message.conversation_id == Conversation.id, Message.sender == "agent",
+                                       Message.sender_user_id == Conversation.assigned_user_id,
+                                       Message.created_at >= cutoff).exists()
+    gone = or_(User.id.is_(None), User.tenant_id != Conversation.tenant_id,
+               and_(User.seen_at.is_not(None), User.seen_at < cutoff, ~replied))
     return list(db.scalars(
         select(Conversation).outerjoin(User, User.id == Conversation.assigned_user_id)
         .where(Conversation.status == "with_agent", gone).order_by(Conversation.id).limit(limit)))

@@ -155,6 +155,23 @@ def test_an_agent_away_who_closed_the_browser_does_not_keep_their_chats(client, 
     assert "重新排队" in " ".join(m.text for m in system_messages(chat))
 
 
+def test_an_agent_answering_from_the_console_keeps_the_chat_while_they_answer(client, runtime, shop, shop_a, login,
+                                                                              agent_online):
+    chat = Chat.open(runtime, shop)
+    chat.say("转人工")
+    agent = login(shop_a.agent_email)  # replies from the console's conversation page: no workspace, no heartbeat
+    r = agent.post(f"/api/v1/conversations/{chat.conversation_id}/messages", json={"text": "您好，我来处理"})
+    assert r.status_code == 201 and chat.conversation().status == "with_agent"
+    actions.sweep(runtime, now=later(runtime))
+    assert chat.conversation().status == "with_agent"  # never opened a workspace: nothing says they left
+    with runtime.db.session() as db:  # they had the workspace open this morning
+        db.scalar(select(User).where(User.email == shop_a.agent_email)).seen_at = utcnow() - dt.timedelta(hours=3)
+    actions.sweep(runtime)
+    assert chat.conversation().status == "with_agent"  # they replied a moment ago
+    actions.sweep(runtime, now=later(runtime))
+    assert chat.conversation().status == "queued"  # silent past the grace period since
+
+
 # --- 3. the queue: place, estimated wait, updates --------------------------------------------------------
 
 def test_the_queue_message_says_the_place_and_a_default_estimate(runtime, shop, agent_online):
