@@ -7,11 +7,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import AGENT, WAIT, check, login, unique, watch_errors
+from tests.support.browser import AGENT, WAIT, check, login, on_duty, unique, watch_errors
 
 NEW_PAGES = ("admin-store.html", "admin-flows.html")
 DEFAULT_POLICY = {"customer_asks": True, "not_understood_in_row": 2, "on_anger": True, "anxious_in_row": 2,
-                  "on_flow_failure": True, "vip_tags": ["VIP"]}
+                  "on_flow_failure": True, "vip_tags": ["VIP"], "max_wait_minutes": 10}
 ANGRY = "你们太垃圾了！气死我了，投诉你们！"
 NEVER_OPEN = {"timezone": "Asia/Shanghai", "days": [0, 1, 2, 3, 4, 5, 6], "open": "03:00", "close": "03:00"}
 
@@ -331,6 +331,12 @@ def test_settings_facts_and_handoff_policy(demo_server, page, owner_http, api_ch
         expect(page.locator("#handoff-vip_tags")).to_have_value("VIP，老客户, 批发")
         expect(page.locator("#handoff-on_anger")).not_to_be_checked()
         page.locator("#handoff-not_understood_in_row").fill("3")
+        # The longest wait in the queue before the customer is offered to leave a message: 0-240 minutes.
+        expect(page.locator("#handoff-max_wait_minutes")).to_have_value("10")
+        page.locator("#handoff-max_wait_minutes").fill("300")
+        page.locator("#handoff-save").click()
+        expect(page.locator("#handoff-error")).to_have_text("等待时间必须是 0 到 240 之间的整数（分钟）。")
+        page.locator("#handoff-max_wait_minutes").fill("15")
         page.locator("#handoff-save").click()
         expect(page.locator("#handoff-saved")).to_be_visible(timeout=WAIT)
         expect(page.locator("#handoff-error")).to_be_hidden()
@@ -340,11 +346,12 @@ def test_settings_facts_and_handoff_policy(demo_server, page, owner_http, api_ch
         expect(page.locator("#fact-warranty_months")).to_have_value("24")
         expect(page.locator("#handoff-on_anger")).not_to_be_checked()
         expect(page.locator("#handoff-not_understood_in_row")).to_have_value("3")
+        expect(page.locator("#handoff-max_wait_minutes")).to_have_value("15")
         expect(page.locator("#handoff-vip_tags")).to_have_value("VIP, 老客户, 批发")
         stored = check(owner_http.get("/api/v1/settings"))
         assert stored["facts"]["return_days"] == "15" and stored["facts"]["warranty_months"] == "24"
         assert stored["handoff_policy"] == {**DEFAULT_POLICY, "on_anger": False, "not_understood_in_row": 3,
-                                            "vip_tags": ["VIP", "老客户", "批发"]}
+                                            "vip_tags": ["VIP", "老客户", "批发"], "max_wait_minutes": 15}
 
         # The bot follows the new policy: an angry message no longer goes straight to a person.
         conv = api_channel.open(unique("calm-"))["conversation"]["id"]
@@ -438,8 +445,9 @@ def test_settings_service_hours_and_order_system(demo_server, page, owner_http):
 def test_handoff_context_panel_and_emotion_badges(demo_server, page, owner_http, api_channel):
     name = unique("着急的顾客")
     conv = api_channel.open(unique("angry-"), name=name)["conversation"]["id"]
-    api_channel.say(conv, "我的订单D1003到底什么时候到？")
-    api_channel.say(conv, ANGRY)
+    with on_duty(demo_server):  # someone available: the bot hands over rather than take a message
+        api_channel.say(conv, "我的订单D1003到底什么时候到？")
+        api_channel.say(conv, ANGRY)
     transcript = check(owner_http.get(f"/api/v1/conversations/{conv}"))
     handoff = transcript["handoff"]
     assert transcript["conversation"]["status"] == "queued" and handoff["reason"] == "angry"
