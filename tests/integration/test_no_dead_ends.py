@@ -448,3 +448,33 @@ def test_a_waiting_widget_customer_sees_the_queue_move_and_can_leave_a_message(c
         ws.send_text(json.dumps({"type": "leave_message"}))
         seen = _frames_until(ws, lambda f: f["type"] == "message" and "联系方式" in f["message"]["text"])
         assert any(f["type"] == "conversation" and f["conversation"]["status"] == "bot" for f in seen)
+
+
+def test_the_served_app_sweeps_by_itself(settings):
+    """The sweeper runs in the app's lifespan: nobody has to call it."""
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from kefu.runtime import Runtime
+    from kefu.web.app import create_app
+    from tests.conftest import make_shop
+
+    rt = Runtime(settings.model_copy(update={"agent_sweep_seconds": 1}))
+    app = create_app(rt)
+    try:
+        shop = make_shop(rt, "swept")
+        gone = make_agent(rt, shop.tenant_id, "gone")
+        chat = Chat.open(rt, shop.tenant_id)
+        chat.say("转人工")
+        assert chat.conversation().assigned_user_id == gone
+        with rt.db.session() as db:  # their workspace went silent a while ago
+            db.get(User, gone).seen_at = utcnow() - dt.timedelta(seconds=settings.agent_grace_seconds + 1)
+        with TestClient(app):
+            deadline = time.monotonic() + 60
+            while chat.conversation().status != "queued" and time.monotonic() < deadline:
+                time.sleep(0.1)
+        assert chat.conversation().status == "queued"
+        assert "重新排队" in " ".join(m.text for m in system_messages(chat))
+    finally:
+        rt.db.dispose()
