@@ -89,6 +89,11 @@ class Bot:
         # One message per conversation at a time, so replies never interleave or double up.
         with runtime.locks.lock(f"conv:{event['conversation_id']}"), runtime.db.session() as db:
             conv = get_conversation(db, tenant_id=event["tenant_id"], conversation_id=event["conversation_id"])
+            if (message.get("payload") or {}).get("type") == "attachment":
+                # A photo or file has no words to score or match: acknowledge it and offer a person to look.
+                if conv.status == "bot":
+                    self._acknowledge_attachment(db, conv, message["payload"])
+                return
             emotion = detect_emotion(message["text"]) if _WORDS.search(message["text"]) else NEUTRAL
             # Scored even when a person has the chat: agents and reports see it.
             stored = db.get(Message, message["id"])
@@ -299,6 +304,11 @@ class Bot:
         position = queue_position(db, conv)
         self._say(db, conv, tenant, t(locale, "queue_position", position=str(position), ahead=str(position - 1)),
                   payload={"type": "queue", "position": position}, sender="system")
+
+    def _acknowledge_attachment(self, db: Session, conv: Conversation, payload: dict) -> None:
+        key = "attachment_image" if payload.get("kind") == "image" else "attachment_file"
+        self._say(db, conv, db.get(Tenant, conv.tenant_id), t(conv.locale, key), payload={
+            "type": "buttons", "buttons": [{"label": t(conv.locale, "handoff_button"), "action": "handoff"}]})
 
     def _say(self, db: Session, conv: Conversation, tenant: Tenant, text: str, *,
              payload: dict | None = None, sender: str = "bot") -> None:

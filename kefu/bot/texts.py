@@ -17,6 +17,8 @@ TEXTS = {
         "closed_hours": "现在不在人工客服服务时间（{service_hours}），您可以留言，我们上班后会尽快联系您。",
         "already_queued": "您已在等待人工客服，请稍候。",
         "handoff_button": "转人工",
+        "attachment_image": "已收到您的图片，需要人工客服帮您查看吗？",
+        "attachment_file": "已收到您的文件，需要人工客服帮您查看吗？",
     },
     "en": {
         "disclosure": "Hi, I'm {bot}, the customer-service bot of {shop} (not a person).",
@@ -30,6 +32,8 @@ TEXTS = {
         "closed_hours": "Our agents work {service_hours}. Leave a message and we'll get back to you.",
         "already_queued": "You are already waiting for a person; please hold on.",
         "handoff_button": "Talk to a person",
+        "attachment_image": "Got your picture. Would you like a person to take a look at it?",
+        "attachment_file": "Got your file. Would you like a person to take a look at it?",
     },
 }
 
