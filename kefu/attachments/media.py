@@ -78,6 +78,8 @@ def _image(data: bytes, filename: str) -> Prepared:
     except Image.DecompressionBombError as exc:
         raise _too_many_pixels() from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        if _looks_like_image(data):
+            raise _damaged() from exc
         raise UploadRefused("only photos (JPEG, PNG, WebP, GIF) and PDF files can be sent") from exc
     source = img.format
     width, height = img.size
@@ -92,7 +94,7 @@ def _image(data: bytes, filename: str) -> Prepared:
     except Image.DecompressionBombError as exc:
         raise _too_many_pixels() from exc
     except (OSError, SyntaxError, ValueError, EOFError, IndexError) as exc:
-        raise UploadRefused("the image is damaged or incomplete", code="invalid_image", status=400) from exc
+        raise _damaged() from exc
     fmt = "PNG" if source == "GIF" else source
     alpha = fmt != "JPEG" and img.has_transparency_data
     img = img.convert("RGBA" if alpha else "RGB")
@@ -108,6 +110,15 @@ def _image(data: bytes, filename: str) -> Prepared:
     content_type, ext = OUTPUT[fmt]
     return Prepared("image", content_type, ext, clean_name(filename, ext, "image"), out.getvalue(),
                     img.width, img.height)
+
+
+def _looks_like_image(data: bytes) -> bool:
+    return data.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a")) or (
+        data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+
+
+def _damaged() -> UploadRefused:
+    return UploadRefused("the image is damaged or incomplete", code="invalid_image", status=400)
 
 
 def _too_many_pixels(limit: int = MAX_PIXELS) -> UploadRefused:
