@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from tests.browser.test_widget import bot_msgs, chat_frame, conversation_id, open_store, open_widget, send
 from tests.browser.test_workspace import LIVE_WAIT, close_quietly, take_chat, workspace
 from tests.support import images
-from tests.support.browser import AGENT, OWNER, WAIT, login
+from tests.support.browser import AGENT, OWNER, WAIT, check, login
 
 LOADED = "img => img.complete && img.naturalWidth > 0"
 
@@ -55,6 +55,25 @@ def test_pasted_photo_is_acknowledged_by_the_bot_and_a_text_file_is_refused(demo
     expect(chat.locator('.kefu-msg[data-sender="customer"].is-failed')).to_have_count(1)
     expect(customer_images(chat)).to_have_count(1)
     assert conversation_id(chat) == conv
+
+
+def test_photo_sent_after_the_chat_was_closed_goes_to_the_new_conversation(demo_server, context, owner_http):
+    shop = context.new_page()
+    chat = open_store(shop, demo_server.base_url)
+    first = conversation_id(chat)
+    check(owner_http.post(f"/api/v1/conversations/{first}/close"))
+    expect(chat.locator("#kefu-subtitle")).to_contain_text("对话已结束", timeout=WAIT)
+    # The server refuses the upload into the closed chat; the widget reconnects, which opens a new one, and
+    # sends the photo there without the customer choosing it again.
+    chat.locator("#kefu-file").set_input_files(files=[{
+        "name": "again.png", "mimeType": "image/png", "buffer": images.png(50, 50)}])
+    expect(customer_images(chat)).to_have_count(1, timeout=WAIT)
+    second = conversation_id(chat)
+    assert second != first
+    expect(bot_msgs(chat, "已收到您的图片")).to_have_count(1, timeout=WAIT)
+    messages = check(owner_http.get(f"/api/v1/conversations/{second}"))["messages"]
+    assert [m["payload"]["type"] for m in messages if m["sender"] == "customer"] == ["attachment"]
+    close_quietly(owner_http, second)
 
 
 def test_customer_photo_reaches_the_agent_and_the_transcript(demo_server, browser, context, owner_http):
