@@ -74,11 +74,13 @@ def _count(runtime, model) -> int:
 
 def test_api_photo_becomes_a_message_the_bot_acknowledges_and_staff_can_see(client, runtime, login, shop_a):
     cid = _api_open(client, shop_a)
+    client.post(f"/api/v1/channels/api/conversations/{cid}/messages", headers=api_headers(shop_a),
+                json={"text": "收到的杯子碎了"})
     r = _api_upload(client, shop_a, cid, images.phone_jpeg(80, 40), name="退货 IMG_01.JPG", client_id="p1")
     assert r.status_code == 200, r.text
     out = r.json()
     msg, payload = out["message"], out["message"]["payload"]
-    assert msg["sender"] == "customer" and msg["text"] == "[图片]" and msg["emotion"] is None
+    assert msg["sender"] == "customer" and msg["text"] == "[图片]"
     assert out["duplicate"] is False
     aid = payload["attachment_id"]
     assert payload == {"type": "attachment", "attachment_id": aid, "kind": "image", "content_type": "image/jpeg",
@@ -106,9 +108,11 @@ def test_api_photo_becomes_a_message_the_bot_acknowledges_and_staff_can_see(clie
         assert (row.tenant_id, row.conversation_id, row.kind, row.size) == (shop_a.tenant_id, cid, "image",
                                                                              len(got.content))
         assert len(row.sha256) == 64 and row.storage_key.startswith(f"{shop_a.tenant_id}/")
-    # The transcript staff read shows it too.
+    # The transcript staff read shows it too; the text was scored for emotion, the photo is not.
     transcript = client.get(f"/api/v1/conversations/{cid}", headers=api_headers(shop_a)).json()
-    assert [m["payload"]["type"] for m in transcript["messages"] if m["sender"] == "customer"] == ["attachment"]
+    text, photo = [m for m in transcript["messages"] if m["sender"] == "customer"]
+    assert text["emotion"] is not None
+    assert photo["id"] == msg["id"] and photo["payload"] == payload and photo["emotion"] is None
 
 
 def test_pdf_is_a_download_kept_as_sent(client, shop_a):
@@ -184,6 +188,17 @@ def test_refused_widget_upload_stores_nothing(client, runtime, shop_a, data, nam
                        name=name, ctype=ctype)
     assert (r.status_code, r.json()["error"]["code"]) == (status, code)
     assert _count(runtime, Message) == before and _count(runtime, Attachment) == 0 and _stored_files(runtime) == []
+
+
+def test_wrong_conversation_or_another_shops_key_stores_nothing(client, runtime, shop_a, shop_b):
+    cid = _api_open(client, shop_a)
+    h = api_headers(shop_a)
+    before = client.get(f"/api/v1/conversations/{cid}", headers=h).json()["messages"]
+    r = _api_upload(client, shop_b, cid, images.png(), ctype="image/png")  # B's key, A's conversation
+    assert (r.status_code, r.json()["error"]["code"]) == (404, "not_found")
+    assert _api_upload(client, shop_a, cid + 1000, images.png(), ctype="image/png").status_code == 404
+    assert client.get(f"/api/v1/conversations/{cid}", headers=h).json()["messages"] == before
+    assert _count(runtime, Attachment) == 0 and _stored_files(runtime) == []
 
 
 def test_closed_conversation_takes_no_file(client, runtime, shop_a):
