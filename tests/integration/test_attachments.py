@@ -272,3 +272,13 @@ def test_identified_customer_uploads_and_reads_with_the_token(client, shop_a):
 def test_widget_config_says_how_large_a_file_may_be(client, shop_a):
     config = client.get(f"/api/v1/widget/config?key={shop_a.public_key}").json()
     assert config["max_upload_bytes"] == MAX_UPLOAD
+
+
+def test_an_upload_of_unknown_length_is_refused_before_it_is_read(client, runtime, shop_a):
+    cid = _api_open(client, shop_a)
+    body = iter([b"--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\r\n", images.png(),
+                 b"\r\n--x--\r\n"])
+    r = client.post(f"/api/v1/channels/api/conversations/{cid}/attachments", content=body,
+                    headers=api_headers(shop_a) | {"Content-Type": "multipart/form-data; boundary=x"})
+    assert (r.status_code, r.json()["error"]["code"]) == (411, "length_required")
+    assert _count(runtime, Attachment) == 0
