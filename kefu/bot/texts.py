@@ -20,6 +20,8 @@ TEXTS = {
         "waiting_fallback": "这个问题我记下了，人工客服接入后会为您解答，请稍候。",
         "test_handoff": "【测试】这里会转人工（原因：{reason}）。测试会话不会进入客服排队。",
         "handoff_button": "转人工",
+        "attachment_image": "已收到您的图片，需要人工客服帮您查看吗？",
+        "attachment_file": "已收到您的文件，需要人工客服帮您查看吗？",
     },
     "en": {
         "disclosure": "Hi, I'm {bot}, the customer-service bot of {shop} (not a person).",
@@ -37,6 +39,8 @@ TEXTS = {
         "waiting_fallback": "I've noted that; the person you're waiting for will answer it. Please hold on.",
         "test_handoff": "[Test] A person would take over here (reason: {reason}). Test chats never join the queue.",
         "handoff_button": "Talk to a person",
+        "attachment_image": "Got your picture. Would you like a person to take a look at it?",
+        "attachment_file": "Got your file. Would you like a person to take a look at it?",
     },
 }
 
