@@ -288,6 +288,11 @@ class Bot:
             self._say(db, conv, tenant, smalltalk.reply(decision.smalltalk, locale, tenant.bot_name),
                       payload={"type": "smalltalk", "kind": decision.smalltalk})
             return
+        if trace["button"] and decision.kind == "fallback" and not found.order_no:
+            # A button pressed twice or late ("确认" after the change was made): not a misunderstanding.
+            trace["outcome"] = "stale_button"
+            self._say(db, conv, tenant, t(locale, "stale_button"))
+            return
         ranked = self.intents.rank(asked or text, self._enabled_flows(tenant))
         trace["flow_candidates"] = [{"id": i, "score": round(s, 4)} for i, s in ranked[:3]]
         wanted = self._wanted_flow(ranked, decision, text, found)
