@@ -58,7 +58,8 @@ class Decision:
 
 
 # Clause boundaries of a message that asks two things at once.
-_CLAUSES = re.compile(r"[，,；;。？?！!\n]+|还有|另外|顺便问下|顺便问一下|以及|\band also\b|\balso\b", re.IGNORECASE)
+_CLAUSES = re.compile(r"[，,；;。？?！!\n]+|还有|另外|顺便问下|顺便问一下|以及|\band also\b|\balso\b"
+                      r"|\band\b(?= (how|what|when|where|why|can|do|does|is|are|will|i|my)\b)", re.IGNORECASE)
 # Words saying a message is about the customer's own order, not the shop's rules ("我买的…还没发货" vs "多久发货").
 _MINE = re.compile(r"(我的|我买的|我下的|我拍的|我订的|我那|俺的|我刚买|我刚下|我这单|这单|这个订单|我的订单|"
                    r"\bmy (order|parcel|package|item|purchase|delivery)\b|\bi (ordered|bought)\b)", re.IGNORECASE)
@@ -218,6 +219,21 @@ class Bot:
                 found.append(r.best)
         return found[:3]
 
+    def _side_questions(self, db: Session, tenant: Tenant, text: str, locale: str) -> list[Candidate]:
+        """Points answering the clauses of a message that are not the flow it asks for."""
+        clauses = [c.strip() for c in _CLAUSES.split(text) if c and len(c.strip()) >= 2]
+        if len(clauses) < 2:
+            return []
+        matcher = self.index.get(db, tenant.id)
+        found: list[Candidate] = []
+        for clause in clauses[:4]:
+            r = self._in_language(matcher.match(clause), locale)
+            flows = self.intents.rank(clause, self._enabled_flows(tenant))
+            if r.outcome == "answer" and not (flows and flows[0][1] >= max(START_AT, r.best.score)) \
+                    and r.best.point_id not in {c.point_id for c in found}:
+                found.append(r.best)
+        return found[:2]
+
     @staticmethod
     def _in_language(result: MatchResult, locale: str) -> MatchResult:
         """Keep the candidates written in the customer's language, when the shop has any in it."""
@@ -297,6 +313,11 @@ class Bot:
         trace["flow_candidates"] = [{"id": i, "score": round(s, 4)} for i, s in ranked[:3]]
         wanted = self._wanted_flow(ranked, decision, text, found)
         if wanted:
+            # "运费多少，我的D1003到哪了": the policy part is answered first, then the flow starts.
+            side = self._side_questions(db, tenant, asked or text, locale)
+            if side:
+                self._answer(db, conv, tenant, state, Decision("answer", locale, MatchResult("answer", side),
+                                                               answers=side), policy)
             state["intent"] = wanted
             self._start_flow(db, conv, tenant, state, env, wanted, text, found, policy)
             return
