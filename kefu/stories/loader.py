@@ -14,7 +14,7 @@ FILE_KEYS = {"stories", "orders"}
 STORY_KEYS = {"name", "note", "locale", "customer", "tags", "agents", "turns"}
 AGENT_KEYS = {"name", "state"}
 AGENT_STATES = ("connected", "online", "offline")
-STEPS = ("say", "click", "agent", "wait")
+STEPS = ("say", "click", "agent", "wait", "new_chat")
 TURN_KEYS = set(STEPS) | {"expect", "as"}
 AGENT_ACTIONS = ("connect", "accept", "reply", "disconnect", "close")
 
@@ -62,8 +62,8 @@ class Agent:
 @dataclass
 class Turn:
     index: int  # 1-based, as the report counts them
-    kind: str  # say | click | agent | wait
-    value: Any  # the text, the button label, the agent's action, the seconds
+    kind: str  # say | click | agent | wait | new_chat
+    value: Any  # the text, the button label, the agent's action, the seconds, who comes back
     expect: dict[str, Any] = field(default_factory=dict)
     agent: str | None = None  # which agent an `agent:` step is about (`as:`); None = the story's first
     line: int | None = None
@@ -284,13 +284,16 @@ def _turn(path: Path, raw: Any, index: int, story: str, agents: list[Agent] | No
         raise fail(f"unknown turn key {unknown[0]!r} (known: {', '.join(sorted(TURN_KEYS))})")
     steps = [k for k in STEPS if k in raw]
     if len(steps) != 1:
-        raise fail("each turn needs exactly one of `say:`, `click:`, `agent:` or `wait:`" +
+        raise fail("each turn needs exactly one of `say:`, `click:`, `agent:`, `wait:` or `new_chat:`" +
                    (f" (this one has {', '.join(steps)})" if steps else ""))
     kind = steps[0]
     value = raw[kind]
     if kind in ("say", "click"):
         if isinstance(value, int | float) and not isinstance(value, bool):
             value = str(value)  # `say: 13800138000` means the digits the customer typed
+        if isinstance(value, bool):
+            raise fail(f"`{kind}: {str(value).lower()}` reads as true/false in YAML; quote the text, e.g. "
+                       f"`{kind}: \"yes\"`")
         if not isinstance(value, str) or not value.strip():
             raise fail(f"`{kind}:` needs the text {'the customer types' if kind == 'say' else 'of the button'}")
     elif kind == "agent":
@@ -301,9 +304,11 @@ def _turn(path: Path, raw: Any, index: int, story: str, agents: list[Agent] | No
             raise fail("`agent: reply` needs the text the agent sends, e.g. `agent: reply 您好，我来帮您看看`")
         if not agents:
             raise fail("an `agent:` step needs the story's `agents:` (e.g. agents: [{name: 小王, state: connected}])")
-    else:
+    elif kind == "wait":
         if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
             raise fail("`wait:` is a number of seconds greater than 0")
+    elif not isinstance(value, str) or not value.strip():
+        raise fail("`new_chat:` is `visitor` (a new anonymous visitor) or the shop's id of a signed-in customer")
     who = raw.get("as")
     if who is not None:
         if kind != "agent":

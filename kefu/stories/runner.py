@@ -122,15 +122,20 @@ class _Play:
                 add_orders(db, tenant_id, story.orders)
         self.staff = Staff(runtime, tenant_id, story.agents)
         self.staff.setup()
-        with runtime.db.session() as db:
-            if story.customer:
-                customer = actions.do_get_external_customer(db, tenant_id=tenant_id, external_id=story.customer)
+        self.names = _shop_names(runtime, tenant_id, story)
+        self.open(story.customer)
+
+    def open(self, customer_ref: str | None) -> None:
+        """Open the chat as the widget does: a signed-in customer (their shop id) or a new anonymous visitor."""
+        with self.runtime.db.session() as db:
+            if customer_ref:
+                customer = actions.do_get_external_customer(db, tenant_id=self.tenant_id, external_id=customer_ref)
             else:
-                customer = actions.do_get_visitor(db, tenant_id=tenant_id, visitor_id=None)
-            if story.tags:
-                customer.tags = list(story.tags)
-            conv, _ = actions.do_open_conversation(db, tenant_id=tenant_id, customer=customer, channel="web",
-                                                   locale=story.locale)
+                customer = actions.do_get_visitor(db, tenant_id=self.tenant_id, visitor_id=None)
+            if self.story.tags:
+                customer.tags = list(self.story.tags)
+            conv, _ = actions.do_open_conversation(db, tenant_id=self.tenant_id, customer=customer, channel="web",
+                                                   locale=self.story.locale)
             self.customer_id, self.conversation_id = customer.id, conv.id
 
     # --- one turn --------------------------------------------------------------------------------------
@@ -146,8 +151,11 @@ class _Play:
                 message_id = self._click(turn.value)
             elif turn.kind == "agent":
                 self.staff.step(turn.action, turn.argument, turn.agent, self.conversation_id)
-            else:
+            elif turn.kind == "wait":
                 self.staff.wait(turn.value)
+            else:
+                self.open(None if turn.value == "visitor" else turn.value)
+                before_msg = before_event = 0  # the new chat's greeting is what this step says
         except (StepError, _NoButton) as e:
             return TurnResult(turn, False, [str(e.message if isinstance(e, KefuError) else e)],
                               replies=self._replies(before_msg), status=self._conv().status)
@@ -161,7 +169,7 @@ class _Play:
         replies = self._replies(before_msg)
         handoffs = self._handoff_events(before_event)
         problems = check(turn.expect, trace=trace, replies=replies, status=conv.status,
-                         sent_message=message_id is not None, handoff_events=handoffs)
+                         sent_message=message_id is not None, handoff_events=handoffs, names=self.names)
         return TurnResult(turn, not problems, problems, replies=replies, trace=trace, status=conv.status)
 
     def _say(self, text: str, payload: dict[str, Any] | None = None) -> int:
@@ -231,6 +239,20 @@ class _NoButton(Exception):
     pass
 
 
+def _shop_names(runtime: Runtime, tenant_id: int, story: Story) -> list[str]:
+    """Names an English reply may quote in Chinese: the shop's, its bot's, its agents' and its products'."""
+    from kefu.commerce.models import Order, Product
+    from kefu.tenants.models import Tenant
+
+    with runtime.db.session() as db:
+        tenant = db.get(Tenant, tenant_id)
+        names = {tenant.name, tenant.bot_name, *(a.name for a in story.agents or [])}
+        names.update(db.scalars(select(Product.name).where(Product.tenant_id == tenant_id)))
+        for items in db.scalars(select(Order.items).where(Order.tenant_id == tenant_id)):
+            names.update(str(i.get("name", "")) for i in items or [] if isinstance(i, dict))
+    return sorted((n for n in names if n and _CJK.search(n)), key=len, reverse=True)
+
+
 def _buttons(payload: Any) -> list[dict[str, Any]]:
     if not isinstance(payload, dict) or not isinstance(payload.get("buttons"), list):
         return []
@@ -241,8 +263,11 @@ def _buttons(payload: Any) -> list[dict[str, Any]]:
 
 
 def check(expect: dict[str, Any], *, trace: dict[str, Any] | None, replies: list[dict[str, Any]], status: str,
-          sent_message: bool, handoff_events: list[str]) -> list[str]:
-    """Return what differs from expect (empty: the turn passed)."""
+          sent_message: bool, handoff_events: list[str], names: list[str] = ()) -> list[str]:
+    """Return what differs from expect (empty: the turn passed).
+
+    names: the shop's own names (bot, shop, agents, products); an English reply may quote them in Chinese.
+    """
     problems: list[str] = []
     wanted_trace = [k for k in expect if k in TRACE_KEYS]
     if wanted_trace and trace is None:
@@ -259,7 +284,7 @@ def check(expect: dict[str, Any], *, trace: dict[str, Any] | None, replies: list
             problems.append(NO_TRACE.format(keys=", ".join(wanted_trace)))
     elif trace is not None:
         problems += _check_trace(expect, trace)
-    problems += _check_replies(expect, replies)
+    problems += _check_replies(expect, replies, names)
     if "status" in expect and not _matches(expect["status"], status):
         problems.append(f"status: expected {_show(expect['status'])}, the conversation is {status!r}")
     return problems
@@ -315,7 +340,7 @@ def _is_point(want: str | int, point: dict[str, Any]) -> bool:
     return str(point.get("question", "")).strip() == want.strip()
 
 
-def _check_replies(expect: dict[str, Any], replies: list[dict[str, Any]]) -> list[str]:
+def _check_replies(expect: dict[str, Any], replies: list[dict[str, Any]], names: list[str] = ()) -> list[str]:
     problems = []
     corpus = "\n".join([r["text"] for r in replies] + [b for r in replies for b in r["buttons"]]).casefold()
 
@@ -340,7 +365,7 @@ def _check_replies(expect: dict[str, Any], replies: list[dict[str, Any]]) -> lis
         if not replies:
             problems.append(f"reply_lang: expected replies in {lang}, there were none")
         elif lang == "en":
-            chinese = [t for r in replies for t in [r["text"], *r["buttons"]] if _CJK.search(t)]
+            chinese = [t for r in replies for t in [r["text"], *r["buttons"]] if _CJK.search(_without(t, names))]
             if chinese:
                 problems.append(f"reply_lang: expected English only, found Chinese in {chinese}")
         else:
@@ -348,6 +373,12 @@ def _check_replies(expect: dict[str, Any], replies: list[dict[str, Any]]) -> lis
             if english:
                 problems.append(f"reply_lang: expected Chinese, these replies have none: {english}")
     return problems
+
+
+def _without(text: str, names: list[str]) -> str:
+    for name in names:
+        text = text.replace(name, "")
+    return text
 
 
 def _matches(expected: Any, actual: Any) -> bool:
