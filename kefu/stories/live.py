@@ -1,9 +1,9 @@
 """The people side of a story: agents' presence, their steps (connect, accept, reply …) and the passing of time.
 
 This is the one place stories touch kefu/live, so a change to presence or queueing is fixed here only. Time
-never really passes: `wait: N` moves the agents' clock instead. A connected workspace keeps beating (its
-`seen_at` follows now), a dropped one falls N seconds further behind, and then the sweeper runs as it would
-after N seconds.
+never really passes: `wait: N` moves the story's past N seconds further back instead (every stored time of its
+conversations, their messages and its agents), keeps the open workspaces beating (their `seen_at` is now), and
+runs the sweeper once, as it would run N seconds later.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ import datetime as dt
 from sqlalchemy import select
 
 from kefu.conversations.actions import check_text, do_close, do_post_message, do_set_status, get_conversation
-from kefu.db import utcnow
+from kefu.conversations.models import Conversation, Message
+from kefu.db import UTCDateTime, utcnow
 from kefu.errors import KefuError
 from kefu.live import actions as live
 from kefu.runtime import Runtime, emit
@@ -95,14 +96,27 @@ class Staff:
         else:
             raise StepError(f"unknown agent action {action!r}")
 
-    def wait(self, seconds: float) -> None:
-        """Let seconds pass for presence, then run the sweeper once."""
+    def wait(self, seconds: float, conversation_ids: list[int]) -> None:
+        """Let seconds pass for the story's chats and agents, then run the sweeper once."""
+        delta = dt.timedelta(seconds=seconds)
         now = utcnow()
         with self.runtime.db.session() as db:
+            rows = list(db.scalars(select(Conversation).where(Conversation.id.in_(conversation_ids))))
+            rows += db.scalars(select(Message).where(Message.conversation_id.in_(conversation_ids)))
+            rows += [db.get(User, user_id) for user_id in self.ids.values()]
+            for row in rows:
+                _shift(row, delta)
             for name, user_id in self.ids.items():
-                user = db.get(User, user_id)
                 if self.beating.get(name):
-                    user.seen_at = now
-                elif user.seen_at is not None:
-                    user.seen_at = user.seen_at - dt.timedelta(seconds=seconds)
+                    db.get(User, user_id).seen_at = now
         live.sweep(self.runtime)
+
+
+def _shift(row, delta: dt.timedelta) -> None:
+    """Move every stored time of row delta into the past."""
+    for column in row.__table__.columns:
+        if isinstance(column.type, UTCDateTime):
+            attr = row.__mapper__.get_property_by_column(column).key
+            value = getattr(row, attr)
+            if value is not None:
+                setattr(row, attr, value - delta)

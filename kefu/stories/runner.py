@@ -117,6 +117,7 @@ class _Play:
 
     def __init__(self, runtime: Runtime, tenant_id: int, story: Story) -> None:
         self.runtime, self.tenant_id, self.story = runtime, tenant_id, story
+        self.conversation_ids: list[int] = []
         if story.orders:
             with runtime.db.session() as db:
                 add_orders(db, tenant_id, story.orders)
@@ -137,6 +138,7 @@ class _Play:
             conv, _ = actions.do_open_conversation(db, tenant_id=self.tenant_id, customer=customer, channel="web",
                                                    locale=self.story.locale)
             self.customer_id, self.conversation_id = customer.id, conv.id
+            self.conversation_ids.append(conv.id)
 
     # --- one turn --------------------------------------------------------------------------------------
 
@@ -152,7 +154,7 @@ class _Play:
             elif turn.kind == "agent":
                 self.staff.step(turn.action, turn.argument, turn.agent, self.conversation_id)
             elif turn.kind == "wait":
-                self.staff.wait(turn.value)
+                self.staff.wait(turn.value, self.conversation_ids)
             else:
                 self.open(None if turn.value == "visitor" else turn.value)
                 before_msg = before_event = 0  # the new chat's greeting is what this step says
