@@ -18,7 +18,7 @@ stories:
   - name: 多久发货
     turns:
       - say: 啥时候发货呀
-        expect: {reply_contains: 48 小时}
+        expect: {outcome: answer, point: 什么时候发货？, reply_contains: 48 小时}
   - name: shipping fee
     locale: en
     turns:
@@ -59,12 +59,12 @@ stories:
   - name: 茶叶保质期
     turns:
       - say: 铁观音能放多久啊
-        expect: {reply_contains: 18个月}
+        expect: {point: 茶叶保质期多久？, reply_contains: 18个月}
   - name: 查刚签收的铁观音
     customer: c-1001
     turns:
       - say: 帮我查下物流 T2001
-        expect: {reply_contains: SF1234567890}
+        expect: {flow: track_parcel, flow_status: done, reply_contains: SF1234567890}
 """
 
 
