@@ -23,6 +23,8 @@ from kefu.stories.live import Staff, StepError
 from kefu.stories.loader import REPLY_KEYS, TRACE_KEYS, Story, Turn
 from kefu.stories.shop import Template, add_orders
 
+# Buttons the widget answers with a request instead of a message (frame.js): the handoff reason each one sends.
+BUTTON_ACTIONS = {"handoff": "customer_button", "leave_message": "leave_message"}
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 NO_TRACE = ("the bot left no trace of this message (bot_state['trace'] is missing or about another message), "
             "so {keys} cannot be checked")
@@ -199,12 +201,15 @@ class _Play:
         if button is None:
             shown = ", ".join(dict.fromkeys(offered)) or "none"
             raise _NoButton(f"no button labelled {label!r} among the bot's buttons (offered: {shown})")
-        if button.get("action") == "handoff":
-            # The widget asks for a person directly; no customer message is stored.
+        action = button.get("action")
+        if action in BUTTON_ACTIONS:
+            # The widget sends these as requests of their own, not as a customer message.
             with self.runtime.db.session() as db:
                 conv = db.get(Conversation, self.conversation_id)
-                actions.do_request_handoff(db, conv=conv, reason="customer_button")
+                actions.do_request_handoff(db, conv=conv, reason=BUTTON_ACTIONS[action])
             return None
+        if action:
+            raise _NoButton(f"the button {label!r} does {action!r}, which stories cannot press yet")
         if not isinstance(button.get("value"), str):
             raise _NoButton(f"the button {label!r} opens a link; the customer's chat does not change")
         return self._say(button["value"], payload={"type": "button"})
