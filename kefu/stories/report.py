@@ -33,7 +33,8 @@ def failure(result: StoryResult) -> str:
         out.append("    expected: " + json.dumps(bad.turn.expect, ensure_ascii=False))
     for p in bad.problems:
         out.append("    ✗ " + p.replace("\n", "\n      "))
-    out.append("    the bot said:" if bad.replies else "    the bot said nothing")
+    said = "the bot said" if bad.turn.kind in ("say", "click") else "said meanwhile"
+    out.append(f"    {said}:" if bad.replies else f"    {said}: nothing")
     for r in bad.replies:
         buttons = f"  [{' | '.join(r['buttons'])}]" if r["buttons"] else ""
         text = r["text"].replace("\n", " ⏎ ")
