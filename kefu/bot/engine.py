@@ -43,7 +43,6 @@ _WORDS = re.compile(r"[A-Za-z\u3400-\u9fff]")
 # ("拍错了", the bot's own button "质量问题") score unsteadily. `python -m bench.emotion --skip-polarity` prints the
 # precision and recall at these cut-offs on the held-out set (docs/benchmarks.md).
 STRONG_EMOTION = {"angry": 0.7, "anxious": 0.5}
-NEUTRAL = Emotion("neutral", {"angry": 0.0, "anxious": 0.0, "neutral": 1.0, "positive": 0.0})
 
 
 @dataclass
@@ -134,6 +133,11 @@ class Bot:
         # One message per conversation at a time, so replies never interleave or double up.
         with runtime.locks.lock(f"conv:{event['conversation_id']}"), runtime.db.session() as db:
             conv = get_conversation(db, tenant_id=event["tenant_id"], conversation_id=event["conversation_id"])
+            if (message.get("payload") or {}).get("type") == "attachment":
+                # A photo or file has no words to score or match: acknowledge it and offer a person to look.
+                if conv.status == "bot":
+                    self._acknowledge_attachment(db, conv, message["payload"])
+                return
             stored = db.get(Message, message["id"])
             button = self.pressed(db, conv, message)
             # Only what the customer typed carries their feeling: a button's words are the bot's own ("不喜欢了").
@@ -283,6 +287,11 @@ class Bot:
             trace.update(outcome="smalltalk", smalltalk=decision.smalltalk)
             self._say(db, conv, tenant, smalltalk.reply(decision.smalltalk, locale, tenant.bot_name),
                       payload={"type": "smalltalk", "kind": decision.smalltalk})
+            return
+        if trace["button"] and decision.kind == "fallback" and not found.order_no:
+            # A button pressed twice or late ("确认" after the change was made): not a misunderstanding.
+            trace["outcome"] = "stale_button"
+            self._say(db, conv, tenant, t(locale, "stale_button"))
             return
         ranked = self.intents.rank(asked or text, self._enabled_flows(tenant))
         trace["flow_candidates"] = [{"id": i, "score": round(s, 4)} for i, s in ranked[:3]]
@@ -505,6 +514,11 @@ class Bot:
         position = queue_position(db, conv)
         self._say(db, conv, tenant, t(locale, "queue_position", position=str(position), ahead=str(position - 1)),
                   payload={"type": "queue", "position": position}, sender="system")
+
+    def _acknowledge_attachment(self, db: Session, conv: Conversation, payload: dict) -> None:
+        key = "attachment_image" if payload.get("kind") == "image" else "attachment_file"
+        self._say(db, conv, db.get(Tenant, conv.tenant_id), t(conv.locale, key), payload={
+            "type": "buttons", "buttons": [{"label": t(conv.locale, "handoff_button"), "action": "handoff"}]})
 
     def _say(self, db: Session, conv: Conversation, tenant: Tenant, text: str, *,
              payload: dict | None = None, sender: str = "bot") -> None:
