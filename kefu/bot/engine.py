@@ -69,6 +69,10 @@ _POLICY_QUESTION = re.compile(r"(多久|多长时间|几天|怎么|怎样|如何
                               r"什么时候|吗$|么$|\bhow (long|much|do|can|many)\b|\bcan i\b|\bdo you\b|\bis there\b"
                               r"|\?$)",
                               re.IGNORECASE)
+# Any question, for steps that wait for a value ("你们发什么快递" typed where the new address is asked).
+_QUESTION = re.compile(r"(什么|啥|哪|谁|几|为什么|\b(what|which|who|why|when|where)\b)", re.IGNORECASE)
+# Steps whose answer is free text or an address: a question typed there may be meant as a question.
+OPEN_SLOTS = ("reason", "address")
 # A flow starts on a weaker match when the message names an order or a product of the customer's.
 WEAK_FLOW = 0.35
 CATALOGUE_SECONDS = 300.0
@@ -254,7 +258,11 @@ class Bot:
         """Answer one customer message: the handoff policy first, then a flow in progress, then a new one."""
         # A fresh dict so the JSON column sees the change.
         state = copy.deepcopy(conv.bot_state or {})
-        trace = new_trace(text, message_id, detect_locale(text, conv.locale))
+        locale = detect_locale(text, conv.locale)
+        flow = state.get("flow") or {}
+        if flow.get("locale") and flow.get("asking") in (*OPEN_SLOTS, "message", "contact"):
+            locale = flow["locale"]  # a Chinese address pasted into an English chat does not switch the language
+        trace = new_trace(text, message_id, locale)
         trace["button"] = button
         label, score = counted_emotion(emotion) if emotion is not None else ("neutral", 0.0)
         trace["emotion"] = {"label": label, "score": round(score, 3), "counted": emotion is not None}
@@ -304,11 +312,6 @@ class Bot:
             self._say(db, conv, tenant, smalltalk.reply(decision.smalltalk, locale, tenant.bot_name),
                       payload={"type": "smalltalk", "kind": decision.smalltalk})
             return
-        if trace["button"] and decision.kind == "fallback" and not found.order_no:
-            # A button pressed twice or late ("确认" after the change was made): not a misunderstanding.
-            trace["outcome"] = "stale_button"
-            self._say(db, conv, tenant, t(locale, "stale_button"))
-            return
         ranked = self.intents.rank(asked or text, self._enabled_flows(tenant))
         trace["flow_candidates"] = [{"id": i, "score": round(s, 4)} for i, s in ranked[:3]]
         wanted = self._wanted_flow(ranked, decision, text, found)
@@ -320,6 +323,11 @@ class Bot:
                                                                answers=side), policy)
             state["intent"] = wanted
             self._start_flow(db, conv, tenant, state, env, wanted, text, found, policy)
+            return
+        if trace["button"] and decision.kind == "fallback" and not found.order_no:
+            # A button pressed twice or late ("确认" after the change was made): not a misunderstanding.
+            trace["outcome"] = "stale_button"
+            self._say(db, conv, tenant, t(locale, "stale_button"))
             return
         self._answer(db, conv, tenant, state, decision, policy, waiting=waiting)
 
@@ -358,7 +366,8 @@ class Bot:
                        ) -> str | None:
         if policy["customer_asks"] and wants_person(text):
             return "customer_asked"
-        if policy["on_anger"] and emotion == "angry":
+        # "你是机器人吗？？" is a question about the bot, answered truthfully, whatever its punctuation says.
+        if policy["on_anger"] and emotion == "angry" and not smalltalk.asks_identity(text):
             return "angry"
         if policy["anxious_in_row"] and state.get("anxious", 0) >= policy["anxious_in_row"]:
             return "anxious"
@@ -393,34 +402,51 @@ class Bot:
                 return True
             state.pop("flow")  # they asked something else again: the parked flow is dropped
             return False
+        # A question typed where free text or an address is asked is a question, not the value ("退款多久到账啊" at
+        # the reason step): answered, then the customer is offered to go on.
+        if flow.get("asking") in OPEN_SLOTS and flow["id"] != "leave_message" and not found.order_no \
+                and (_POLICY_QUESTION.search(text.strip()) or _QUESTION.search(text)) \
+                and self._aside(db, conv, tenant, state, env, text, policy, found, strict=True):
+            return True
         turn = runner.answer(state, env, text)
         if turn.status != "unparsed":
             self._flow_turn(db, conv, tenant, state, turn, policy)
             return True
-        if flow["id"] != "leave_message":
-            # The reply does not fit the question. Another flow asked for starts that flow; a question the bot can
-            # answer (or small talk) is answered, then the customer is offered to resume.
-            asked = ents.without_numbers(text) or text
-            ranked = self.intents.rank(asked, self._enabled_flows(tenant))
-            state["trace"]["flow_candidates"] = [{"id": i, "score": round(s, 4)} for i, s in ranked[:3]]
-            if ranked and ranked[0][1] >= START_AT and ranked[0][0] != flow["id"]:
-                state.pop("flow")
-                self._start_flow(db, conv, tenant, state, env, ranked[0][0], text, found, policy)
-                return True
-            decision = self.decide(db, tenant, asked, env.locale, person_ok=False)
-            if decision.kind == "smalltalk" or decision.match.outcome == "answer":
-                offer = runner.pause(state, env)
-                if decision.kind == "smalltalk":
-                    state["trace"].update(outcome="smalltalk", smalltalk=decision.smalltalk)
-                    self._say(db, conv, tenant, smalltalk.reply(decision.smalltalk, env.locale, tenant.bot_name))
-                else:
-                    self._answer(db, conv, tenant, state, decision, policy)
-                self._say(db, conv, tenant, offer.text, payload=offer.payload)
-                state["trace"]["flow"] = {"id": flow["id"], "status": "paused", "asking": flow.get("asking"),
-                                          "slots": dict(flow.get("slots", {}))}
-                return True
+        if flow["id"] != "leave_message" and self._aside(db, conv, tenant, state, env, text, policy, found):
+            return True
         self._flow_turn(db, conv, tenant, state, runner.reask(state, env), policy)
         return True
+
+    def _aside(self, db: Session, conv: Conversation, tenant: Tenant, state: dict, env: runner.Env, text: str,
+               policy: dict, found: ents.Entities, *, strict: bool = False) -> bool:
+        """Handle a message that is not the answer the flow waits for; False when it is nothing else either.
+
+        Another flow asked for starts that flow; a question the bot can answer (or small talk) is answered, then
+        the customer is offered to resume. strict: only a knowledge answer or small talk counts (the text could
+        still be the slot's value).
+        """
+        flow = state["flow"]
+        asked = ents.without_numbers(text) or text
+        decision = self.decide(db, tenant, asked, env.locale, person_ok=False)
+        ranked = self.intents.rank(asked, self._enabled_flows(tenant))
+        state["trace"]["flow_candidates"] = [{"id": i, "score": round(s, 4)} for i, s in ranked[:3]]
+        wanted = self._wanted_flow(ranked, decision, text, found)
+        if not strict and wanted and wanted != flow["id"] and ranked[0][1] >= START_AT:
+            state.pop("flow")
+            self._start_flow(db, conv, tenant, state, env, wanted, text, found, policy)
+            return True
+        if decision.kind == "smalltalk" or decision.match.outcome == "answer":
+            offer = runner.pause(state, env)
+            if decision.kind == "smalltalk":
+                state["trace"].update(outcome="smalltalk", smalltalk=decision.smalltalk)
+                self._say(db, conv, tenant, smalltalk.reply(decision.smalltalk, env.locale, tenant.bot_name))
+            else:
+                self._answer(db, conv, tenant, state, decision, policy)
+            self._say(db, conv, tenant, offer.text, payload=offer.payload)
+            state["trace"]["flow"] = {"id": flow["id"], "status": "paused", "asking": flow.get("asking"),
+                                      "slots": dict(flow.get("slots", {}))}
+            return True
+        return False
 
     def _flow_turn(self, db: Session, conv: Conversation, tenant: Tenant, state: dict, turn: runner.Turn,
                    policy: dict) -> None:

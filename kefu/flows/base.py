@@ -163,7 +163,8 @@ class FlowContext:
         no = self.slots.get("order_no") or self.memory.get("order_no")
         if self.asking == "phone" and self.reply_text:
             other = parsers.find_order_no(self.reply_text)
-            if other and other != no:
+            # Digits starting with 1 where the phone was asked are a mistyped phone, not another order.
+            if other and other != no and not (other.isdigit() and other.startswith("1") and 7 <= len(other) <= 13):
                 no = self.slots["order_no"] = other
                 self.slots.pop("phone", None)
                 if found := parsers.find_phone(self.reply_text):

@@ -21,8 +21,11 @@ class SlotError(ValueError):
 
 
 _PHONE_DIGITS = re.compile(r"\d")
-_CANCEL = re.compile(r"^(算了|不用了|不要了|不改了|取消|退出|不办了|cancel|never ?mind|stop|forget it|quit)"
-                     r"[吧啦了吗呀啊!！。.~\s]*$", re.IGNORECASE)
+_CANCEL_WORD = (r"(算了|不用了|不要了|不改了|不退了|不取消了|不催了|不查了|取消|退出|不办了|cancel|never ?mind|stop"
+                r"|forget it|quit)")
+_PARTICLES = r"[吧啦了吗呀啊!！。.,，~\s]*"
+# "算了不改了", "算了吧，不用了": one or more call-off words with particles between them.
+_CANCEL = re.compile(r"^" + _CANCEL_WORD + r"(" + _PARTICLES + _CANCEL_WORD + r")*" + _PARTICLES + r"$", re.IGNORECASE)
 _YES = re.compile(r"^(是|是的|对|对的|确认|确定|好|好的|嗯|嗯嗯|可以|行|没问题|没错|ok|okay|yes|yep|y|sure|confirm"
                   r"|correct|right)[吧啦了呀啊!！。.~\s]*$", re.IGNORECASE)
 _NO = re.compile(r"^(不|不是|不对|否|错了|不行|no|nope|n|wrong)[吧啦了呀啊!！。.~\s]*$", re.IGNORECASE)
@@ -83,6 +86,10 @@ def contact(text: str, ctx: Any = None) -> str | None:
     """A way to reach the customer: a phone, an e-mail or a messaging id (5+ characters)."""
     s = text.strip()
     if re.search(r"\d{7,}", s) or re.search(r"[^@\s]+@[^@\s]+\.\w+", s) or re.fullmatch(r"[A-Za-z][\w-]{4,40}", s):
+        return s[:100]
+    # "微信号 kefu_fan88", "wechat: fan88_x", "QQ 12345678": a messaging id named as such.
+    if re.search(r"(微信|wx|vx|wechat|qq|邮箱|line|whatsapp|telegram)", s, re.IGNORECASE) and \
+            re.search(r"[A-Za-z0-9][\w.-]{4,40}", s):
         return s[:100]
     return None
 

@@ -37,9 +37,11 @@ class ReturnRefund(Flow):
     order_states = ("delivered", "completed")
     examples = {
         "zh": ["我要退货", "申请退款", "这个东西我想退了", "我要退款", "帮我退了吧 不想要了", "我要换货",
-               "尺码不合适想换", "质量有问题要退", "给我办个退货"],
+               "尺码不合适想换", "质量有问题要退", "给我办个退货", "申请售后", "我要申请售后", "这单想售后", "售后",
+               "我要售后", "退掉", "想退掉", "退款退货"],
         "en": ["i want to return this", "request a refund", "i want my money back",
-               "exchange for another size", "return my order", "the item is broken i want a refund"],
+               "exchange for another size", "return my order", "the item is broken i want a refund",
+               "can i return it", "can i still return this order", "return this order", "send it back"],
     }
     texts = {
         "zh": {

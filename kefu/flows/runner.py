@@ -53,6 +53,7 @@ def start(state: dict[str, Any], env: Env, flow_id: str, text: str = "",
         if value:
             slots[key] = value
     state["flow"] = {"id": flow_id, "slots": slots, "asking": None, "retries": 0, "paused": False,
+                     "locale": env.locale,
                      "opening": text[:200]}
     return _run(state, env, reply=None)
 
