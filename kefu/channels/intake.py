@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.orm import Session
 
 from kefu.conversations.actions import check_text, do_post_message, find_by_client_id
@@ -11,9 +13,13 @@ from kefu.runtime import Runtime
 
 
 def take_customer_message(
-    runtime: Runtime, db: Session, *, conv: Conversation, customer: Customer, text: str, client_id: str | None
+    runtime: Runtime, db: Session, *, conv: Conversation, customer: Customer, text: str, client_id: str | None,
+    payload: dict[str, Any] | None = None,
 ) -> tuple[Message, bool]:
-    """Store a customer message (idempotent per client_id); the bot answers after the caller commits."""
+    """Store a customer message (idempotent per client_id); the bot answers after the caller commits.
+
+    payload marks what the text is, e.g. {"type": "button"} for a button the bot offered rather than typed words.
+    """
     settings = runtime.settings
     text = check_text(text, settings.max_message_chars)
     if client_id and (earlier := find_by_client_id(db, conv=conv, client_id=client_id)) is not None:
@@ -24,4 +30,4 @@ def take_customer_message(
                                  settings.rate_limit_window_seconds):
         raise RateLimited("too many messages; wait a few seconds and try again")
     return do_post_message(db, conv=conv, sender="customer", text=text, client_id=client_id,
-                           sender_name=customer.name)
+                           sender_name=customer.name, payload=payload)
