@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import kefu
+from kefu.bot import routes as bot_routes
 from kefu.bot.engine import Bot
 from kefu.bot.index import KnowledgeIndex
 from kefu.channels import api as api_channel
@@ -121,7 +122,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     for router in (tenant_routes.router, knowledge_routes.router, knowledge_routes.dictionary,
                    conversation_routes.router, conversation_routes.left_messages,
                    store_routes.router, flow_routes.router, live_routes.router, live_routes.notes, live_socket.router,
-                   api_channel.router, widget.router, pack_routes.router, pack_server.router):
+                   api_channel.router, widget.router, pack_routes.router, pack_server.router, bot_routes.router):
         app.include_router(router)
 
     import swagger_ui_bundle
