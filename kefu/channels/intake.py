@@ -18,7 +18,7 @@ def take_customer_message(
 ) -> tuple[Message, bool]:
     """Store a customer message (idempotent per client_id); the bot answers after the caller commits.
 
-    payload marks what the text is, e.g. {"type": "button"} for a button the bot offered rather than typed words.
+    payload marks what the text is beyond words, e.g. {"type": "button"} for a button the bot offered.
     """
     settings = runtime.settings
     text = check_text(text, settings.max_message_chars)
