@@ -42,6 +42,13 @@ class PostOut(BaseModel):
     duplicate: bool = Field(description="true when client_id was seen before and nothing new was stored")
 
 
+class CustomerMessageIn(PostMessageIn):
+    """A customer's message on the API channel."""
+
+    button: bool = Field(False, description="the text is the value of a button the bot offered, pressed rather "
+                                            "than typed (it is not read for the customer's emotion)")
+
+
 class HandoffIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -75,13 +82,14 @@ def open_conversation(body: OpenIn, principal: Staff, db: DbDep) -> OpenOut:
 
 @router.post("/conversations/{conversation_id}/messages", response_model=PostOut)
 def post_message(
-    conversation_id: int, body: PostMessageIn, principal: Staff, db: DbDep, runtime: RuntimeDep
+    conversation_id: int, body: CustomerMessageIn, principal: Staff, db: DbDep, runtime: RuntimeDep
 ) -> PostOut:
     """Post the customer's message; the response carries the bot's replies to it."""
     conv = _api_conversation(db, principal.tenant_id, conversation_id)
     customer = db.get(Customer, conv.customer_id)
     msg, created = take_customer_message(runtime, db, conv=conv, customer=customer, text=body.text,
-                                         client_id=body.client_id)
+                                         client_id=body.client_id,
+                                         payload={"type": "button"} if body.button else None)
     commit(db)  # the bot answers in the commit's aftermath; its replies are stored when commit returns
     replies = _replies_after(db, conv, msg.id)
     if not created:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
+from kefu.nlu import entities
 from kefu.nlu.normalize import normalize
 
 
@@ -18,8 +20,6 @@ class SlotError(ValueError):
         self.detail = detail
 
 
-# Letters optional, then digits: "A1002", "2024112300017"; five characters at least so "3件" or "99元" never match.
-_ORDER_NO = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{0,4}\d[A-Za-z0-9-]{3,31})(?![A-Za-z0-9])")
 _PHONE_DIGITS = re.compile(r"\d")
 _CANCEL = re.compile(r"^(算了|不用了|不要了|不改了|取消|退出|不办了|cancel|never ?mind|stop|forget it|quit)"
                      r"[吧啦了吗呀啊!！。.~\s]*$", re.IGNORECASE)
@@ -39,15 +39,13 @@ def is_resume(text: str) -> bool:
 
 
 def find_order_no(text: str) -> str | None:
-    """Return an order-number-looking token (letters optional, at least 6 chars with a digit), if any."""
-    m = _ORDER_NO.search(normalize(text).upper() if text else "")
-    if not m:
-        return None
-    token = m.group(1)
-    # A mobile number is not an order number; the verification step asks for it separately.
-    if re.fullmatch(r"1[3-9]\d{9}", token):
-        return None
-    return token
+    """Return an order-number-looking token (letters optional, five characters or more with a digit), if any."""
+    return entities.find_order_no(text)
+
+
+def find_phone(text: str) -> str | None:
+    """Return the mobile number in text (spaces, dashes, +86 and full-width digits allowed), if any."""
+    return entities.find_phone(text)
 
 
 def order_no(text: str, ctx: Any = None) -> str | None:
@@ -55,7 +53,9 @@ def order_no(text: str, ctx: Any = None) -> str | None:
 
 
 def phone(text: str, ctx: Any = None) -> str | None:
-    digits = "".join(_PHONE_DIGITS.findall(text))
+    if found := entities.find_phone(text):
+        return found
+    digits = "".join(_PHONE_DIGITS.findall(unicodedata.normalize("NFKC", text)))
     if digits.startswith("86") and len(digits) == 13:
         digits = digits[2:]
     if len(digits) == 11 and digits.startswith("1"):
