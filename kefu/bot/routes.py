@@ -72,4 +72,6 @@ def request_test_handoff(conversation_id: int, principal: Admin, db: DbDep) -> T
     commit(db)
     db.refresh(conv)
     trace = trace_of(conv)
-    return _turn(db, conv, after, trace=trace if trace != before else None)
+    # The bot notes the handoff on the last message's trace; only a trace of its own belongs to this press.
+    fresh = trace is not None and trace.get("message_id") != (before or {}).get("message_id")
+    return _turn(db, conv, after, trace=trace if fresh else None)

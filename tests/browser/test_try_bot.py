@@ -62,11 +62,12 @@ def test_owner_chats_as_a_customer_and_sees_what_the_bot_recognised(demo_server,
     expect(trace.locator(".try-point .try-score")).to_have_text(re.compile(r"^0\.\d\d$|^1\.00$"))
 
     SHOTS.mkdir(exist_ok=True)
+    page.evaluate("window.scrollTo(0, 0)")  # the sticky header would be drawn mid-page otherwise
     page.screenshot(path=str(SHOTS / "try-bot-zh.png"), full_page=True)
 
     # The bot's buttons are pressed as the customer would: sent as a button, not read for emotion.
     _new(page, "demo-customer")
-    turn = _say(page, "帮我查一下物流")
+    turn = _say(page, "查下我的订单")
     option = turn.locator(".try-option", has_text="D1003")
     expect(option).to_be_visible(timeout=WAIT)
     n = page.locator(".try-turn").count()
@@ -75,14 +76,18 @@ def test_owner_chats_as_a_customer_and_sees_what_the_bot_recognised(demo_server,
     pressed = page.locator(".try-turn").last
     expect(pressed.locator(".msg[data-sender='customer'] .try-pressed")).to_have_text("点了按钮")
     expect(pressed.locator(".msg[data-sender='customer'] .msg-text")).to_have_text("D1003")
+    expect(pressed.locator(".try-flow-name")).to_have_text("查订单")
+    expect(pressed.locator(".try-slot[data-key='order_no']")).to_contain_text("D1003")
     expect(pressed.locator(".try-counted")).to_have_attribute("data-counted", "0")
     expect(pressed.locator(".try-counted")).to_have_text("不计入（按钮）")
-    expect(pressed.locator(".try-flow-name")).to_have_text("查物流")
+    page.screenshot(path=str(SHOTS / "try-bot-button-zh.png"))
 
     # English labels after the language switch; the customer's text stays as typed.
     page.locator("#lang-toggle").click()
     expect(page.locator("h1")).to_have_text("Test the bot")
     expect(pressed.locator(".try-pressed")).to_have_text("pressed a button")
+    expect(pressed.locator(".try-counted")).to_have_text("not counted (a button)")
+    page.screenshot(path=str(SHOTS / "try-bot-button-en.png"))
 
 
 def test_agents_are_told_only_owners_and_admins_can_test(demo_server, page: Page):

@@ -1865,7 +1865,7 @@
       "set.commerce.badUrl": "The base URL must start with http:// or https://.",
       "set.commerce.badSecret": "The shared secret uses printable ASCII characters only, without spaces.",
 
-      "nav.try": "Test the bot",
+      "nav.try": "Test bot",
       "title.try": "Test the bot · kefu console",
       "channel.test": "Test",
       "try.title": "Test the bot",

@@ -163,7 +163,7 @@
       var e = tr.emotion;
       row(dl, "try.emotion", [
         K.emotionBadge(e.label || "neutral"),
-        el("span", { className: "try-score", text: score(e.score) }),
+        e.counted ? el("span", { className: "try-score", text: score(e.score) }) : null, // not read: no score
         el("span", { className: "muted small try-counted", "data-counted": e.counted ? "1" : "0",
           text: e.counted ? t("try.counted") : (tr.button ? t("try.notCountedButton") : t("try.notCounted")) })
       ], "try-emotion");
@@ -211,15 +211,22 @@
     turns.forEach(function (turn, i) { log.appendChild(turnNode(turn, i)); });
     $("#try-empty").hidden = !!conv;
     renderHint();
-    log.scrollTop = log.scrollHeight;
+  }
+
+  /** Scroll the window so a new turn shows above the typing box, its top first when it is taller than that. */
+  function reveal(node) {
+    var top = ($("#topnav") ? $("#topnav").offsetHeight : 0) + 8;
+    var bottom = window.innerHeight - $("#try-form").offsetHeight - 8;
+    var r = node.getBoundingClientRect();
+    if (r.bottom > bottom) window.scrollBy(0, Math.min(r.bottom - bottom, r.top - top));
   }
 
   function append(turn) {
     turns.push(turn);
-    var log = $("#try-log");
-    log.appendChild(turnNode(turn, turns.length - 1));
+    var node = turnNode(turn, turns.length - 1);
+    $("#try-log").appendChild(node);
     renderHint();
-    log.scrollTop = log.scrollHeight;
+    reveal(node);
   }
 
   function renderHint() {
@@ -265,6 +272,7 @@
       customer = d.customer;
       turns = [{ message: null, replies: d.messages, trace: null }];
       render();
+      reveal($("#try-log").lastChild);
       setBusy(false);
       $("#try-text").focus();
     }, function (err) {
