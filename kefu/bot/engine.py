@@ -43,7 +43,6 @@ _WORDS = re.compile(r"[A-Za-z\u3400-\u9fff]")
 # ("拍错了", the bot's own button "质量问题") score unsteadily. `python -m bench.emotion --skip-polarity` prints the
 # precision and recall at these cut-offs on the held-out set (docs/benchmarks.md).
 STRONG_EMOTION = {"angry": 0.7, "anxious": 0.5}
-NEUTRAL = Emotion("neutral", {"angry": 0.0, "anxious": 0.0, "neutral": 1.0, "positive": 0.0})
 
 
 @dataclass
@@ -59,7 +58,8 @@ class Decision:
 
 
 # Clause boundaries of a message that asks two things at once.
-_CLAUSES = re.compile(r"[，,；;。？?！!\n]+|还有|另外|顺便问下|顺便问一下|以及|\band also\b|\balso\b", re.IGNORECASE)
+_CLAUSES = re.compile(r"[，,；;。？?！!\n]+|还有|另外|顺便问下|顺便问一下|以及|\band also\b|\balso\b"
+                      r"|\band\b(?= (how|what|when|where|why|can|do|does|is|are|will|i|my)\b)", re.IGNORECASE)
 # Words saying a message is about the customer's own order, not the shop's rules ("我买的…还没发货" vs "多久发货").
 _MINE = re.compile(r"(我的|我买的|我下的|我拍的|我订的|我那|俺的|我刚买|我刚下|我这单|这单|这个订单|我的订单|"
                    r"\bmy (order|parcel|package|item|purchase|delivery)\b|\bi (ordered|bought)\b)", re.IGNORECASE)
@@ -134,6 +134,11 @@ class Bot:
         # One message per conversation at a time, so replies never interleave or double up.
         with runtime.locks.lock(f"conv:{event['conversation_id']}"), runtime.db.session() as db:
             conv = get_conversation(db, tenant_id=event["tenant_id"], conversation_id=event["conversation_id"])
+            if (message.get("payload") or {}).get("type") == "attachment":
+                # A photo or file has no words to score or match: acknowledge it and offer a person to look.
+                if conv.status == "bot":
+                    self._acknowledge_attachment(db, conv, message["payload"])
+                return
             stored = db.get(Message, message["id"])
             button = self.pressed(db, conv, message)
             # Only what the customer typed carries their feeling: a button's words are the bot's own ("不喜欢了").
@@ -214,6 +219,21 @@ class Bot:
                 found.append(r.best)
         return found[:3]
 
+    def _side_questions(self, db: Session, tenant: Tenant, text: str, locale: str) -> list[Candidate]:
+        """Points answering the clauses of a message that are not the flow it asks for."""
+        clauses = [c.strip() for c in _CLAUSES.split(text) if c and len(c.strip()) >= 2]
+        if len(clauses) < 2:
+            return []
+        matcher = self.index.get(db, tenant.id)
+        found: list[Candidate] = []
+        for clause in clauses[:4]:
+            r = self._in_language(matcher.match(clause), locale)
+            flows = self.intents.rank(clause, self._enabled_flows(tenant))
+            if r.outcome == "answer" and not (flows and flows[0][1] >= max(START_AT, r.best.score)) \
+                    and r.best.point_id not in {c.point_id for c in found}:
+                found.append(r.best)
+        return found[:2]
+
     @staticmethod
     def _in_language(result: MatchResult, locale: str) -> MatchResult:
         """Keep the candidates written in the customer's language, when the shop has any in it."""
@@ -284,10 +304,20 @@ class Bot:
             self._say(db, conv, tenant, smalltalk.reply(decision.smalltalk, locale, tenant.bot_name),
                       payload={"type": "smalltalk", "kind": decision.smalltalk})
             return
+        if trace["button"] and decision.kind == "fallback" and not found.order_no:
+            # A button pressed twice or late ("确认" after the change was made): not a misunderstanding.
+            trace["outcome"] = "stale_button"
+            self._say(db, conv, tenant, t(locale, "stale_button"))
+            return
         ranked = self.intents.rank(asked or text, self._enabled_flows(tenant))
         trace["flow_candidates"] = [{"id": i, "score": round(s, 4)} for i, s in ranked[:3]]
         wanted = self._wanted_flow(ranked, decision, text, found)
         if wanted:
+            # "运费多少，我的D1003到哪了": the policy part is answered first, then the flow starts.
+            side = self._side_questions(db, tenant, asked or text, locale)
+            if side:
+                self._answer(db, conv, tenant, state, Decision("answer", locale, MatchResult("answer", side),
+                                                               answers=side), policy)
             state["intent"] = wanted
             self._start_flow(db, conv, tenant, state, env, wanted, text, found, policy)
             return
@@ -505,6 +535,11 @@ class Bot:
         position = queue_position(db, conv)
         self._say(db, conv, tenant, t(locale, "queue_position", position=str(position), ahead=str(position - 1)),
                   payload={"type": "queue", "position": position}, sender="system")
+
+    def _acknowledge_attachment(self, db: Session, conv: Conversation, payload: dict) -> None:
+        key = "attachment_image" if payload.get("kind") == "image" else "attachment_file"
+        self._say(db, conv, db.get(Tenant, conv.tenant_id), t(conv.locale, key), payload={
+            "type": "buttons", "buttons": [{"label": t(conv.locale, "handoff_button"), "action": "handoff"}]})
 
     def _say(self, db: Session, conv: Conversation, tenant: Tenant, text: str, *,
              payload: dict | None = None, sender: str = "bot") -> None:

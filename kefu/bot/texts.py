@@ -16,10 +16,13 @@ TEXTS = {
         "no_agent": "现在暂时没有客服在线，您可以留言，客服上线后会尽快联系您。",
         "closed_hours": "现在不在人工客服服务时间（{service_hours}），您可以留言，我们上班后会尽快联系您。",
         "already_queued": "您已在等待人工客服，请稍候。",
+        "stale_button": "这个选项已经处理过了。还有什么可以帮您？",
         "waiting_note": "人工客服接入前，我会继续为您解答问题（您当前排在第 {position} 位）。",
         "waiting_fallback": "这个问题我记下了，人工客服接入后会为您解答，请稍候。",
         "test_handoff": "【测试】这里会转人工（原因：{reason}）。测试会话不会进入客服排队。",
         "handoff_button": "转人工",
+        "attachment_image": "已收到您的图片，需要人工客服帮您查看吗？",
+        "attachment_file": "已收到您的文件，需要人工客服帮您查看吗？",
     },
     "en": {
         "disclosure": "Hi, I'm {bot}, the customer-service bot of {shop} (not a person).",
@@ -32,11 +35,14 @@ TEXTS = {
         "no_agent": "No agent is online right now. Leave a message and we'll get back to you soon.",
         "closed_hours": "Our agents work {service_hours}. Leave a message and we'll get back to you.",
         "already_queued": "You are already waiting for a person; please hold on.",
+        "stale_button": "That option has already been dealt with. Anything else I can help with?",
         "waiting_note": "Until a person joins, I'll keep answering your questions (you are number {position} in "
                         "the queue).",
         "waiting_fallback": "I've noted that; the person you're waiting for will answer it. Please hold on.",
         "test_handoff": "[Test] A person would take over here (reason: {reason}). Test chats never join the queue.",
         "handoff_button": "Talk to a person",
+        "attachment_image": "Got your picture. Would you like a person to take a look at it?",
+        "attachment_file": "Got your file. Would you like a person to take a look at it?",
     },
 }
 

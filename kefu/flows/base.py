@@ -8,6 +8,7 @@ with the slots gathered so far, so a flow is one short function and its state is
 from __future__ import annotations
 
 import datetime as dt
+import re
 import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -229,7 +230,13 @@ class FlowContext:
         key = f"refused_{error.code}"
         known = key in COMMON_TEXTS.get(self.locale, COMMON_TEXTS["zh"]) or key in self.flow.texts.get(
             self.locale, {})
-        self.stop("done", key if known else "refused_other", detail=error.message, **values)
+        if known:
+            self.stop("done", key, detail=error.message, **values)
+        # The order system's own words, only when they are in the customer's language; a person can explain.
+        same_language = bool(re.search(r"[\u3400-\u9fff]", error.message)) == (self.locale == "zh")
+        buttons = [{"label": self.text("handoff_button_label"), "action": "handoff"}]
+        self.stop("done", "refused_other" if same_language else "refused_unexplained", detail=error.message,
+                  payload={"type": "buttons", "buttons": buttons}, **values)
 
 
 def _digits(text: str) -> str:

@@ -36,6 +36,8 @@ class UrgeShipment(Flow):
         order = ctx.order()
         if order.status == "pending_payment":
             ctx.stop("done", "unpaid", order_no=order.order_no)
+        if order.status == "cancelled":
+            ctx.refuse(CommerceError("cancelled"), order_no=order.order_no)
         if order.status in ("shipped", "delivered", "completed"):
             track = "查物流" if ctx.locale == "zh" else "track my parcel"
             ctx.stop("done", "already_on_way", order_no=order.order_no,

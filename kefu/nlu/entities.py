@@ -16,9 +16,9 @@ from kefu.nlu.normalize import normalize
 
 # A mainland mobile, written any way customers write one: "+86 138 0013 8000", "138-0013-8000", "8613800138000".
 _PHONE = re.compile(r"(?<![\dA-Za-z])(?:\+?86[\s-]?)?(1[3-9]\d(?:[\s-]?\d){8})(?![\dA-Za-z])")
-# Letters optional, then digits: "A1002", "2024112300017", "JD-88812345"; five characters at least so "3件" or
-# "99元" never match. Labels in front ("订单号：", "单号#", "order #") are not part of it.
-_ORDER_NO = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{0,4}\d[A-Za-z0-9-]{3,31})(?![A-Za-z0-9])")
+# Letters optional, then digits: "A1002", "2024112300017", "JD-88812345", "SO_2024_000123"; five characters at
+# least so "3件" or "99元" never match. Labels in front ("订单号：", "单号#", "order #") are not part of it.
+_ORDER_NO = re.compile(r"(?<![A-Za-z0-9_-])([A-Za-z]{0,6}[-_]?\d[A-Za-z0-9_-]{3,31})(?![A-Za-z0-9_-])")
 _AMOUNT = re.compile(r"(?:[¥￥$]\s?(\d+(?:\.\d{1,2})?))|(?:(\d+(?:\.\d{1,2})?)\s?(?:元|块钱|块|rmb|yuan|dollars?))",
                      re.IGNORECASE)
 _RELATIVE_DAYS = {"前天": -2, "昨天": -1, "今天": 0, "明天": 1, "后天": 2, "大后天": 3,
@@ -61,7 +61,7 @@ def find_order_no(text: str) -> str | None:
     """Return the first order-number-looking token (not a phone number), upper-cased."""
     plain = _PHONE.sub(" ", _width(text)).upper()
     for m in _ORDER_NO.finditer(plain):
-        token = m.group(1).strip("-")
+        token = m.group(1).strip("-_")
         digits = sum(ch.isdigit() for ch in token)
         # Sizes, years and prices are not orders: an order number has four digits or more.
         if digits >= 4 and not re.fullmatch(r"(19|20)\d\d", token):

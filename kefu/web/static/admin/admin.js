@@ -300,6 +300,9 @@
       "conv.number": "会话 #{id}",
       "conv.noMessages": "还没有消息。",
       "conv.buttons": "按钮：",
+      "conv.image": "顾客发送的图片",
+      "conv.imageOpen": "点击查看原图",
+      "conv.file": "下载文件",
       "sender.customer": "顾客",
       "sender.bot": "机器人",
       "sender.agent": "人工客服",
@@ -1287,6 +1290,9 @@
       "conv.number": "Conversation #{id}",
       "conv.noMessages": "No messages yet.",
       "conv.buttons": "Buttons:",
+      "conv.image": "Image from the customer",
+      "conv.imageOpen": "Open full size",
+      "conv.file": "Download file",
       "sender.customer": "Customer",
       "sender.bot": "Bot",
       "sender.agent": "Agent",
@@ -2492,11 +2498,12 @@
     }
     meta.appendChild(el("time", { className: "msg-time", datetime: m.created_at, title: fullTime(m.created_at),
       text: formatTime(m.created_at) }));
+    var p = m.payload;
+    var attachment = p && p.type === "attachment" ? attachmentNode(p) : null;
     var node = el("div", { className: "msg", "data-sender": m.sender, "data-id": m.id }, [
       meta,
-      el("div", { className: "msg-text", text: m.text })
+      attachment || el("div", { className: "msg-text", text: m.text })
     ]);
-    var p = m.payload;
     if (p && p.type === "buttons" && Array.isArray(p.buttons) && p.buttons.length) {
       var box = el("div", { className: "msg-buttons" }, [el("span", { className: "chip-label", text: t("conv.buttons") })]);
       p.buttons.forEach(function (b) {
@@ -2505,6 +2512,23 @@
       node.appendChild(box);
     }
     return node;
+  }
+
+  /** A customer's photo as a thumbnail that opens full size, or a file as a download; kefu's own URLs only. */
+  function attachmentNode(p) {
+    var url = typeof p.url === "string" && /^\/api\/v1\/attachments\/\d+$/.test(p.url) ? p.url : null;
+    var name = typeof p.name === "string" ? p.name : "";
+    if (!url) return el("div", { className: "msg-text", text: name });
+    if (p.kind === "image") {
+      var img = el("img", { className: "msg-image", src: url, alt: name || t("conv.image"), loading: "lazy" });
+      if (p.width > 0 && p.height > 0) img.style.aspectRatio = p.width + " / " + p.height;
+      return el("a", { className: "msg-text msg-attachment msg-attachment-image", href: url, target: "_blank",
+        rel: "noopener", title: t("conv.imageOpen") }, [img]);
+    }
+    var size = typeof p.size !== "number" ? "" : p.size < 1048576 ? " (" + Math.max(1, Math.round(p.size / 1024)) + " KB)"
+      : " (" + Math.round(p.size / 104857.6) / 10 + " MB)";
+    return el("a", { className: "msg-text msg-attachment msg-attachment-file", href: url, download: name,
+      title: t("conv.file") }, ["📄 ", el("span", { className: "msg-file-name", text: name }), size]);
   }
 
   function money(cents) {

@@ -13,6 +13,12 @@
  * shows 1–5 stars and a comment box under it and sends {type:"rate", conversation_id, score, comment}, answered
  * by {type:"rated"} or an error frame. The "ready" frame's pending_rating names an ended conversation still
  * waiting for its rating, so the card is back after a reload until the customer rates.
+ *
+ * Photos and files (the attach button, or an image pasted into the input) go by HTTP, not the socket:
+ * POST /api/v1/widget/attachments with the same credentials as the hello frame in X-Kefu-* headers. They wait in
+ * memory (not localStorage) until the socket is ready, show their upload progress, and come back as a customer
+ * message with payload {type:"attachment", kind, url, …}. Stored images are fetched with those headers and shown
+ * from a blob: URL; only kefu's own /api/v1/attachments/<id> addresses are ever fetched.
  */
 (function () {
   "use strict";
@@ -23,6 +29,8 @@
   var PONG_WAIT_MS = 10000;
   var INIT_WAIT_MS = 3000;
   var READY_WAIT_MS = 15000;
+  var MAX_UPLOAD_BYTES = 10 * 1024 * 1024; // until the config says otherwise
+  var ATTACHMENT_URL = /^\/api\/v1\/attachments\/\d+$/;
 
   var TEXT = {
     zh: {
@@ -79,7 +87,19 @@
       rateFailed: "评价没有提交成功：{message}",
       rateThanks: "感谢您的评价！",
       rateThanksNext: "如需继续咨询，直接发送消息即可开始新的对话。",
-      rateGiven: "您的评分：{n} 星"
+      rateGiven: "您的评分：{n} 星",
+      attach: "发送图片或文件",
+      uploading: "上传中 {pct}%",
+      image: "图片",
+      imageOpen: "点击查看大图",
+      imageUnavailable: "图片无法显示",
+      fileTooLarge: "文件太大了（最大 {max} MB），请换一个或压缩后再发送。",
+      fileType: "只能发送图片（JPG、PNG、WebP、GIF）或 PDF 文件。",
+      fileHeic: "暂不支持 HEIC 格式的照片。请在 iPhone“设置 → 相机 → 格式”中选择“兼容性最佳”，或发送截图。",
+      fileDamaged: "这张图片已损坏或不完整，无法发送。",
+      fileEmpty: "文件是空的，没有发送。",
+      imageTooLarge: "图片尺寸太大了，请缩小后再发送。",
+      uploadFailed: "上传失败，请检查网络后重新选择文件。"
     },
     en: {
       title: "Customer service",
@@ -135,7 +155,19 @@
       rateFailed: "Your rating was not saved: {message}",
       rateThanks: "Thank you for your feedback!",
       rateThanksNext: "To ask something else, just type a message: it starts a new conversation.",
-      rateGiven: "Your rating: {n} star(s)"
+      rateGiven: "Your rating: {n} star(s)",
+      attach: "Send a photo or file",
+      uploading: "Uploading {pct}%",
+      image: "Image",
+      imageOpen: "Open full size",
+      imageUnavailable: "Image unavailable",
+      fileTooLarge: "That file is too large (at most {max} MB). Choose another or make it smaller.",
+      fileType: "Only images (JPG, PNG, WebP, GIF) and PDF files can be sent.",
+      fileHeic: "HEIC photos aren't supported yet. On iPhone choose Settings → Camera → Formats → Most Compatible, or send a screenshot.",
+      fileDamaged: "This image is damaged or incomplete and can't be sent.",
+      fileEmpty: "The file is empty and was not sent.",
+      imageTooLarge: "The image is too big (too many pixels). Please make it smaller.",
+      uploadFailed: "The upload failed. Check your connection and choose the file again."
     }
   };
 
@@ -236,6 +268,9 @@
   var retryTimers = {};
   var errorTimer = null;
   var outbox = loadOutbox();
+  var conversationId = null;     // from the ready frame: where uploads go
+  var uploads = [];              // files waiting or uploading: {client_id, file, state, xhr}
+  var attachmentUrls = {};       // attachment url -> promise of a blob: URL (fetched once)
   // The rating card: one at a time, for the conversation that asked last.
   var rating = { conversationId: null, node: null, score: 0, state: "idle", rated: {} };
   var MAX_COMMENT = 1000;
@@ -287,6 +322,8 @@
   var subtitleEl = $("kefu-subtitle");
   var localeBtn = $("kefu-locale");
   var closeBtn = $("kefu-close");
+  var attachBtn = $("kefu-attach");
+  var fileInput = $("kefu-file");
 
   // --- language ------------------------------------------------------------------------------------
 
@@ -363,6 +400,7 @@
     input.disabled = true;
     sendBtn.disabled = true;
     handoffBtn.disabled = true;
+    attachBtn.disabled = true;
   }
 
   function errorText(code, message) {
@@ -371,6 +409,13 @@
       case "message_too_long": return tr("tooLongServer", { max: MAX_CHARS });
       case "empty_message": return tr("empty");
       case "unknown_tenant_key": return tr("unknownKey");
+      case "file_too_large": case "request_too_large":
+        return tr("fileTooLarge", { max: megabytes(maxUpload()) });
+      case "unsupported_file_type": return tr("fileType");
+      case "heic_not_supported": return tr("fileHeic");
+      case "invalid_image": return tr("fileDamaged");
+      case "empty_file": return tr("fileEmpty");
+      case "image_too_large": return tr("imageTooLarge");
       default: return tr("serverError", { message: message || code || "?" });
     }
   }
@@ -507,6 +552,7 @@
         notice.hidden = true;
         if (typeof frame.visitor === "string" && frame.visitor) storage.set(VISITOR_KEY, frame.visitor);
         if (frame.conversation) {
+          conversationId = frame.conversation.id;
           app.setAttribute("data-conversation-id", String(frame.conversation.id));
           setStatus(frame.conversation.status);
         }
@@ -519,6 +565,7 @@
         scrollToBottom();
         startHeartbeat(sock);
         flushOutbox();
+        flushUploads();
         if (pendingHandoff) {
           pendingHandoff = false;
           transmit({ type: "handoff", locale: locale });
@@ -689,7 +736,8 @@
     var item = el("li", "kefu-msg kefu-msg--" + sender);
     item.setAttribute("data-sender", sender);
     if (sender === "bot" || sender === "agent") item.appendChild(labelFor(m));
-    var bubble = el("div", "kefu-bubble", typeof m.text === "string" ? m.text : "");
+    var attachment = m.payload && m.payload.type === "attachment" ? attachmentView(m.payload, m.preview) : null;
+    var bubble = attachment || el("div", "kefu-bubble", typeof m.text === "string" ? m.text : "");
     item.appendChild(bubble);
     if (sender === "bot") {
       var rich = richFor(m);
@@ -753,8 +801,9 @@
     node.classList.toggle("is-failed", state === "failed");
     node.classList.toggle("is-retrying", state === "retrying");
     node.setAttribute("data-state", state);
-    var key = state === "failed" ? "failed" : state === "retrying" ? "retrying" : ready ? "sending" : "queuedOffline";
-    node.querySelector(".kefu-state").textContent = tr(key);
+    var key = state === "failed" ? "failed" : state === "retrying" ? "retrying" : state === "uploading" ? "uploading"
+      : ready ? "sending" : "queuedOffline";
+    node.querySelector(".kefu-state").textContent = tr(key, { pct: node.getAttribute("data-progress") || "0" });
   }
 
   function refreshPendingStates() {
@@ -1054,6 +1103,201 @@
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible" && !ws && started && !fatal) reconnectNow();
   });
+
+  // --- photos and files ----------------------------------------------------------------------------
+
+  function maxUpload() { return (config && config.max_upload_bytes) || MAX_UPLOAD_BYTES; }
+
+  function megabytes(n) { return String(Math.round(n / 104857.6) / 10); }
+
+  function fileSize(n) { return n < 1024 * 1024 ? Math.max(1, Math.round(n / 1024)) + " KB" : megabytes(n) + " MB"; }
+
+  /** Who the customer is, for HTTP: the same credentials the hello frame carries. */
+  function customerHeaders() {
+    var headers = { "X-Kefu-Key": KEY };
+    var visitor = storage.get(VISITOR_KEY);
+    if (token) headers["X-Kefu-Token"] = token;
+    else if (visitor) headers["X-Kefu-Visitor"] = visitor;
+    return headers;
+  }
+
+  /** A blob: URL for one of kefu's attachment addresses, fetched once with the customer's credentials. */
+  function loadAttachment(url) {
+    if (!attachmentUrls[url]) {
+      attachmentUrls[url] = fetch(url, { headers: customerHeaders(), credentials: "omit" })
+        .then(function (response) {
+          if (!response.ok) throw new Error("HTTP " + response.status);
+          return response.blob();
+        })
+        .then(function (blob) { return URL.createObjectURL(blob); });
+      attachmentUrls[url].catch(function () { delete attachmentUrls[url]; }); // a later render tries again
+    }
+    return attachmentUrls[url];
+  }
+
+  function keepPinned() { if (pinned) logBox.scrollTop = logBox.scrollHeight; }
+
+  /** A photo as a thumbnail (opens full size) or a file as a download link; `preview` is the local copy. */
+  function attachmentView(p, preview) {
+    var url = typeof p.url === "string" && ATTACHMENT_URL.test(p.url) ? p.url : null;
+    var name = typeof p.name === "string" ? p.name : "";
+    if (p.kind === "image") {
+      var link = el("a", "kefu-bubble kefu-attachment kefu-attachment--image");
+      link.target = "_blank";
+      link.rel = "noopener";
+      link.title = tr("imageOpen");
+      var img = el("img", "kefu-attachment-img");
+      img.alt = name || tr("image");
+      if (p.width > 0 && p.height > 0) img.style.aspectRatio = p.width + " / " + p.height;
+      img.addEventListener("load", keepPinned);
+      img.addEventListener("error", function () {
+        if (img.parentNode === link) link.replaceChild(el("span", "kefu-attachment-missing", name || tr("imageUnavailable")), img);
+      });
+      link.appendChild(img);
+      var show = function (src) { img.src = src; link.href = src; };
+      if (preview) show(preview);
+      else if (url) {
+        loadAttachment(url).then(show, function () {
+          if (img.parentNode === link) link.replaceChild(el("span", "kefu-attachment-missing", tr("imageUnavailable")), img);
+        });
+      }
+      return link;
+    }
+    var file = el("a", "kefu-bubble kefu-attachment kefu-attachment--file");
+    file.appendChild(el("span", "kefu-attachment-icon", "📄"));
+    file.appendChild(el("span", "kefu-attachment-name", name));
+    if (typeof p.size === "number") file.appendChild(el("span", "kefu-attachment-size", fileSize(p.size)));
+    file.href = "#";
+    file.addEventListener("click", function (event) {
+      event.preventDefault();
+      if (!url) return;
+      loadAttachment(url).then(function (src) {
+        var a = document.createElement("a");
+        a.href = src;
+        a.download = name || "file";
+        document.body.appendChild(a);
+        a.click();
+        a.remove();
+      }, function () { showError(tr("uploadFailed")); });
+    });
+    return file;
+  }
+
+  function refuseFile(file) {
+    var type = (file.type || "").toLowerCase();
+    if (!file.size) return tr("fileEmpty");
+    if (file.size > maxUpload()) return tr("fileTooLarge", { max: megabytes(maxUpload()) });
+    if (/^image\/hei[cf]/.test(type) || /\.hei[cf]$/i.test(file.name || "")) return tr("fileHeic");
+    if (type && type.indexOf("image/") !== 0 && type !== "application/pdf") return tr("fileType");
+    return null; // anything else the server decides (it decodes every image)
+  }
+
+  function sendFile(file) {
+    if (fatal || !file) return;
+    var problem = refuseFile(file);
+    if (problem) { showError(problem); return; }
+    hideError();
+    var image = (file.type || "").indexOf("image/") === 0;
+    var item = { client_id: newClientId(), file: file, state: "waiting", xhr: null,
+      preview: image ? URL.createObjectURL(file) : null };
+    var node = buildMessage({ sender: "customer", text: "", created_at: null, preview: item.preview,
+      payload: { type: "attachment", kind: image ? "image" : "file", name: file.name || "", size: file.size } });
+    node.classList.add("is-pending");
+    node.setAttribute("data-client-id", item.client_id);
+    pendingEls[item.client_id] = node;
+    place(node, Infinity);
+    markPending(item.client_id, "pending");
+    scrollToBottom();
+    uploads.push(item);
+    flushUploads();
+  }
+
+  function flushUploads() {
+    uploads.forEach(function (item) {
+      if (item.state === "waiting" && ready && conversationId) upload(item);
+    });
+  }
+
+  function dropUpload(item) {
+    uploads = uploads.filter(function (i) { return i !== item; });
+  }
+
+  function upload(item) {
+    item.state = "uploading";
+    var node = pendingEls[item.client_id];
+    var progress = function (pct) {
+      if (node) node.setAttribute("data-progress", String(pct));
+      markPending(item.client_id, "uploading");
+    };
+    progress(0);
+    var form = new FormData();
+    form.append("conversation_id", String(conversationId));
+    form.append("client_id", item.client_id);
+    form.append("file", item.file, item.file.name || "image.png");
+    var xhr = item.xhr = new XMLHttpRequest();
+    xhr.open("POST", "/api/v1/widget/attachments");
+    var headers = customerHeaders();
+    Object.keys(headers).forEach(function (name) { xhr.setRequestHeader(name, headers[name]); });
+    xhr.upload.addEventListener("progress", function (event) {
+      if (event.lengthComputable) progress(Math.min(99, Math.round(100 * event.loaded / event.total)));
+    });
+    xhr.addEventListener("load", function () {
+      var body = null;
+      try { body = JSON.parse(xhr.responseText); } catch (e) { /* not JSON: a proxy's error page */ }
+      if (xhr.status >= 200 && xhr.status < 300 && body && body.message) {
+        dropUpload(item);
+        var p = body.message.payload;
+        if (item.preview && p && typeof p.url === "string") attachmentUrls[p.url] = Promise.resolve(item.preview);
+        addMessage(body.message, true);
+        return;
+      }
+      var error = (body && body.error) || {};
+      if (error.code === "conversation_closed") {
+        // Closed meanwhile (idle, or by an agent): the next ready frame brings a new conversation to send it to.
+        item.state = "waiting";
+        setStatus("closed");
+        reconnectNow();
+        return;
+      }
+      if (error.code === "rate_limited") {
+        item.state = "retrying";
+        markPending(item.client_id, "retrying");
+        setTimeout(function () { item.state = "waiting"; flushUploads(); }, 5000);
+        showError(errorText(error.code));
+        return;
+      }
+      failUpload(item, errorText(error.code || "http_" + xhr.status, error.message));
+    });
+    xhr.addEventListener("error", function () { failUpload(item, tr("uploadFailed")); });
+    xhr.send(form);
+  }
+
+  function failUpload(item, text) {
+    dropUpload(item);
+    markPending(item.client_id, "failed");
+    var node = pendingEls[item.client_id];
+    if (node) {
+      node.title = text;
+      delete pendingEls[item.client_id]; // not sent: it stays on screen as failed, and nothing will adopt it
+    }
+    showError(text, false, "upload");
+  }
+
+  attachBtn.addEventListener("click", function () { if (!fatal) fileInput.click(); });
+  fileInput.addEventListener("change", function () {
+    var files = Array.prototype.slice.call(fileInput.files || []);
+    fileInput.value = ""; // choosing the same file again fires change again
+    files.forEach(sendFile);
+  });
+  input.addEventListener("paste", function (event) {
+    var files = event.clipboardData ? Array.prototype.slice.call(event.clipboardData.files || []) : [];
+    var images = files.filter(function (f) { return (f.type || "").indexOf("image/") === 0; });
+    if (!images.length) return; // text is pasted as usual
+    event.preventDefault();
+    images.forEach(sendFile);
+  });
+  // A phone offers its camera for image/* only; a desktop may also send PDFs.
+  if (window.matchMedia && window.matchMedia("(pointer: coarse)").matches) fileInput.accept = "image/*";
 
   // --- start ---------------------------------------------------------------------------------------
 
