@@ -71,7 +71,9 @@ def demo(
     upgrade(settings.database_url)
     database = Database(settings.database_url)
     if reset:
-        report = reset_demo(database)
+        from kefu.infra.storage import make_storage
+
+        report = reset_demo(database, make_storage(settings))
         info = report.info
         typer.echo("\n".join(report.lines()))
     else:

@@ -6,7 +6,7 @@ their history, skill groups, API keys, login sessions …) and seeded again by `
 description of the demo shop, and a table added later is covered without a change here. The new shop gets the old
 one's public widget key and identity secret, so the demo page, pasted widget snippets and the docs stay valid;
 the logins are re-created with the documented passwords. All of it is one transaction: if seeding fails, the old
-shop is still there.
+shop is still there. The files customers sent (attachments) are removed from the storage once that has committed.
 """
 
 from __future__ import annotations
@@ -19,8 +19,10 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 import kefu.models  # noqa: F401  (every table in the metadata, so every table of the shop is counted)
+from kefu.attachments.models import Attachment
 from kefu.db import Base, Database
 from kefu.demo.seed import DemoInfo, seed_demo
+from kefu.infra.storage import Storage
 from kefu.tenants.models import Tenant
 from kefu.web.pages import DEMO_SLUG
 
@@ -33,6 +35,7 @@ class ResetReport:
     existed: bool
     before: dict[str, int] = field(default_factory=dict)
     after: dict[str, int] = field(default_factory=dict)
+    files_removed: int = 0
 
     def changes(self) -> list[tuple[str, int, int]]:
         """(table, rows before, rows after) for each table where the shop had or has rows."""
@@ -47,6 +50,8 @@ class ResetReport:
         out = ["Demo shop reset; its widget key, identity secret and logins are the same as before.",
                f"  {'rows of the demo shop':<24}{'before':>8}{'after':>8}"]
         out += [f"  {name:<24}{b:>8}{a:>8}" for name, b, a in self.changes()]
+        if self.files_removed:
+            out.append(f"  Files customers sent, removed from the storage: {self.files_removed}")
         out += ["  Settings, shop facts, handoff policy, service hours and flows: back to the seed.",
                 "  Logins: the documented passwords again; everyone was logged out."]
         return out
@@ -74,13 +79,18 @@ def _shop_rows(db: Session, tenant_id: int) -> dict[str, int]:
     return counts
 
 
-def reset_demo(database: Database) -> ResetReport:
-    """Delete the demo shop with everything in it and seed it again under the same widget key and logins."""
+def reset_demo(database: Database, storage: Storage | None = None) -> ResetReport:
+    """Delete the demo shop with everything in it and seed it again under the same widget key and logins.
+
+    `storage` is where attachments are kept (the runtime's); without it their files stay behind.
+    """
+    files: list[str] = []
     with database.session() as db:
         old = db.scalar(select(Tenant).where(Tenant.slug == DEMO_SLUG))
         before: dict[str, int] = {}
         if old is not None:
             before = _shop_rows(db, old.id)
+            files = list(db.scalars(select(Attachment.storage_key).where(Attachment.tenant_id == old.id)))
             public_key, identity_secret, kb_version = old.public_key, old.identity_secret, old.kb_version
             db.execute(delete(Tenant).where(Tenant.id == old.id))
             # SQLite may give the new shop the old id: nothing of the old shop may linger in the identity map.
@@ -94,6 +104,10 @@ def reset_demo(database: Database) -> ResetReport:
             # A running server caches the shop's index by id and kb_version; the id may be the old one again.
             tenant.kb_version = max(tenant.kb_version, kb_version) + 1
         db.flush()
-        after = _shop_rows(db, tenant.id)
-        return ResetReport(DemoInfo(tenant.id, tenant.public_key), existed=old is not None, before=before,
-                           after=after)
+        report = ResetReport(DemoInfo(tenant.id, tenant.public_key), existed=old is not None, before=before,
+                             after=_shop_rows(db, tenant.id))
+    if storage is not None:  # only now: a reset that failed leaves the old shop's files in place
+        for key in files:
+            storage.delete(key)
+        report.files_removed = len(files)
+    return report

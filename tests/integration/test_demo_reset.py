@@ -6,14 +6,17 @@ import os
 import subprocess
 import sys
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from kefu.attachments.models import Attachment
 from kefu.commerce.models import Order
 from kefu.conversations.models import Conversation, Customer, Message
 from kefu.db import Database
 from kefu.demo.reset import reset_demo
 from kefu.demo.seed import LOGINS, seed_demo
+from kefu.infra.storage import StoredFileMissing
 from kefu.knowledge.models import KnowledgePoint
 from kefu.migrate import upgrade
 from kefu.tenants.models import Tenant
@@ -46,6 +49,18 @@ def _play_with_the_demo(c: TestClient) -> None:
     assert c.post("/api/v1/api-keys", json={"name": "demo"}).status_code == 201
 
 
+def _attach_a_file(runtime, tenant_id: int) -> str:
+    """A file a customer sent in the demo (stored bytes and their row), as the attachments module keeps them."""
+    key = f"{tenant_id}/202601/resettest.png"
+    runtime.storage.put(key, b"not really a png")
+    with runtime.db.session() as db:
+        conv = db.scalar(select(Conversation).where(Conversation.tenant_id == tenant_id))
+        db.add(Attachment(tenant_id=tenant_id, conversation_id=conv.id, customer_id=conv.customer_id, kind="file",
+                          name="x.png", content_type="image/png", size=16, sha256="0" * 64, storage_key=key))
+    assert runtime.storage.get(key)
+    return key
+
+
 def _address(db, tenant_id: int) -> str:
     order = db.scalar(select(Order).where(Order.tenant_id == tenant_id, Order.order_no == "D1002"))
     return order.address["detail"]
@@ -61,13 +76,17 @@ def test_reset_puts_the_demo_back_and_keeps_key_and_logins(app, runtime, shop_b,
     _play_with_the_demo(owner)
     other = client.post("/api/v1/knowledge", headers=api_headers(shop_b), json={"question": "B 的问题", "answer": "B"})
     assert other.status_code == 201
+    key = _attach_a_file(runtime, seeded.tenant_id)
 
-    report = reset_demo(runtime.db)
+    report = reset_demo(runtime.db, runtime.storage)
 
     assert report.existed and report.info.public_key == seeded.public_key
     changes = {name: (before, after) for name, before, after in report.changes()}
     assert changes["knowledge_points"] == (points + 1, points)
     assert changes["conversations"][1] == 0 and changes["messages"][1] == 0 and changes["api_keys"][1] == 0
+    assert changes["attachments"] == (1, 0) and report.files_removed == 1
+    with pytest.raises(StoredFileMissing):
+        runtime.storage.get(key)
     with runtime.db.session() as db:
         tenant = db.scalar(select(Tenant).where(Tenant.slug == "demo"))
         assert (tenant.public_key, tenant.identity_secret) == (seeded.public_key, secret)
