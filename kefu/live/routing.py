@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from kefu.conversations.actions import channels_for, conversation_event, do_post_message
-from kefu.conversations.models import Conversation, ConversationEvent, Customer
+from kefu.conversations.models import TEST_CHANNEL, Conversation, ConversationEvent, Customer
 from kefu.db import utcnow
 from kefu.live.models import SkillGroup, SkillMember
 from kefu.runtime import emit
@@ -143,7 +143,8 @@ def drain(db: Session, *, tenant_id: int, limit: int = 20_000, grace_seconds: in
     queued = db.execute(
         select(Conversation.id, Conversation.skill_group_id, Customer.last_agent_id)
         .join(Customer, Customer.id == Conversation.customer_id)
-        .where(Conversation.tenant_id == tenant_id, Conversation.status == "queued")
+        .where(Conversation.tenant_id == tenant_id, Conversation.status == "queued",
+               Conversation.channel != TEST_CHANNEL)  # a test chat never reaches a person
         .order_by(Conversation.priority.desc(), Conversation.queued_at, Conversation.id).limit(limit)).all()
     done = []
     for conv_id, group_id, last_agent_id in queued:

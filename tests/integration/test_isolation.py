@@ -57,6 +57,9 @@ BODIES = {
     ("POST", "/api/v1/packs/{pack_id}/update"): {"resolutions": {}},
     ("PUT", "/api/v1/packs/{pack_id}/auto-update"): {"enabled": True},
     ("POST", "/api/v1/packs/batches/{batch_id}/rollback"): None,
+    ("POST", "/api/v1/bot/try/conversations"): {"locale": "zh"},
+    ("POST", "/api/v1/bot/try/conversations/{conversation_id}/messages"): {"text": "hijack", "button": True},
+    ("POST", "/api/v1/bot/try/conversations/{conversation_id}/handoff"): None,
 }
 # Path parameters that name code, not a shop's data: the call acts on the caller's own shop.
 NOT_SHOP_DATA = {"flow_id", "pack_id"}
