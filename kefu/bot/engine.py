@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from kefu.bot import smalltalk
 from kefu.bot.handoff import PRIORITY, agents_online, in_service_hours, policy_of, queue_position, summary
 from kefu.bot.index import KnowledgeIndex
-from kefu.bot.texts import detect_locale, t, wants_person
+from kefu.bot.texts import detect_locale, reason_text, t, wants_person
 from kefu.commerce.connect import commerce_for
 from kefu.commerce.interface import CommerceError
 from kefu.conversations.actions import do_post_message, do_set_status, get_conversation
@@ -528,7 +528,8 @@ class Bot:
         state["fallbacks"] = 0
         if conv.channel == "test":
             # The console's try-the-bot panel: show where a person would take over, never queue for real agents.
-            self._say(db, conv, tenant, t(locale, "test_handoff", reason=reason), sender="system")
+            self._say(db, conv, tenant, t(locale, "test_handoff", reason=reason_text(locale, reason)),
+                      sender="system")
             return
         memory = state.get("memory", {})
         conv.handoff = {"reason": reason, "intent": state.get("intent"), "emotion": state.get("emotion"),

@@ -46,6 +46,21 @@ TEXTS = {
     },
 }
 
+# Why the bot handed over, in words (the try-the-bot panel's note; agents see the reason in the workspace).
+REASONS = {
+    "zh": {"customer_asked": "顾客要求人工", "customer_button": "顾客点了转人工", "not_understood": "连续没听懂",
+           "angry": "顾客生气", "anxious": "顾客着急", "flow_failed": "自助流程没能完成", "vip": "VIP 顾客"},
+    "en": {"customer_asked": "the customer asked for a person", "customer_button": "the customer pressed the button",
+           "not_understood": "not understood twice", "angry": "the customer is angry",
+           "anxious": "the customer is anxious", "flow_failed": "a self-service flow could not finish",
+           "vip": "a VIP customer"},
+}
+
+
+def reason_text(locale: str, reason: str) -> str:
+    return REASONS.get(locale, REASONS["zh"]).get(reason, reason)
+
+
 _CJK = re.compile(r"[\u3400-\u9fff]")
 # A word of three letters or more: an order number ("A1002") or "ok" says nothing about the language.
 _LATIN = re.compile(r"\b[A-Za-z]{3,}\b")
