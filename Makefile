@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo serve test test-sqlite test-postgres browser lint fix bench clean
+.PHONY: help install demo serve test test-sqlite test-postgres stories browser lint fix bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -36,6 +36,9 @@ test-sqlite: install ## The whole suite on the embedded SQLite default (browser 
 
 test-postgres: install ## The suite on PostgreSQL (KEFU_TEST_POSTGRES_URL; skipped with the reason if unreachable)
 	KEFU_TEST_DB=postgresql $(BIN)/python -m pytest -q -m "not browser and not multiprocess"
+
+stories: install ## The conversation stories (tests/stories, docs/stories.md) on a fresh demo shop
+	$(BIN)/kefu test-stories tests/stories
 
 lint: install ## ruff
 	$(BIN)/ruff check .

@@ -10,7 +10,10 @@
     to the char-TF-IDF LR baseline, on the full train split and on 1,000 rows of it.
 Prints markdown tables; copy them into docs/ with the command line.
 
-    python -m bench.emotion [--skip-polarity] [--sample 30] [--data ../shared/data]
+(4) False alarms: the share of ordinary shopper questions (bench/data/pack_questions_*.csv) labelled angry or
+    anxious, by the label alone and as the bot counts it (above the handoff cut-offs).
+
+    python -m bench.emotion [--skip-polarity] [--false-alarms] [--sample 30] [--data ../shared/data]
 """
 
 from __future__ import annotations
@@ -172,6 +175,26 @@ def handoff_cutoffs(emotions, gold: list[str]) -> None:
         print(f"| {label} | {cutoff} | {rows[0][0]:.2f} | {rows[0][1]:.2f} | {rows[1][0]:.2f} | {rows[1][1]:.2f} |")
 
 
+def false_alarms() -> None:
+    """How often ordinary shopper questions (the pack question sets, written for kefu) are flagged as upset."""
+    from kefu.bot.engine import counted_emotion
+
+    texts = []
+    for name in ("pack_questions_zh.csv", "pack_questions_en.csv"):
+        with (ROOT / "bench" / "data" / name).open(encoding="utf-8") as f:
+            texts += [row["text"] for row in csv.DictReader(f)]
+    emotions = get_model().predict_many(texts)
+    print(f"\n### False alarms on {len(texts)} ordinary questions (bench/data/pack_questions_*.csv)\n")
+    print("| flagged as | label alone (argmax) % | as the bot counts it (cut-offs) % |")
+    print("|---|---|---|")
+    for label in ("angry", "anxious"):
+        raw = sum(e.label == label for e in emotions) / len(texts) * 100
+        counted = sum(counted_emotion(e)[0] == label for e in emotions) / len(texts) * 100
+        print(f"| {label} | {raw:.1f} | {counted:.1f} |")
+    upset = [t for t, e in zip(texts, emotions, strict=True) if counted_emotion(e)[0] in ("angry", "anxious")]
+    print(f"\nCounted as upset ({len(upset)}): " + " · ".join(upset[:40]))
+
+
 def read_polarity(path: Path, column: str) -> tuple[list[str], list[int]]:
     with open(path, encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
@@ -268,8 +291,13 @@ def main() -> None:
                     help="print N JDDC turns labelled angry and N labelled anxious, to check by hand")
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data",
                     help="folder holding the public review sets")
+    ap.add_argument("--false-alarms", action="store_true", help="only the false alarms on ordinary questions")
     args = ap.parse_args()
+    if args.false_alarms:
+        false_alarms()
+        return
     four_class()
+    false_alarms()
     real_traffic(args.data, args.sample)
     if not args.skip_polarity:
         polarity(args.data)

@@ -9,6 +9,7 @@ import typer
 from kefu.config import get_settings
 from kefu.emotion.cli import emotion_command
 from kefu.packs.cli import packs_app
+from kefu.stories.cli import test_stories_command
 
 app = typer.Typer(help="kefu — intelligent customer service for e-commerce shops.", no_args_is_help=True,
                   add_completion=False)
@@ -26,6 +27,8 @@ app.add_typer(kb_app, name="kb")
 app.add_typer(packs_app, name="packs")
 # `kefu emotion --eval FILE.csv [--out OUT.jsonl]`: per-class precision/recall of the emotion model.
 app.command("emotion")(emotion_command)
+# `kefu test-stories PATH… [--tenant SLUG | --demo]`: conversation tests (docs/stories.md).
+app.command("test-stories")(test_stories_command)
 
 
 def _serve(host: str, port: int) -> None:
@@ -53,16 +56,28 @@ def serve(
 def demo(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8000, help="TCP port."),
+    reset: bool = typer.Option(False, "--reset", help="Put the demo shop back as first seeded: conversations, "
+                               "customers, orders, knowledge, settings …; its widget key and logins stay."),
+    serve: bool = typer.Option(True, "--serve/--no-serve", help="Serve the demo afterwards, or only seed (or "
+                               "reset) it and exit."),
 ) -> None:
     """Create the demo shop (idempotent), print its URLs and logins, and serve it."""
     from kefu.db import Database
+    from kefu.demo.reset import reset_demo
     from kefu.demo.seed import seed_demo
     from kefu.migrate import upgrade
 
     settings = get_settings()
     upgrade(settings.database_url)
     database = Database(settings.database_url)
-    info = seed_demo(database)
+    if reset:
+        from kefu.infra.storage import make_storage
+
+        report = reset_demo(database, make_storage(settings))
+        info = report.info
+        typer.echo("\n".join(report.lines()))
+    else:
+        info = seed_demo(database)
     database.dispose()
     base = settings.public_url.rstrip("/") or f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}"
     typer.echo(f"""
@@ -80,7 +95,8 @@ kefu demo — database: {settings.database_url}
   Widget snippet for any page:
     <script src="{base}/widget.js" data-key="{info.public_key}" async></script>
 """)
-    _serve(host, port)
+    if serve:
+        _serve(host, port)
 
 
 @app.command("eval")

@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     agent_sweep_seconds: int = 15
     # A bot-only conversation idle this long is closed (and its customer asked for a rating); 0 = never.
     idle_close_minutes: int = 30
+    # Customers' photos and files: the folder the local-disk storage keeps them in (unset: a media/ folder next to
+    # the SQLite file, or in the working directory with another database) and the largest file accepted.
+    media_dir: str | None = None
+    max_upload_bytes: int = 10 * 1024 * 1024
 
 
 @lru_cache

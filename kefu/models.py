@@ -1,5 +1,6 @@
 """Import every table so that metadata (and Alembic) sees the whole schema."""
 
+from kefu.attachments.models import Attachment
 from kefu.commerce.models import Order, Product, ReturnRequest, Shipment
 from kefu.conversations.models import Conversation, ConversationEvent, Customer, LeftMessage, Message
 from kefu.db import Base
@@ -9,8 +10,8 @@ from kefu.packs.models import PackBatch, PackChange, PackInstall, PackPoint
 from kefu.tenants.models import ApiKey, Tenant, User, UserSession
 
 __all__ = [
-    "ApiKey", "Base", "CannedResponse", "Conversation", "ConversationEvent", "ConversationNote", "Customer",
-    "ImportJob", "KnowledgePoint", "LeftMessage", "Message", "Order", "PackBatch", "PackChange", "PackInstall",
-    "PackPoint", "Product", "Rating", "ReturnRequest", "Shipment", "SkillGroup", "SkillMember", "SuggestionEvent",
-    "Tenant", "Term", "User", "UserSession",
+    "ApiKey", "Attachment", "Base", "CannedResponse", "Conversation", "ConversationEvent", "ConversationNote",
+    "Customer", "ImportJob", "KnowledgePoint", "LeftMessage", "Message", "Order", "PackBatch", "PackChange",
+    "PackInstall", "PackPoint", "Product", "Rating", "ReturnRequest", "Shipment", "SkillGroup", "SkillMember",
+    "SuggestionEvent", "Tenant", "Term", "User", "UserSession",
 ]

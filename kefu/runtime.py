@@ -14,6 +14,7 @@ from kefu.db import Database, on_commit
 from kefu.infra.bus import EventBus, make_bus
 from kefu.infra.locks import make_locks
 from kefu.infra.ratelimit import make_limiter
+from kefu.infra.storage import Storage, make_storage
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,7 @@ class Runtime:
         self.bus: EventBus = make_bus(self.settings.redis_url)
         self.locks = make_locks(self.settings.redis_url)
         self.limiter = make_limiter(self.settings.redis_url)
+        self.storage: Storage = make_storage(self.settings)
         self._listeners: dict[str, list[Listener]] = defaultdict(list)
 
     def listen(self, name: str, fn: Listener) -> None:

@@ -88,9 +88,10 @@ def wipe(url: str) -> None:
 
 
 @pytest.fixture
-def settings(database_url) -> Settings:
+def settings(database_url, tmp_path) -> Settings:
     wipe(database_url)
-    return Settings(database_url=database_url, redis_url=None, rate_limit_messages=1000)
+    return Settings(database_url=database_url, redis_url=None, rate_limit_messages=1000,
+                    media_dir=str(tmp_path / "media"))
 
 
 @pytest.fixture

@@ -5,28 +5,41 @@ from __future__ import annotations
 import copy
 import logging
 import re
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kefu.bot import smalltalk
-from kefu.bot.handoff import PRIORITY, agents_online, in_service_hours, note_queue_entry, policy_of, summary
+from kefu.bot.handoff import (
+    PRIORITY,
+    agents_online,
+    in_service_hours,
+    note_queue_entry,
+    policy_of,
+    queue_position,
+    queue_status,
+    summary,
+)
 from kefu.bot.index import KnowledgeIndex
-from kefu.bot.texts import detect_locale, queue_text, t, wants_person
+from kefu.bot.texts import detect_locale, queue_text, reason_text, t, wants_person
 from kefu.commerce.connect import commerce_for
+from kefu.commerce.interface import CommerceError
 from kefu.conversations.actions import do_post_message, do_set_status, get_conversation
 from kefu.conversations.models import Conversation, ConversationEvent, Customer, Message
 from kefu.db import utcnow
 from kefu.emotion import Emotion
 from kefu.emotion import detect as detect_emotion
 from kefu.flows import runner
-from kefu.flows.intent import FlowIntents
+from kefu.flows.intent import START_AT, FlowIntents
 from kefu.flows.parsers import is_cancel, is_resume
 from kefu.flows.registry import is_enabled, public_flows
 from kefu.knowledge.models import KnowledgePoint
 from kefu.live.routing import group_for
-from kefu.nlu.matcher import MatchResult
+from kefu.nlu import entities as ents
+from kefu.nlu.matcher import Candidate, MatchResult
 from kefu.runtime import Runtime
 from kefu.tenants.facts import shop_facts
 from kefu.tenants.models import Tenant
@@ -39,7 +52,6 @@ _WORDS = re.compile(r"[A-Za-z\u3400-\u9fff]")
 # ("拍错了", the bot's own button "质量问题") score unsteadily. `python -m bench.emotion --skip-polarity` prints the
 # precision and recall at these cut-offs on the held-out set (docs/benchmarks.md).
 STRONG_EMOTION = {"angry": 0.7, "anxious": 0.5}
-NEUTRAL = Emotion("neutral", {"angry": 0.0, "anxious": 0.0, "neutral": 1.0, "positive": 0.0})
 
 
 @dataclass
@@ -50,6 +62,51 @@ class Decision:
     locale: str
     match: MatchResult | None = None
     smalltalk: str | None = None
+    # A message with two questions ("运费多少，还有多久能发货") may be answered point by point.
+    answers: list[Candidate] = field(default_factory=list)
+
+
+# Clause boundaries of a message that asks two things at once.
+_CLAUSES = re.compile(r"[，,；;。？?！!\n]+|还有|另外|顺便问下|顺便问一下|以及|\band also\b|\balso\b"
+                      r"|\band\b(?= (how|what|when|where|why|can|do|does|is|are|will|i|my)\b)", re.IGNORECASE)
+# Words saying a message is about the customer's own order, not the shop's rules ("我买的…还没发货" vs "多久发货").
+_MINE = re.compile(r"(我的|我买的|我下的|我拍的|我订的|我那|俺的|我刚买|我刚下|我这单|这单|这个订单|我的订单|"
+                   r"\bmy (order|parcel|package|item|purchase|delivery)\b|\bi (ordered|bought)\b)", re.IGNORECASE)
+# A question about the shop's rules ("多久发货？", "可以退吗", "how long does shipping take"): the knowledge base's
+# to answer when it can, unless the message is about the customer's own order.
+_POLICY_QUESTION = re.compile(r"(多久|多长时间|几天|怎么|怎样|如何|能不能|能否|可不可以|可以.*[吗么]|支持.*[吗么]|多少|"
+                              r"什么时候|吗$|么$|\bhow (long|much|do|can|many)\b|\bcan i\b|\bdo you\b|\bis there\b"
+                              r"|\?$)",
+                              re.IGNORECASE)
+# Any question, for steps that wait for a value ("你们发什么快递" typed where the new address is asked).
+_QUESTION = re.compile(r"(什么|啥|哪|谁|几|为什么|\b(what|which|who|why|when|where)\b)", re.IGNORECASE)
+# Steps whose answer is free text or an address: a question typed there may be meant as a question.
+OPEN_SLOTS = ("reason", "address")
+# A flow starts on a weaker match when the message names an order or a product of the customer's.
+WEAK_FLOW = 0.35
+CATALOGUE_SECONDS = 300.0
+# A button's value counts as pressed when it was offered in one of the bot's last few messages.
+BUTTON_LOOKBACK = 6
+
+
+def _is_cjk(text: str) -> bool:
+    return bool(re.search(r"[\u3400-\u9fff]", text))
+
+
+def counted_emotion(emotion: Emotion) -> tuple[str, float]:
+    """The label the policy and agents see: anger or anxiety only above their cut-offs, else neutral."""
+    score = emotion.scores.get(emotion.label, 0.0)
+    if score < STRONG_EMOTION.get(emotion.label, 0.0):
+        return "neutral", emotion.scores.get("neutral", 0.0)
+    return emotion.label, score
+
+
+def new_trace(text: str, message_id: int | None, locale: str) -> dict[str, Any]:
+    """An empty record of what the bot recognised in one message (see docs/stories.md)."""
+    return {"message_id": message_id, "text": text[:500], "locale": locale, "button": False,
+            "emotion": {"label": "neutral", "score": 0.0, "counted": False}, "entities": {}, "outcome": "silent",
+            "point": None, "points": [], "candidates": [], "flow": None, "flow_candidates": [], "smalltalk": None,
+            "handoff": None, "status": None}
 
 
 class Bot:
@@ -58,6 +115,7 @@ class Bot:
     def __init__(self, index: KnowledgeIndex | None = None) -> None:
         self.index = index or KnowledgeIndex()
         self.intents = FlowIntents(self.index.embedder)
+        self._catalogues: dict[int, tuple[float, list[tuple[str, list[str], str]]]] = {}
 
     def warm_up(self) -> None:
         """Load the models now (embedding, segmenter, emotion, flow intents) so the first customer does not wait."""
@@ -89,16 +147,21 @@ class Bot:
         # One message per conversation at a time, so replies never interleave or double up.
         with runtime.locks.lock(f"conv:{event['conversation_id']}"), runtime.db.session() as db:
             conv = get_conversation(db, tenant_id=event["tenant_id"], conversation_id=event["conversation_id"])
-            emotion = detect_emotion(message["text"]) if _WORDS.search(message["text"]) else NEUTRAL
-            # Scored even when a person has the chat: agents and reports see it.
+            if (message.get("payload") or {}).get("type") == "attachment":
+                # A photo or file has no words to score or match: acknowledge it and offer a person to look.
+                if conv.status == "bot":
+                    self._acknowledge_attachment(db, conv, message["payload"])
+                return
             stored = db.get(Message, message["id"])
-            if stored is not None:
-                stored.emotion = emotion.label
-            if conv.status != "bot":
-                return  # a person has (or is about to have) the conversation: the bot keeps quiet
+            button = self.pressed(db, conv, message)
+            # Only what the customer typed carries their feeling: a button's words are the bot's own ("不喜欢了").
+            emotion = detect_emotion(message["text"]) if not button and _WORDS.search(message["text"]) else None
+            if stored is not None and emotion is not None:
+                stored.emotion = counted_emotion(emotion)[0]  # scored even when a person has the chat
+            if conv.status not in ("bot", "queued"):
+                return  # a person has the conversation: the bot keeps quiet
             tenant = db.get(Tenant, conv.tenant_id)
-            self.reply(db, conv, tenant, message["text"], emotion=emotion.label,
-                       emotion_score=emotion.scores.get(emotion.label, 0.0))
+            self.reply(db, conv, tenant, message["text"], emotion=emotion, button=button, message_id=message["id"])
 
     def on_handoff_requested(self, runtime: Runtime, event: dict[str, Any]) -> None:
         with runtime.locks.lock(f"conv:{event['conversation_id']}"), runtime.db.session() as db:
@@ -108,7 +171,34 @@ class Bot:
             self.hand_off(db, conv, tenant, state, reason=event["reason"], locale=event["locale"])
             conv.bot_state = state
 
-    # --- behaviour --------------------------------------------------------------------------------
+    # --- understanding ----------------------------------------------------------------------------
+
+    def pressed(self, db: Session, conv: Conversation, message: dict[str, Any]) -> bool:
+        """True when the message is a button the bot offered (flagged by the channel, or its exact value)."""
+        if (message.get("payload") or {}).get("type") == "button":
+            return True
+        text = message["text"].strip()
+        rows = db.scalars(select(Message.payload).where(
+            Message.conversation_id == conv.id, Message.id < message["id"], Message.sender.in_(("bot", "system")))
+            .order_by(Message.id.desc()).limit(BUTTON_LOOKBACK))
+        for payload in rows:
+            for b in (payload or {}).get("buttons") or []:
+                if isinstance(b, dict) and text and text in (b.get("value"), b.get("label")):
+                    return True
+        return False
+
+    def catalogue(self, db: Session, tenant: Tenant) -> list[tuple[str, list[str], str]]:
+        """The shop's products as (sku, words customers use for it, name), fetched at most every few minutes."""
+        cached = self._catalogues.get(tenant.id)
+        if cached and time.monotonic() - cached[0] < CATALOGUE_SECONDS:
+            return cached[1]
+        try:
+            products = commerce_for(db, tenant).products(limit=200)
+        except CommerceError:  # the shop's system is down: read the message without product names
+            products = []
+        rows = [(p.sku, ents.product_keys(p.name), p.name) for p in products]
+        self._catalogues[tenant.id] = (time.monotonic(), rows)
+        return rows
 
     def decide(self, db: Session, tenant: Tenant, text: str, default_locale: str, *, person_ok: bool = True
                ) -> Decision:
@@ -119,51 +209,163 @@ class Bot:
         kind = smalltalk.small_talk(text)
         if kind:
             return Decision("smalltalk", locale, smalltalk=kind)
-        result = self.index.get(db, tenant.id).match(text)
-        return Decision(result.outcome, locale, match=result)
+        matcher = self.index.get(db, tenant.id)
+        result = self._in_language(matcher.match(text), locale)
+        answers = self._clause_answers(matcher, text, locale)
+        if len(answers) >= 2 or (answers and result.outcome != "answer"):
+            if result.outcome == "answer" and result.best.point_id not in {a.point_id for a in answers}:
+                answers.insert(0, result.best)
+            return Decision("answer", locale, match=MatchResult("answer", answers + [
+                c for c in result.candidates if c.point_id not in {a.point_id for a in answers}]), answers=answers)
+        return Decision(result.outcome, locale, match=result,
+                        answers=[result.best] if result.outcome == "answer" else [])
 
-    def reply(self, db: Session, conv: Conversation, tenant: Tenant, text: str, *, emotion: str = "neutral",
-              emotion_score: float = 1.0) -> None:
+    def _clause_answers(self, matcher, text: str, locale: str) -> list[Candidate]:
+        """The points a message asking several things answers, clause by clause (none unless ≥ 2 clauses)."""
+        clauses = [c.strip() for c in _CLAUSES.split(text) if c and len(c.strip()) >= 2]
+        if len(clauses) < 2:
+            return []
+        found: list[Candidate] = []
+        for clause in clauses[:4]:
+            r = self._in_language(matcher.match(clause), locale)
+            if r.outcome == "answer" and r.best.point_id not in {c.point_id for c in found}:
+                found.append(r.best)
+        return found[:3]
+
+    def _side_questions(self, db: Session, tenant: Tenant, text: str, locale: str) -> list[Candidate]:
+        """Points answering the clauses of a message that are not the flow it asks for."""
+        clauses = [c.strip() for c in _CLAUSES.split(text) if c and len(c.strip()) >= 2]
+        if len(clauses) < 2:
+            return []
+        matcher = self.index.get(db, tenant.id)
+        found: list[Candidate] = []
+        for clause in clauses[:4]:
+            r = self._in_language(matcher.match(clause), locale)
+            flows = self.intents.rank(clause, self._enabled_flows(tenant))
+            if r.outcome == "answer" and not (flows and flows[0][1] >= max(START_AT, r.best.score)) \
+                    and r.best.point_id not in {c.point_id for c in found}:
+                found.append(r.best)
+        return found[:2]
+
+    @staticmethod
+    def _in_language(result: MatchResult, locale: str) -> MatchResult:
+        """Keep the candidates written in the customer's language, when the shop has any in it."""
+        same = [c for c in result.candidates if _is_cjk(c.question) == (locale == "zh")]
+        if len(same) == len(result.candidates):
+            return result
+        if not same:
+            return MatchResult("fallback", [])
+        if result.best is same[0]:
+            return MatchResult(result.outcome, same)
+        # The best match was in the other language: not an answer to give, at most one of the options.
+        return MatchResult("clarify" if result.outcome != "fallback" else "fallback", same[:3])
+
+    # --- behaviour --------------------------------------------------------------------------------
+
+    def reply(self, db: Session, conv: Conversation, tenant: Tenant, text: str, *, emotion: Emotion | None = None,
+              button: bool = False, message_id: int | None = None) -> None:
         """Answer one customer message: the handoff policy first, then a flow in progress, then a new one."""
         # A fresh dict so the JSON column sees the change.
         state = copy.deepcopy(conv.bot_state or {})
-        state["emotion"] = emotion
-        # Only a clear signal moves the policy: short replies ("拍错了", a button's "质量问题") score unsteadily.
-        if emotion_score < STRONG_EMOTION.get(emotion, 0.0):
-            emotion = "neutral"
+        locale = detect_locale(text, conv.locale)
+        flow = state.get("flow") or {}
+        if flow.get("locale") and flow.get("asking") in (*OPEN_SLOTS, "message", "contact"):
+            locale = flow["locale"]  # a Chinese address pasted into an English chat does not switch the language
+        trace = new_trace(text, message_id, locale)
+        trace["button"] = button
+        label, score = counted_emotion(emotion) if emotion is not None else ("neutral", 0.0)
+        trace["emotion"] = {"label": label, "score": round(score, 3), "counted": emotion is not None}
+        state["emotion"] = label
+        state["trace"] = trace
         try:
-            self._reply(db, conv, tenant, text, state, emotion)
+            self._reply(db, conv, tenant, text, state, label)
         finally:
+            trace["status"] = conv.status
+            state["trace"] = trace
             conv.bot_state = state
 
     def _reply(self, db: Session, conv: Conversation, tenant: Tenant, text: str, state: dict, emotion: str) -> None:
-        locale = detect_locale(text, conv.locale)
+        trace = state["trace"]
+        locale = trace["locale"]
+        waiting = conv.status == "queued"
         policy = policy_of(tenant.handoff_policy)
         customer = db.get(Customer, conv.customer_id)
+        found = ents.extract(text, self.catalogue(db, tenant))
+        trace["entities"] = found.as_dict()
+        if found.products:
+            state.setdefault("memory", {})["products"] = found.products
         state["anxious"] = state.get("anxious", 0) + 1 if emotion == "anxious" else 0
         flow = runner.active(state)
-        if not (flow and flow["id"] == "leave_message"):  # someone leaving a message is already past the policy
+        if waiting:
+            if wants_person(text):
+                self._still_waiting(db, conv, tenant, state, locale)
+                return
+        elif not (flow and flow["id"] == "leave_message"):  # someone leaving a message is already past the policy
             reason = self._policy_reason(policy, text, emotion, state, customer)
             if reason:
                 self.hand_off(db, conv, tenant, state, reason=reason, locale=locale)
                 return
         env = self._env(db, conv, tenant, customer, locale)
-        if flow and self._continue_flow(db, conv, tenant, state, env, text, policy):
+        if flow and self._continue_flow(db, conv, tenant, state, env, text, policy, found):
             return
         # Asking for a person was settled by the policy above; what is left is smalltalk, a flow or knowledge.
-        decision = self.decide(db, tenant, text, locale, person_ok=False)
+        asked = ents.without_numbers(text)
+        if not asked and found.order_no:
+            # Only an order number (and maybe the phone): show that order; the customer says what to do next.
+            self._start_flow(db, conv, tenant, state, env, "order_status", text, found, policy)
+            return
+        decision = self.decide(db, tenant, asked or text, locale, person_ok=False)
+        trace["candidates"] = [self._candidate(c) for c in (decision.match.candidates if decision.match else [])[:5]]
         if decision.kind == "smalltalk":
+            trace.update(outcome="smalltalk", smalltalk=decision.smalltalk)
             self._say(db, conv, tenant, smalltalk.reply(decision.smalltalk, locale, tenant.bot_name),
                       payload={"type": "smalltalk", "kind": decision.smalltalk})
             return
-        wanted = self.intents.match(text, self._enabled_flows(tenant))
-        kb_score = decision.match.best.score if decision.match and decision.match.best else 0.0
-        # A shop's own knowledge point that fits better wins over a flow ("多久发货" is policy, not "my order").
-        if wanted and wanted[1] > kb_score:
-            state["intent"] = wanted[0]
-            self._flow_turn(db, conv, tenant, state, runner.start(state, env, wanted[0], text), policy)
+        ranked = self.intents.rank(asked or text, self._enabled_flows(tenant))
+        trace["flow_candidates"] = [{"id": i, "score": round(s, 4)} for i, s in ranked[:3]]
+        wanted = self._wanted_flow(ranked, decision, text, found)
+        if wanted:
+            # "运费多少，我的D1003到哪了": the policy part is answered first, then the flow starts.
+            side = self._side_questions(db, tenant, asked or text, locale)
+            if side:
+                self._answer(db, conv, tenant, state, Decision("answer", locale, MatchResult("answer", side),
+                                                               answers=side), policy)
+            state["intent"] = wanted
+            self._start_flow(db, conv, tenant, state, env, wanted, text, found, policy)
             return
-        self._answer(db, conv, tenant, state, decision, policy)
+        if trace["button"] and decision.kind == "fallback" and not found.order_no:
+            # A button pressed twice or late ("确认" after the change was made): not a misunderstanding.
+            trace["outcome"] = "stale_button"
+            self._say(db, conv, tenant, t(locale, "stale_button"))
+            return
+        self._answer(db, conv, tenant, state, decision, policy, waiting=waiting)
+
+    @staticmethod
+    def _wanted_flow(ranked: list[tuple[str, float]], decision: Decision, text: str,
+                     found: ents.Entities) -> str | None:
+        """The flow the message asks for, if a flow fits it better than the shop's knowledge."""
+        if not ranked:
+            return None
+        flow_id, score = ranked[0]
+        kb = decision.match.best.score if decision.match and decision.match.best else 0.0
+        about_mine = bool(found.order_no or found.products or _MINE.search(text))
+        if about_mine and score >= WEAK_FLOW and (found.order_no or decision.kind != "answer" or score >= kb):
+            return flow_id
+        if score < START_AT:
+            return None
+        # A policy question ("多久发货", "运费多少") is the knowledge base's when it has the answer.
+        if decision.kind == "answer" and not about_mine and _POLICY_QUESTION.search(text.strip()):
+            return None
+        return flow_id if score > kb else None
+
+    @staticmethod
+    def _candidate(c: Candidate) -> dict[str, Any]:
+        return {"point_id": c.point_id, "question": c.question, "score": round(c.score, 4)}
+
+    def _start_flow(self, db: Session, conv: Conversation, tenant: Tenant, state: dict, env: runner.Env,
+                    flow_id: str, text: str, found: ents.Entities, policy: dict) -> None:
+        given = {"order_no": found.order_no, "phone": found.phone}
+        self._flow_turn(db, conv, tenant, state, runner.start(state, env, flow_id, text, given), policy)
 
     @staticmethod
     def _enabled_flows(tenant: Tenant) -> set[str]:
@@ -173,7 +375,8 @@ class Bot:
                        ) -> str | None:
         if policy["customer_asks"] and wants_person(text):
             return "customer_asked"
-        if policy["on_anger"] and emotion == "angry":
+        # "你是机器人吗？？" is a question about the bot, answered truthfully, whatever its punctuation says.
+        if policy["on_anger"] and emotion == "angry" and not smalltalk.asks_identity(text):
             return "angry"
         if policy["anxious_in_row"] and state.get("anxious", 0) >= policy["anxious_in_row"]:
             return "anxious"
@@ -191,7 +394,7 @@ class Bot:
                           services={"db": db, "conversation": conv})
 
     def _continue_flow(self, db: Session, conv: Conversation, tenant: Tenant, state: dict, env: runner.Env,
-                       text: str, policy: dict) -> bool:
+                       text: str, policy: dict, found: ents.Entities) -> bool:
         """Feed text to the flow in progress; False when the customer has moved on to something else."""
         flow = state["flow"]
         if flow.get("paused"):
@@ -201,34 +404,64 @@ class Bot:
             if is_cancel(text):
                 self._flow_turn(db, conv, tenant, state, runner.stop(state, env), policy)
                 return True
+            if found.order_no and not ents.without_numbers(text):
+                # An order number typed where the bot offered to go on: go on with that order.
+                self._flow_turn(db, conv, tenant, state, runner.resume_with(state, env, found.order_no, found.phone),
+                                policy)
+                return True
             state.pop("flow")  # they asked something else again: the parked flow is dropped
             return False
+        # A question typed where free text or an address is asked is a question, not the value ("退款多久到账啊" at
+        # the reason step): answered, then the customer is offered to go on.
+        if flow.get("asking") in OPEN_SLOTS and flow["id"] != "leave_message" and not found.order_no \
+                and (_POLICY_QUESTION.search(text.strip()) or _QUESTION.search(text)) \
+                and self._aside(db, conv, tenant, state, env, text, policy, found, strict=True):
+            return True
         turn = runner.answer(state, env, text)
         if turn.status != "unparsed":
             self._flow_turn(db, conv, tenant, state, turn, policy)
             return True
-        if flow["id"] != "leave_message":
-            # The reply does not fit the question. Another flow asked for starts that flow; a question the bot can
-            # answer (or small talk) is answered, then the customer is offered to resume.
-            wanted = self.intents.match(text, self._enabled_flows(tenant))
-            if wanted and wanted[0] != flow["id"]:
-                state.pop("flow")
-                self._flow_turn(db, conv, tenant, state, runner.start(state, env, wanted[0], text), policy)
-                return True
-            decision = self.decide(db, tenant, text, env.locale, person_ok=False)
-            if decision.kind == "smalltalk" or decision.match.outcome == "answer":
-                offer = runner.pause(state, env)
-                if decision.kind == "smalltalk":
-                    self._say(db, conv, tenant, smalltalk.reply(decision.smalltalk, env.locale, tenant.bot_name))
-                else:
-                    self._answer(db, conv, tenant, state, decision, policy)
-                self._say(db, conv, tenant, offer.text, payload=offer.payload)
-                return True
+        if flow["id"] != "leave_message" and self._aside(db, conv, tenant, state, env, text, policy, found):
+            return True
         self._flow_turn(db, conv, tenant, state, runner.reask(state, env), policy)
         return True
 
+    def _aside(self, db: Session, conv: Conversation, tenant: Tenant, state: dict, env: runner.Env, text: str,
+               policy: dict, found: ents.Entities, *, strict: bool = False) -> bool:
+        """Handle a message that is not the answer the flow waits for; False when it is nothing else either.
+
+        Another flow asked for starts that flow; a question the bot can answer (or small talk) is answered, then
+        the customer is offered to resume. strict: only a knowledge answer or small talk counts (the text could
+        still be the slot's value).
+        """
+        flow = state["flow"]
+        asked = ents.without_numbers(text) or text
+        decision = self.decide(db, tenant, asked, env.locale, person_ok=False)
+        ranked = self.intents.rank(asked, self._enabled_flows(tenant))
+        state["trace"]["flow_candidates"] = [{"id": i, "score": round(s, 4)} for i, s in ranked[:3]]
+        wanted = self._wanted_flow(ranked, decision, text, found)
+        if not strict and wanted and wanted != flow["id"] and ranked[0][1] >= START_AT:
+            state.pop("flow")
+            self._start_flow(db, conv, tenant, state, env, wanted, text, found, policy)
+            return True
+        if decision.kind == "smalltalk" or decision.match.outcome == "answer":
+            offer = runner.pause(state, env)
+            if decision.kind == "smalltalk":
+                state["trace"].update(outcome="smalltalk", smalltalk=decision.smalltalk)
+                self._say(db, conv, tenant, smalltalk.reply(decision.smalltalk, env.locale, tenant.bot_name))
+            else:
+                self._answer(db, conv, tenant, state, decision, policy)
+            self._say(db, conv, tenant, offer.text, payload=offer.payload)
+            state["trace"]["flow"] = {"id": flow["id"], "status": "paused", "asking": flow.get("asking"),
+                                      "slots": dict(flow.get("slots", {}))}
+            return True
+        return False
+
     def _flow_turn(self, db: Session, conv: Conversation, tenant: Tenant, state: dict, turn: runner.Turn,
                    policy: dict) -> None:
+        trace = state.setdefault("trace", new_trace("", None, conv.locale))
+        trace["outcome"] = "flow"
+        trace["flow"] = turn.describe()
         for r in turn.replies:
             self._say(db, conv, tenant, r.text, payload=r.payload)
         if turn.status == "failed":
@@ -237,23 +470,34 @@ class Bot:
                 self.hand_off(db, conv, tenant, state, reason="flow_failed", locale=conv.locale, announce=False)
 
     def _answer(self, db: Session, conv: Conversation, tenant: Tenant, state: dict, decision: Decision,
-                policy: dict) -> None:
+                policy: dict, *, waiting: bool = False) -> None:
         locale, result = decision.locale, decision.match
+        trace = state["trace"]
+        trace["outcome"] = result.outcome
         if result.outcome == "answer":
             state["fallbacks"] = 0
-            point = db.get(KnowledgePoint, result.best.point_id)
-            state["intent"] = point.question
-            state["category"] = point.category
-            payload = {"type": "answer", "point_id": point.id, "score": result.best.score}
-            # Rich parts of the answer travel as data; the widget renders them (links and images http(s) only).
-            for key in ("buttons", "image_url", "link_url"):
-                if getattr(point, key, None):
-                    payload[key] = getattr(point, key)
-            self._say(db, conv, tenant, point.answer, payload=payload)
+            for candidate in decision.answers or [result.best]:
+                point = db.get(KnowledgePoint, candidate.point_id)
+                state["intent"] = point.question
+                state["category"] = point.category
+                trace["points"].append({"id": point.id, "question": point.question,
+                                        "score": round(candidate.score, 4)})
+                payload = {"type": "answer", "point_id": point.id, "score": candidate.score}
+                # Rich parts of the answer travel as data; the widget renders them (links and images http(s) only).
+                for key in ("buttons", "image_url", "link_url"):
+                    if getattr(point, key, None):
+                        payload[key] = getattr(point, key)
+                self._say(db, conv, tenant, point.answer, payload=payload)
+            trace["point"] = trace["points"][0]
+            if waiting:
+                self._waiting_note(db, conv, tenant, state, locale)
         elif result.outcome == "clarify":
             state["fallbacks"] = 0
             buttons = [{"label": c.question, "value": c.question} for c in result.candidates]
             self._say(db, conv, tenant, t(locale, "clarify"), payload={"type": "buttons", "buttons": buttons})
+        elif waiting:
+            # Nothing to answer with: the person the customer waits for will; no fallback count, no new handoff.
+            self._say(db, conv, tenant, t(locale, "waiting_fallback"), sender="system")
         else:
             state["fallbacks"] = state.get("fallbacks", 0) + 1
             limit = policy["not_understood_in_row"]
@@ -263,10 +507,30 @@ class Bot:
             self._say(db, conv, tenant, t(locale, "fallback"), payload={
                 "type": "buttons", "buttons": [{"label": t(locale, "handoff_button"), "action": "handoff"}]})
 
+    def _waiting_note(self, db: Session, conv: Conversation, tenant: Tenant, state: dict, locale: str) -> None:
+        """Say once per wait that the bot answers meanwhile, so the customer knows the queue still holds them."""
+        if state.get("waiting_note_for") == str(conv.queued_at):
+            return
+        state["waiting_note_for"] = str(conv.queued_at)
+        self._say(db, conv, tenant, t(locale, "waiting_note", position=str(queue_position(db, conv))),
+                  sender="system")
+
+    def _still_waiting(self, db: Session, conv: Conversation, tenant: Tenant, state: dict, locale: str) -> None:
+        queue = queue_status(db, conv)
+        state["trace"]["outcome"] = "handoff"
+        state["trace"]["handoff"] = "already_queued"
+        self._say(db, conv, tenant, t(locale, "already_queued") + " " + queue_text(locale, "queue_position", queue),
+                  payload={"type": "queue", **queue}, sender="system")
+
     def hand_off(self, db: Session, conv: Conversation, tenant: Tenant, state: dict, *, reason: str, locale: str,
                  announce: bool = True) -> None:
         """Queue the conversation for a person with the bot's context, or take a message if nobody can come (or
-        the customer waiting in the queue would rather leave one: reason "leave_message")."""
+        the customer waiting in the queue would rather leave one: reason "leave_message"; they keep their place
+        until they have left it)."""
+        trace = state.setdefault("trace", new_trace("", None, locale))
+        trace["handoff"] = reason
+        if trace.get("outcome") != "flow":
+            trace["outcome"] = "handoff"
         wants_message = reason == "leave_message"
         if wants_message and conv.status == "with_agent":
             return  # a person took the chat meanwhile
@@ -275,6 +539,11 @@ class Bot:
             return
         state.pop("flow", None)
         state["fallbacks"] = 0
+        if conv.channel == "test":
+            # The console's try-the-bot panel: show where a person would take over, never queue for real agents.
+            self._say(db, conv, tenant, t(locale, "test_handoff", reason=reason_text(locale, reason)),
+                      sender="system")
+            return
         memory = state.get("memory", {})
         if not (wants_message and conv.handoff):  # leaving the queue keeps why they were handed over
             conv.handoff = {"reason": reason, "intent": state.get("intent"), "emotion": state.get("emotion"),
@@ -284,14 +553,15 @@ class Bot:
         open_now = in_service_hours(tenant.service_hours)
         if wants_message or not open_now or not agents_online(db, tenant.id):
             db.add(ConversationEvent(tenant_id=conv.tenant_id, conversation_id=conv.id, kind="handoff_unavailable",
-                                     data={**conv.handoff, "open": open_now, "left_queue": conv.status == "queued"}))
-            if conv.status == "queued":
-                do_set_status(db, conv=conv, status="bot", reason="leave_message")
+                                     data={**conv.handoff, "open": open_now, "waiting": conv.status == "queued"}))
             if not wants_message:
                 key = "no_agent" if open_now else "closed_hours"
                 self._say(db, conv, tenant, t(locale, key, service_hours=facts["service_hours"]), sender="system")
             env = self._env(db, conv, tenant, db.get(Customer, conv.customer_id), locale)
-            self._flow_turn(db, conv, tenant, state, runner.start(state, env, "leave_message"), policy_of({}))
+            turn = runner.start(state, env, "leave_message")
+            trace["flow"] = turn.describe()
+            for r in turn.replies:
+                self._say(db, conv, tenant, r.text, payload=r.payload)
             return
         if announce or reason != "flow_failed":
             key = {"angry": "handoff_angry", "not_understood": "handoff_not_understood"}.get(reason, "handoff")
@@ -306,6 +576,11 @@ class Bot:
         queue = note_queue_entry(db, conv)
         self._say(db, conv, tenant, queue_text(locale, "queue_position", queue), payload={"type": "queue", **queue},
                   sender="system")
+
+    def _acknowledge_attachment(self, db: Session, conv: Conversation, payload: dict) -> None:
+        key = "attachment_image" if payload.get("kind") == "image" else "attachment_file"
+        self._say(db, conv, db.get(Tenant, conv.tenant_id), t(conv.locale, key), payload={
+            "type": "buttons", "buttons": [{"label": t(conv.locale, "handoff_button"), "action": "handoff"}]})
 
     def _say(self, db: Session, conv: Conversation, tenant: Tenant, text: str, *,
              payload: dict | None = None, sender: str = "bot") -> None:

@@ -8,13 +8,8 @@ from kefu.nlu.normalize import normalize
 
 # Each pattern must cover the whole normalised message: "你好，多久发货" is a question, not a greeting.
 _PATTERNS: list[tuple[str, re.Pattern]] = [
-    ("are_you_bot", re.compile(
-        r"^(你|您)?(是|是不是|到底是)?(机器人|真人|人工|ai|人工智能|自动回复)(吗|么|嘛|啊|呀)?$"
-        r"|^(你|您)是(真人|机器人|人)(还是(机器人|真人|人))?(吗|么|嘛|啊)?$"
-        r"|^(are|r) (you|u) (a )?(bot|robot|human|real person|person|real|ai)$"
-        r"|^is this (a )?(bot|robot|human|real person)$|^am i (talking|chatting) (to|with) (a )?(bot|robot|human)$")),
     ("greeting", re.compile(
-        r"^(你好|您好|在吗|在不在|有人吗|哈喽|嗨|hi|hello|hey|hallo|早上好|下午好|晚上好"
+        r"^(你好|您好|在吗|在不在|有人吗|有人在吗|人呢|哈喽|嗨|hi|hello|hey|hallo|早上好|下午好|晚上好"
         r"|good (morning|afternoon|evening))( ?(在吗|呀|啊|there))*$")),
     ("thanks", re.compile(
         r"^(谢谢|多谢|谢了|感谢|thanks|thank you|thx|ty)( ?(你|您|啦|了|a lot|so much|very much))*$")),
@@ -38,11 +33,46 @@ REPLIES = {
 }
 
 
+# "Are you a person / a bot?" in any wording: who is answering, asked as a question. The answer is always the
+# truth, never a handoff: "我要真人" asks for a person, "你是真人吗" asks what the bot is.
+_WHAT_ZH = r"(机器人|机器仁|鸡器人|机械人|机器|真人|真的人|活人|人工智能|人工|自动回复|程序|ai|bot|人)"
+_IDENTITY_ZH = re.compile(
+    r"^(请问|问一下|问下|那|所以|哈喽|你好|喂)?\s*(你|您|对面|客服|这边|这个|这|现在|跟我聊天的|回复我的|在回复的)?\s*"
+    r"(到底|究竟|真的)?\s*(是不是|是|算)?\s*(一个|个)?\s*" + _WHAT_ZH +
+    r"(\s*还是\s*(一个|个)?\s*" + _WHAT_ZH + r")?\s*(在回复|在回答|在聊)?\s*(吗|么|嘛|吧|啊|呀|呢|不|没)*$")
+_IDENTITY_EN = re.compile(
+    r"^(hi |hello |hey |so |wait |excuse me |sorry )?(are|r) (you|u) (a |an |really a |actually a |even a )?"
+    r"(real )?(bot|robot|human|person|real person|machine|ai|chatbot|live agent|computer|real|automated)"
+    r"( or (a |an )?(real )?(bot|robot|human|person|machine|ai))?( too)?$"
+    r"|^(is|am) (this|i) (talking|chatting|speaking)? ?(to|with)? ?(a |an )?(real )?"
+    r"(bot|robot|human|person|machine|ai|chatbot|automated( reply| message)?|real person|live agent)"
+    r"( or (a |an )?(real )?(bot|robot|human|person|machine|ai))?$"
+    r"|^(is this|is that|are these) (an? )?(automated|auto|bot|ai)( reply| replies| response| message)?$"
+    r"|^(you|u) (a |an )?(bot|robot|human|real person|machine|ai)$"
+    r"|^(is there|am i talking to) (a )?(real )?(human|person) (there|here)?$")
+
+
+def asks_identity(text: str) -> bool:
+    """True when the customer asks whether they talk to a person or a bot (zh, traditional, en, typos)."""
+    norm = normalize(text)
+    if not norm or len(norm) > 30:
+        return False
+    if _IDENTITY_EN.match(norm):
+        return True
+    compact = norm.replace(" ", "")
+    # A bare word asks for a person ("人工"), and "人呢" asks where everyone is; neither asks what the bot is.
+    if compact in ("人", "人工", "真人", "人工客服") or re.fullmatch(r"人(呢|吗|么|啊|呀)+", compact):
+        return False
+    return bool(_IDENTITY_ZH.match(compact))
+
+
 def small_talk(text: str) -> str | None:
     """Return the small-talk kind of a message (greeting, thanks, goodbye, are_you_bot), or None."""
     norm = normalize(text)
     if not norm or len(norm) > 40:
         return None
+    if asks_identity(text):
+        return "are_you_bot"
     for kind, pattern in _PATTERNS:
         if pattern.match(norm):
             return kind

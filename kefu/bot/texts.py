@@ -24,7 +24,13 @@ TEXTS = {
         "no_agent": "现在暂时没有客服在线，您可以留言，客服上线后会尽快联系您。",
         "closed_hours": "现在不在人工客服服务时间（{service_hours}），您可以留言，我们上班后会尽快联系您。",
         "already_queued": "您已在等待人工客服，请稍候。",
+        "stale_button": "这个选项已经处理过了。还有什么可以帮您？",
+        "waiting_note": "人工客服接入前，我会继续为您解答问题（您当前排在第 {position} 位）。",
+        "waiting_fallback": "这个问题我记下了，人工客服接入后会为您解答，请稍候。",
+        "test_handoff": "【测试】这里会转人工（原因：{reason}）。测试会话不会进入客服排队。",
         "handoff_button": "转人工",
+        "attachment_image": "已收到您的图片，需要人工客服帮您查看吗？",
+        "attachment_file": "已收到您的文件，需要人工客服帮您查看吗？",
     },
     "en": {
         "disclosure": "Hi, I'm {bot}, the customer-service bot of {shop} (not a person).",
@@ -47,9 +53,31 @@ TEXTS = {
         "no_agent": "No agent is online right now. Leave a message and we'll get back to you soon.",
         "closed_hours": "Our agents work {service_hours}. Leave a message and we'll get back to you.",
         "already_queued": "You are already waiting for a person; please hold on.",
+        "stale_button": "That option has already been dealt with. Anything else I can help with?",
+        "waiting_note": "Until a person joins, I'll keep answering your questions (you are number {position} in "
+                        "the queue).",
+        "waiting_fallback": "I've noted that; the person you're waiting for will answer it. Please hold on.",
+        "test_handoff": "[Test] A person would take over here (reason: {reason}). Test chats never join the queue.",
         "handoff_button": "Talk to a person",
+        "attachment_image": "Got your picture. Would you like a person to take a look at it?",
+        "attachment_file": "Got your file. Would you like a person to take a look at it?",
     },
 }
+
+# Why the bot handed over, in words (the try-the-bot panel's note; agents see the reason in the workspace).
+REASONS = {
+    "zh": {"customer_asked": "顾客要求人工", "customer_button": "顾客点了转人工", "not_understood": "连续没听懂",
+           "angry": "顾客生气", "anxious": "顾客着急", "flow_failed": "自助流程没能完成", "vip": "VIP 顾客"},
+    "en": {"customer_asked": "the customer asked for a person", "customer_button": "the customer pressed the button",
+           "not_understood": "not understood twice", "angry": "the customer is angry",
+           "anxious": "the customer is anxious", "flow_failed": "a self-service flow could not finish",
+           "vip": "a VIP customer"},
+}
+
+
+def reason_text(locale: str, reason: str) -> str:
+    return REASONS.get(locale, REASONS["zh"]).get(reason, reason)
+
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 # A word of three letters or more: an order number ("A1002") or "ok" says nothing about the language.
@@ -57,8 +85,9 @@ _LATIN = re.compile(r"\b[A-Za-z]{3,}\b")
 
 # Minimal "I want a person" phrases; the handoff policy issue replaces this with intent detection.
 _HANDOFF_RE = re.compile(
-    r"(转人工|人工客服|找人工|真人|人工服务|^人工$|talk to (a )?(person|human|agent)|human agent|real person"
-    r"|speak to (a )?(person|human|agent)|^agent$|^human$)",
+    r"(转人工|人工客服|找人工|要人工|叫人工|换人工|接人工|转真人|找真人|要真人|真人客服|人工服务|^人工$|^真人$"
+    r"|(talk|speak|chat) (to|with) (a |an )?(real )?(person|human|agent|someone)|human agent|real person|live agent"
+    r"|^agent$|^human$|^(a )?person please$|customer service rep)",
     re.IGNORECASE,
 )
 
@@ -87,4 +116,7 @@ def detect_locale(text: str, default: str) -> str:
 
 
 def wants_person(text: str) -> bool:
-    return bool(_HANDOFF_RE.search(text.strip()))
+    """True when the customer asks for a person ("转人工", "real person please"), not what the bot is."""
+    from kefu.bot.smalltalk import asks_identity
+
+    return bool(_HANDOFF_RE.search(text.strip())) and not asks_identity(text)

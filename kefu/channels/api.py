@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, File, Form, Query, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
+from kefu.attachments.actions import take_attachment
 from kefu.channels.intake import take_customer_message
 from kefu.conversations import actions
-from kefu.conversations.models import Conversation, Customer
+from kefu.conversations.models import Conversation, Customer, Message
 from kefu.conversations.schemas import ConversationOut, MessageOut, PostMessageIn
 from kefu.db import commit
 from kefu.errors import NotFound
@@ -41,6 +42,13 @@ class PostOut(BaseModel):
     message: MessageOut
     replies: list[MessageOut] = Field(description="what the bot (or system) answered to this message")
     duplicate: bool = Field(description="true when client_id was seen before and nothing new was stored")
+
+
+class CustomerMessageIn(PostMessageIn):
+    """A customer's message on the API channel."""
+
+    button: bool = Field(False, description="the text is the value of a button the bot offered, pressed rather "
+                                            "than typed (it is not read for the customer's emotion)")
 
 
 class HandoffIn(BaseModel):
@@ -77,14 +85,19 @@ def open_conversation(body: OpenIn, principal: Staff, db: DbDep) -> OpenOut:
 
 @router.post("/conversations/{conversation_id}/messages", response_model=PostOut)
 def post_message(
-    conversation_id: int, body: PostMessageIn, principal: Staff, db: DbDep, runtime: RuntimeDep
+    conversation_id: int, body: CustomerMessageIn, principal: Staff, db: DbDep, runtime: RuntimeDep
 ) -> PostOut:
     """Post the customer's message; the response carries the bot's replies to it."""
     conv = _api_conversation(db, principal.tenant_id, conversation_id)
     customer = db.get(Customer, conv.customer_id)
     msg, created = take_customer_message(runtime, db, conv=conv, customer=customer, text=body.text,
-                                         client_id=body.client_id)
+                                         client_id=body.client_id,
+                                         payload={"type": "button"} if body.button else None)
     commit(db)  # the bot answers in the commit's aftermath; its replies are stored when commit returns
+    return _post_out(db, conv, msg, created)
+
+
+def _post_out(db, conv: Conversation, msg: Message, created: bool) -> PostOut:
     replies = _replies_after(db, conv, msg.id)
     if not created:
         # A resend: return what followed the original, up to the customer's next message.
@@ -102,6 +115,26 @@ def read_conversation(conversation_id: int, principal: Staff, db: DbDep) -> Conv
     """The conversation's state: poll this while the customer waits for a person; `queue` then says their place
     and estimated wait (null otherwise)."""
     return conversation_out(db, _api_conversation(db, principal.tenant_id, conversation_id))
+
+
+UPLOAD_PATH = router.prefix + "/conversations/{conversation_id}/attachments"
+
+
+@router.post("/conversations/{conversation_id}/attachments", response_model=PostOut)
+def post_attachment(
+    conversation_id: int, principal: Staff, db: DbDep, runtime: RuntimeDep,
+    file: UploadFile = File(description="a photo (JPEG, PNG, WebP, GIF; re-encoded, metadata removed) or a PDF"),
+    client_id: str | None = Form(None, min_length=1, max_length=64,
+                                 description="your own id for this message; a retry stores nothing twice"),
+) -> PostOut:
+    """Post the customer's photo or file (multipart); the response carries the stored message, whose payload has
+    the attachment's url (GET it with the API key), and the bot's replies to it."""
+    conv = _api_conversation(db, principal.tenant_id, conversation_id)
+    customer = db.get(Customer, conv.customer_id)
+    limit = runtime.settings.max_upload_bytes
+    msg, created = take_attachment(runtime, db, conv=conv, customer=customer, filename=file.filename or "",
+                                   data=file.file.read(limit + 1), client_id=client_id)
+    return _post_out(db, conv, msg, created)
 
 
 @router.get("/conversations/{conversation_id}/messages", response_model=list[MessageOut])

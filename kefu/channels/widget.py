@@ -4,12 +4,13 @@ Protocol (JSON frames), documented in docs/widget.md:
 client → {"type":"hello","key","visitor"?,"token"?,"locale"?,"after"?}   first frame, within 10 s
 server → {"type":"ready","visitor","conversation","customer","messages":[…after]}
 client → {"type":"message","client_id","text"} | {"type":"handoff"} | {"type":"leave_message"} | {"type":"ping"}
+         (photos and files go by HTTP: POST /api/v1/widget/attachments; their message arrives here like any other)
 server → {"type":"ack","client_id","message"} | {"type":"message","message"} | {"type":"conversation",…}
          | {"type":"queue","queue":{"position","ahead","eta_seconds"}} | {"type":"error","code","message","client_id"?}
          | {"type":"pong"}
-"leave_message" answers the button offered to a customer waiting in the queue: the chat leaves the queue and the
-bot takes a message. "queue" frames come while the customer waits, when their place or wait changes; the ready
-frame's conversation carries the same as "queue" (null unless queued).
+"leave_message" answers the button offered to a customer waiting in the queue: the bot takes a message, and the
+chat leaves the queue once it is left. "queue" frames come while the customer waits, when their place or wait
+changes; the ready frame's conversation carries the same as "queue" (null unless queued).
 Messages carry growing ids: a client that reconnects sends the last id it saw as "after", and resends
 unacknowledged messages with the same client_id, which the server stores only once.
 """
@@ -23,11 +24,12 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
-from pydantic import BaseModel
+from fastapi import APIRouter, File, Form, Query, UploadFile, WebSocket, WebSocketDisconnect
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocketState
 
+from kefu.attachments.actions import take_attachment
 from kefu.channels.intake import take_customer_message
 from kefu.conversations import actions
 from kefu.conversations.models import Customer
@@ -38,7 +40,7 @@ from kefu.live.queue import conversation_out
 from kefu.runtime import Runtime
 from kefu.tenants.actions import check_public_key
 from kefu.tenants.security import IdentityError, verify_identity_token
-from kefu.web.deps import DbDep
+from kefu.web.deps import DbDep, RuntimeDep, WidgetCustomer
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1/widget", tags=["widget"])
@@ -50,13 +52,42 @@ class WidgetConfig(BaseModel):
     shop_name: str
     bot_name: str
     default_locale: str
+    max_upload_bytes: int  # the largest photo or file the customer may send
+
+
+class UploadOut(BaseModel):
+    message: MessageOut  # the customer's message carrying the attachment (also sent over the websocket)
+    duplicate: bool = Field(description="true when client_id was seen before and nothing new was stored")
 
 
 @router.get("/config", response_model=WidgetConfig)
-def widget_config(db: DbDep, key: str = Query(..., max_length=64)) -> WidgetConfig:
+def widget_config(db: DbDep, runtime: RuntimeDep, key: str = Query(..., max_length=64)) -> WidgetConfig:
     """Public facts the widget shows before connecting (no secrets)."""
     tenant = check_public_key(db, key)
-    return WidgetConfig(shop_name=tenant.name, bot_name=tenant.bot_name, default_locale=tenant.default_locale)
+    return WidgetConfig(shop_name=tenant.name, bot_name=tenant.bot_name, default_locale=tenant.default_locale,
+                        max_upload_bytes=runtime.settings.max_upload_bytes)
+
+
+UPLOAD_PATH = router.prefix + "/attachments"
+
+
+@router.post("/attachments", response_model=UploadOut)
+def upload_attachment(
+    customer: WidgetCustomer, db: DbDep, runtime: RuntimeDep,
+    file: UploadFile = File(description="a photo (JPEG, PNG, WebP, GIF) or a PDF"),
+    conversation_id: int = Form(description="the conversation the widget shows (from the ready frame)"),
+    client_id: str | None = Form(None, min_length=1, max_length=64,
+                                 description="the widget's own id for this message; a retry stores nothing twice"),
+) -> UploadOut:
+    """The customer sends a photo or file into their conversation (headers X-Kefu-Key and X-Kefu-Visitor or
+    X-Kefu-Token, as in the hello frame). The bot's answer and everything after arrive over the websocket."""
+    conv = actions.get_conversation(db, tenant_id=customer.tenant_id, conversation_id=conversation_id)
+    if conv.customer_id != customer.id:  # another customer's conversation looks like no conversation
+        raise NotFound("conversation not found")
+    limit = runtime.settings.max_upload_bytes
+    msg, created = take_attachment(runtime, db, conv=conv, customer=customer, filename=file.filename or "",
+                                   data=file.file.read(limit + 1), client_id=client_id)
+    return UploadOut(message=MessageOut.model_validate(msg), duplicate=not created)
 
 
 @dataclass

@@ -108,6 +108,7 @@ def do_create_order(db: Session, *, tenant_id: int, data: OrderIn) -> Order:
     values = data.model_dump(exclude_none=True)
     values["items"] = [i.model_dump() for i in data.items]
     values["address"] = data.address.model_dump()
+    values["buyer_phone"] = data.buyer_phone or data.address.phone
     if data.total_cents is None:
         values["total_cents"] = sum(i.quantity * i.unit_price_cents for i in data.items)
     order = Order(tenant_id=tenant_id, **values)

@@ -52,6 +52,11 @@ class OrderData(BaseModel):
     items: list[ItemData] = Field(default_factory=list)
     total_cents: int = 0
     address: AddressData = Field(default_factory=AddressData)
+    # The phone the order was placed with (empty: the address's phone); it verifies anonymous customers together
+    # with the address's current phone, so changing the address never locks the buyer out.
+    buyer_phone: str = ""
+    # An open return/refund/exchange request on the order, if any (so the bot can say so before asking anything).
+    open_return_no: str | None = None
     payment_method: str = ""
     paid_at: dt.datetime | None = None
     shipped_at: dt.datetime | None = None

@@ -56,6 +56,8 @@ class Order(Base):
     total_cents: Mapped[int] = mapped_column(Integer, default=0)
     # {"name", "phone", "province", "city", "district", "detail"}; the phone also verifies anonymous customers.
     address: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The phone the order was placed with: it keeps verifying the order after the address (and its phone) change.
+    buyer_phone: Mapped[str] = mapped_column(String(32), default="")
     payment_method: Mapped[str] = mapped_column(String(32), default="")
     paid_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     shipped_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)

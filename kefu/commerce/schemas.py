@@ -48,6 +48,8 @@ class OrderIn(BaseModel):
     items: list[ItemData] = Field(min_length=1, max_length=100)
     total_cents: int | None = Field(None, ge=0)
     address: AddressData
+    buyer_phone: str | None = Field(None, max_length=32, description="the phone the order was placed with; "
+                                    "defaults to the address's phone")
     payment_method: str = Field("", max_length=32)
     paid_at: dt.datetime | None = None
     shipped_at: dt.datetime | None = None

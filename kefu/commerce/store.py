@@ -58,7 +58,16 @@ class BuiltinCommerce:
 
     def get_order(self, order_no: str) -> OrderData | None:
         order = actions.find_order(self.db, tenant_id=self.tenant_id, order_no=order_no)
-        return order_data(order) if order else None
+        if order is None:
+            return None
+        data = order_data(order)
+        open_ = self._open_return(order)
+        data.open_return_no = open_.return_no if open_ is not None else None
+        return data
+
+    def _open_return(self, order: Order) -> ReturnRequest | None:
+        return self.db.scalar(select(ReturnRequest).where(
+            ReturnRequest.order_id == order.id, ReturnRequest.status.in_(("requested", "approved"))))
 
     def shipments(self, order_no: str) -> list[ShipmentData]:
         order = self._must(order_no)
@@ -95,8 +104,7 @@ class BuiltinCommerce:
         unknown = [s for s in skus if s not in known]
         if unknown:
             raise CommerceError("unknown_item", f"not in this order: {', '.join(unknown)}")
-        open_ = self.db.scalar(select(ReturnRequest).where(
-            ReturnRequest.order_id == order.id, ReturnRequest.status.in_(("requested", "approved"))))
+        open_ = self._open_return(order)
         if open_ is not None:
             raise CommerceError("already_requested", f"request {open_.return_no} is already open")
         req = ReturnRequest(tenant_id=self.tenant_id, order_id=order.id, return_no="R" + secrets.token_hex(5).upper(),

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from kefu.conversations.models import Conversation, ConversationEvent, Customer, LeftMessage, Message
+from kefu.conversations.models import TEST_CHANNEL, Conversation, ConversationEvent, Customer, LeftMessage, Message
 from kefu.conversations.schemas import ConversationOut, MessageOut
 from kefu.db import utcnow
 from kefu.errors import Conflict, KefuError, NotFound
@@ -214,10 +214,15 @@ def last_message_id(db: Session, *, conv: Conversation) -> int:
 
 def list_conversations(
     db: Session, *, tenant_id: int, status: str | None = None, limit: int = 50, offset: int = 0,
-    assigned_user_id: int | None = None, customer_id: int | None = None,
+    assigned_user_id: int | None = None, customer_id: int | None = None, include_test: bool = False,
 ) -> tuple[list[tuple[Conversation, Customer, int, str]], int]:
-    """Return a page of conversations, most recently active first, with customer, count and last text."""
+    """Return a page of conversations, most recently active first, with customer, count and last text.
+
+    The owner's own tries in the console's test panel are left out unless include_test.
+    """
     cond = [Conversation.tenant_id == tenant_id]
+    if not include_test:
+        cond.append(Conversation.channel != TEST_CHANNEL)
     if status:
         cond.append(Conversation.status == status)
     if assigned_user_id is not None:

@@ -12,7 +12,9 @@ from kefu.db import Base, UTCDateTime, utcnow
 
 STATUSES = ("bot", "queued", "with_agent", "closed")
 SENDERS = ("customer", "bot", "agent", "system")
-CHANNELS = ("web", "api")
+CHANNELS = ("web", "api", "test")
+# The console's try-the-bot panel: kept out of the agents' queue and the conversation lists.
+TEST_CHANNEL = "test"
 
 
 class Customer(Base):

@@ -32,10 +32,11 @@ def list_conversations(
     status: Literal["bot", "queued", "with_agent", "closed"] | None = None,
     limit: int = Query(50, ge=1, le=200),
     offset: int = Query(0, ge=0),
+    include_test: bool = Query(False, description="also list the conversations of the console's test panel"),
 ) -> ConversationPage:
     """List the shop's conversations, most recently active first."""
     rows, total = actions.list_conversations(db, tenant_id=principal.tenant_id, status=status,
-                                             limit=limit, offset=offset)
+                                             limit=limit, offset=offset, include_test=include_test)
     items = [
         ConversationSummary(**ConversationOut.model_validate(c).model_dump(),
                             # Empty for an anonymous visitor: the console words it in the reader's language.

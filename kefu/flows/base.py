@@ -8,6 +8,7 @@ with the slots gathered so far, so a flow is one short function and its state is
 from __future__ import annotations
 
 import datetime as dt
+import re
 import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -68,6 +69,7 @@ class FlowContext:
     asking: str | None = None
     reply_text: str | None = None  # the customer's answer to `asking`, not yet used
     retries: int = 0
+    opening: str = ""  # the message that started the flow: it may already answer a question ("质量问题要退")
     said: list[Reply] = field(default_factory=list)
     services: dict[str, Any] = field(default_factory=dict)  # db session and conversation, for flows that store
 
@@ -88,11 +90,23 @@ class FlowContext:
     # --- slots ------------------------------------------------------------------------------------
 
     def require(self, slot: str, parser: Callable[[str, Any], Any] | str, prompt: str, *,
-                buttons: list[dict[str, str]] | None = None, **values: Any) -> Any:
-        """Return the slot's value, reading it from the customer's reply if this is the answer; else ask."""
+                buttons: list[dict[str, str]] | None = None, from_opening: bool = False, **values: Any) -> Any:
+        """Return the slot's value, reading it from the customer's reply if this is the answer; else ask.
+
+        from_opening: the message that started the flow may hold the value already ("我要换货" names the kind);
+        only for parsers that find a value inside a sentence, never for free text.
+        """
         if slot in self.slots:
             return self.slots[slot]
         parse = parsers.PARSERS[parser] if isinstance(parser, str) else parser
+        if from_opening and self.opening and self.asking != slot:
+            try:
+                value = parse(self.opening, self)
+            except SlotError:
+                value = None
+            if value is not None:
+                self.slots[slot] = value
+                return value
         unparsed = False
         if self.asking == slot and self.reply_text is not None:
             answer, self.reply_text = self.reply_text, None
@@ -141,18 +155,23 @@ class FlowContext:
     def order(self) -> OrderData:
         """Return the order the customer means, asking for and verifying it as needed.
 
-        A signed-in customer picks from their own orders. Anyone else proves an order is theirs with its
-        number and the phone number on it; the answer to a wrong guess never says which part was wrong.
+        A signed-in customer picks from their own orders (the ones this flow can act on first). Anyone else
+        proves an order is theirs with its number and the phone it was placed with (or the address's phone now);
+        a wrong phone and an unknown order get the same answer, and only the phone is asked again, while a new
+        order number typed instead is taken as the order they mean.
         """
         no = self.slots.get("order_no") or self.memory.get("order_no")
-        # After a failed check the customer is typing a number again; do not swap in one of their own orders.
-        if not no and self.customer_ref and not self.memory.get("verify_failures"):
-            mine = self.call(self.commerce.orders_for_customer, self.customer_ref, limit=5)
-            if len(mine) == 1:
-                no = mine[0].order_no
-            elif mine:
-                buttons = [{"label": self.order_label(o), "value": o.order_no} for o in mine]
-                no = self.require("order_no", "order_no", "ask_which_order", buttons=buttons)
+        if self.asking == "phone" and self.reply_text:
+            other = parsers.find_order_no(self.reply_text)
+            # Digits starting with 1 where the phone was asked are a mistyped phone, not another order.
+            if other and other != no and not (other.isdigit() and other.startswith("1") and 7 <= len(other) <= 13):
+                no = self.slots["order_no"] = other
+                self.slots.pop("phone", None)
+                if found := parsers.find_phone(self.reply_text):
+                    self.slots["phone"] = found
+                self.reply_text = None
+        if not no and self.customer_ref:
+            no = self._pick_own_order()
         if not no:
             no = self.require("order_no", "order_no", "ask_order_no")
         order = self.call(self.commerce.get_order, no)
@@ -161,18 +180,34 @@ class FlowContext:
         if order is not None and order.order_no in self.memory.get("verified", []):
             return self._remember(order)
         phone = self.require("phone", "phone", "ask_phone", order_no=no)
-        if order is not None and _digits(order.address.phone)[-11:] == phone:
+        if order is not None and phone in {_digits(order.buyer_phone)[-11:], _digits(order.address.phone)[-11:]}:
             self.memory.setdefault("verified", []).append(order.order_no)
             return self._remember(order)
         attempts = self.memory.get("verify_failures", 0) + 1
         self.memory["verify_failures"] = attempts
-        self.forget("order_no", "phone")
-        self.memory.pop("order_no", None)
+        self.forget("phone")
         if attempts >= MAX_VERIFY_ATTEMPTS:
+            self.forget("order_no")
+            self.memory.pop("order_no", None)
             self.stop("failed", "verify_failed_final", reason="verification_failed")
         self.say("verify_failed")
         self.asking, self.reply_text = None, None
         return self.order()
+
+    def _pick_own_order(self) -> str | None:
+        """The signed-in customer's order this flow is about: the only one it can act on, or their pick."""
+        mine = self.call(self.commerce.orders_for_customer, self.customer_ref, limit=10)
+        if not mine:
+            return None
+        fitting = [o for o in mine if o.status in self.flow.order_states] if self.flow.order_states else mine
+        if len(mine) == 1:
+            return mine[0].order_no
+        if len(fitting) == 1:
+            self.say("picked_order", order=self.order_label(fitting[0]))
+            return fitting[0].order_no
+        shown = (fitting or mine)[:5]
+        buttons = [{"label": self.order_label(o), "value": o.order_no} for o in shown]
+        return self.require("order_no", "order_no", "ask_which_order", buttons=buttons)
 
     def _remember(self, order: OrderData) -> OrderData:
         self.slots["order_no"] = order.order_no
@@ -196,7 +231,13 @@ class FlowContext:
         key = f"refused_{error.code}"
         known = key in COMMON_TEXTS.get(self.locale, COMMON_TEXTS["zh"]) or key in self.flow.texts.get(
             self.locale, {})
-        self.stop("done", key if known else "refused_other", detail=error.message, **values)
+        if known:
+            self.stop("done", key, detail=error.message, **values)
+        # The order system's own words, only when they are in the customer's language; a person can explain.
+        same_language = bool(re.search(r"[\u3400-\u9fff]", error.message)) == (self.locale == "zh")
+        buttons = [{"label": self.text("handoff_button_label"), "action": "handoff"}]
+        self.stop("done", "refused_other" if same_language else "refused_unexplained", detail=error.message,
+                  payload={"type": "buttons", "buttons": buttons}, **values)
 
 
 def _digits(text: str) -> str:
@@ -212,6 +253,9 @@ class Flow:
     # Ways customers ask for it; the bot's intent matcher learns from these.
     examples: ClassVar[dict[str, list[str]]]
     texts: ClassVar[dict[str, dict[str, str]]] = {}
+    # Order states the flow can act on: a signed-in customer with several orders is offered these first, and
+    # with exactly one of them the flow takes it (empty: every order fits).
+    order_states: ClassVar[tuple[str, ...]] = ()
 
     def run(self, ctx: FlowContext) -> None:
         """Do the task with ctx; end with ctx.stop("done", ...) once the customer has their answer."""

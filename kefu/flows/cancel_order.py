@@ -17,9 +17,10 @@ REASONS = {
 class CancelOrder(Flow):
     id = "cancel_order"
     name = {"zh": "取消订单", "en": "Cancel an order"}
+    order_states = ("pending_payment", "paid")
     examples = {
         "zh": ["取消订单", "我不想要了帮我取消", "帮我取消订单", "我要取消这个订单", "拍错了要取消", "帮我把单取消",
-               "不要了 取消吧"],
+               "不要了 取消吧", "刚下的单不想要了", "这单不要了", "订单取消掉"],
         "en": ["cancel my order", "i want to cancel the order", "please cancel order", "can i cancel my order",
                "cancel it i don't want it"],
     }

@@ -9,6 +9,7 @@ from kefu.flows.base import Flow, FlowContext
 class ChangeAddress(Flow):
     id = "change_address"
     name = {"zh": "修改收货地址", "en": "Change delivery address"}
+    order_states = ("pending_payment", "paid")
     examples = {
         "zh": ["改地址", "修改收货地址", "地址填错了", "我想换个收货地址", "收货地址写错了能改吗", "帮我改一下地址",
                "改一下收件人电话", "送货地址要改"],

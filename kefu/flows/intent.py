@@ -32,6 +32,12 @@ class FlowIntents:
                 self._matcher = HybridMatcher(entries, embedder=self.embedder)
         return self._matcher
 
+    def rank(self, text: str, enabled: set[str] | None = None) -> list[tuple[str, float]]:
+        """Every enabled flow text may ask for, with the matcher's confidence, best first."""
+        result = self._build().match(text)
+        ranked = [(self._ids[c.point_id], c.score) for c in result.candidates]
+        return [(i, s) for i, s in ranked if enabled is None or i in enabled]
+
     def match(self, text: str, enabled: set[str] | None = None) -> tuple[str, float] | None:
         """Return (flow id, confidence) of the flow text asks for, or None."""
         result = self._build().match(text)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
+from kefu.nlu import entities
 from kefu.nlu.normalize import normalize
 
 
@@ -18,11 +20,12 @@ class SlotError(ValueError):
         self.detail = detail
 
 
-# Letters optional, then digits: "A1002", "2024112300017"; five characters at least so "3件" or "99元" never match.
-_ORDER_NO = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{0,4}\d[A-Za-z0-9-]{3,31})(?![A-Za-z0-9])")
 _PHONE_DIGITS = re.compile(r"\d")
-_CANCEL = re.compile(r"^(算了|不用了|不要了|不改了|取消|退出|不办了|cancel|never ?mind|stop|forget it|quit)"
-                     r"[吧啦了吗呀啊!！。.~\s]*$", re.IGNORECASE)
+_CANCEL_WORD = (r"(算了|不用了|不要了|不改了|不退了|不取消了|不催了|不查了|取消|退出|不办了|cancel|never ?mind|stop"
+                r"|forget it|quit)")
+_PARTICLES = r"[吧啦了吗呀啊!！。.,，~\s]*"
+# "算了不改了", "算了吧，不用了": one or more call-off words with particles between them.
+_CANCEL = re.compile(r"^" + _CANCEL_WORD + r"(" + _PARTICLES + _CANCEL_WORD + r")*" + _PARTICLES + r"$", re.IGNORECASE)
 _YES = re.compile(r"^(是|是的|对|对的|确认|确定|好|好的|嗯|嗯嗯|可以|行|没问题|没错|ok|okay|yes|yep|y|sure|confirm"
                   r"|correct|right)[吧啦了呀啊!！。.~\s]*$", re.IGNORECASE)
 _NO = re.compile(r"^(不|不是|不对|否|错了|不行|no|nope|n|wrong)[吧啦了呀啊!！。.~\s]*$", re.IGNORECASE)
@@ -39,15 +42,13 @@ def is_resume(text: str) -> bool:
 
 
 def find_order_no(text: str) -> str | None:
-    """Return an order-number-looking token (letters optional, at least 6 chars with a digit), if any."""
-    m = _ORDER_NO.search(normalize(text).upper() if text else "")
-    if not m:
-        return None
-    token = m.group(1)
-    # A mobile number is not an order number; the verification step asks for it separately.
-    if re.fullmatch(r"1[3-9]\d{9}", token):
-        return None
-    return token
+    """Return an order-number-looking token (letters optional, five characters or more with a digit), if any."""
+    return entities.find_order_no(text)
+
+
+def find_phone(text: str) -> str | None:
+    """Return the mobile number in text (spaces, dashes, +86 and full-width digits allowed), if any."""
+    return entities.find_phone(text)
 
 
 def order_no(text: str, ctx: Any = None) -> str | None:
@@ -55,7 +56,9 @@ def order_no(text: str, ctx: Any = None) -> str | None:
 
 
 def phone(text: str, ctx: Any = None) -> str | None:
-    digits = "".join(_PHONE_DIGITS.findall(text))
+    if found := entities.find_phone(text):
+        return found
+    digits = "".join(_PHONE_DIGITS.findall(unicodedata.normalize("NFKC", text)))
     if digits.startswith("86") and len(digits) == 13:
         digits = digits[2:]
     if len(digits) == 11 and digits.startswith("1"):
@@ -83,6 +86,10 @@ def contact(text: str, ctx: Any = None) -> str | None:
     """A way to reach the customer: a phone, an e-mail or a messaging id (5+ characters)."""
     s = text.strip()
     if re.search(r"\d{7,}", s) or re.search(r"[^@\s]+@[^@\s]+\.\w+", s) or re.fullmatch(r"[A-Za-z][\w-]{4,40}", s):
+        return s[:100]
+    # "微信号 kefu_fan88", "wechat: fan88_x", "QQ 12345678": a messaging id named as such.
+    if re.search(r"(微信|wx|vx|wechat|qq|邮箱|line|whatsapp|telegram)", s, re.IGNORECASE) and \
+            re.search(r"[A-Za-z0-9][\w.-]{4,40}", s):
         return s[:100]
     return None
 

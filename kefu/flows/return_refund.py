@@ -20,16 +20,28 @@ REASONS = {
     "zh": ["质量问题", "尺码不合适", "与描述不符", "发错货/少件", "不喜欢了"],
     "en": ["Defective", "Wrong size", "Not as described", "Wrong or missing item", "Changed my mind"],
 }
+# How customers name a reason inside the sentence that starts the flow ("质量有问题要退货"), by REASONS' order.
+REASON_WORDS = {
+    "zh": [["质量", "坏了", "破了", "破损", "瑕疵", "不能用", "用不了", "漏"], ["尺码", "太大", "太小", "偏大", "偏小",
+           "大了", "小了", "不合身"], ["不符", "色差", "和图片不一样", "跟描述不一样", "假货"],
+           ["发错", "少件", "少发", "漏发", "错发"], ["不喜欢", "不想要", "不需要了", "买多了", "拍多了"]],
+    "en": [["broken", "defective", "damaged", "faulty", "doesn't work", "not working"], ["size", "too big",
+           "too small", "doesn't fit"], ["not as described", "different from", "fake"], ["wrong item", "missing"],
+           ["changed my mind", "don't want", "don't need", "don't like"]],
+}
 
 
 class ReturnRefund(Flow):
     id = "return_refund"
     name = {"zh": "退货退款", "en": "Return or refund"}
+    order_states = ("delivered", "completed")
     examples = {
         "zh": ["我要退货", "申请退款", "这个东西我想退了", "我要退款", "帮我退了吧 不想要了", "我要换货",
-               "尺码不合适想换", "质量有问题要退", "给我办个退货"],
+               "尺码不合适想换", "质量有问题要退", "给我办个退货", "申请售后", "我要申请售后", "这单想售后", "售后",
+               "我要售后", "退掉", "想退掉", "退款退货"],
         "en": ["i want to return this", "request a refund", "i want my money back",
-               "exchange for another size", "return my order", "the item is broken i want a refund"],
+               "exchange for another size", "return my order", "the item is broken i want a refund",
+               "can i return it", "can i still return this order", "return this order", "send it back"],
     }
     texts = {
         "zh": {
@@ -76,6 +88,8 @@ class ReturnRefund(Flow):
     def run(self, ctx: FlowContext) -> None:
         order = ctx.order()
         no = order.order_no
+        if order.open_return_no:  # said at once, not after every question has been answered
+            ctx.refuse(CommerceError("already_requested", order.open_return_no), order_no=no)
         if order.status == "cancelled":
             ctx.refuse(CommerceError("cancelled"), order_no=no)
         if order.status == "pending_payment":
@@ -91,10 +105,13 @@ class ReturnRefund(Flow):
             ctx.stop("done", "window_passed", order_no=no, return_days=return_days, payload={
                 "type": "buttons", "buttons": [{"label": ctx.text("handoff_button_label"), "action": "handoff"}]})
         kinds = KINDS.get(ctx.locale, KINDS["zh"])
-        kind = ctx.require("kind", parsers.choice(kinds), "ask_kind",
+        kind = ctx.require("kind", parsers.choice(kinds), "ask_kind", from_opening=True,
                            buttons=[{"label": ctx.text("kind_" + k), "value": ctx.text("kind_" + k)} for k, _ in kinds])
         skus = self._items(ctx, order)
         reasons = REASONS.get(ctx.locale, REASONS["zh"])
+        named = parsers.choice(list(zip(reasons, REASON_WORDS.get(ctx.locale, REASON_WORDS["zh"]), strict=True)))
+        if "reason" not in ctx.slots and ctx.opening and (found := named(ctx.opening)):
+            ctx.slots["reason"] = found
         reason = ctx.require("reason", "free_text", "ask_return_reason",
                              buttons=[{"label": r, "value": r} for r in reasons])
         names = "，".join(i.name for i in order.items if i.sku in skus)

@@ -7,7 +7,8 @@ COMMON_TEXTS: dict[str, dict[str, str]] = {
         "ask_order_no": "请告诉我您的订单号（可在“我的订单”中查看）。",
         "ask_which_order": "您想办理哪一笔订单？请点选或直接发送订单号：",
         "ask_phone": "为保护您的隐私，请提供订单 {order_no} 下单时填写的收货手机号。",
-        "verify_failed": "订单号与手机号不匹配，请核对后重新发送订单号。",
+        "verify_failed": "订单号与手机号不匹配。请核对后重新发送下单时的手机号；如果订单号有误，直接发送正确的订单号。",
+        "picked_order": "您要办理的是这笔订单：{order}",
         "verify_failed_final": "多次核验未通过，为保障账户安全，我将为您转接人工客服。",
         "invalid_bad_phone": "这个手机号格式不对，请发送11位手机号。",
         "invalid_bad_address": "地址没能识别：{detail}",
@@ -30,12 +31,15 @@ COMMON_TEXTS: dict[str, dict[str, str]] = {
         "refused_cancelled": "订单 {order_no} 已取消。",
         "refused_not_found": "没有找到这笔订单。",
         "refused_other": "这个操作没能完成：{detail}",
+        "refused_unexplained": "这个操作没能完成，需要人工客服帮您看一下。",
     },
     "en": {
         "ask_order_no": "Please tell me your order number (see \"My orders\").",
         "ask_which_order": "Which order is it about? Tap one or send its number:",
         "ask_phone": "To protect your privacy, please give the mobile number on order {order_no}.",
-        "verify_failed": "The order number and phone number do not match. Please check and send the order number.",
+        "verify_failed": "The order number and phone number do not match. Please send the mobile number the order "
+                         "was placed with again, or the right order number if that was wrong.",
+        "picked_order": "This is the order I'm looking at: {order}",
         "verify_failed_final": "Verification failed several times; for your security I'm connecting you to a person.",
         "invalid_bad_phone": "That doesn't look like a mobile number; please send all 11 digits.",
         "invalid_bad_address": "I couldn't read that address: {detail}",
@@ -59,5 +63,6 @@ COMMON_TEXTS: dict[str, dict[str, str]] = {
         "refused_cancelled": "Order {order_no} was cancelled.",
         "refused_not_found": "I couldn't find that order.",
         "refused_other": "That couldn't be done: {detail}",
+        "refused_unexplained": "That couldn't be done; a person can look into it for you.",
     },
 }

@@ -8,9 +8,12 @@ from kefu.flows.base import Flow, FlowContext
 class TrackParcel(Flow):
     id = "track_parcel"
     name = {"zh": "查物流", "en": "Track my parcel"}
+    order_states = ("shipped",)
     examples = {
         "zh": ["查物流", "我的快递到哪了", "包裹到哪里了", "物流信息查一下", "快递怎么还没到", "帮我查下快递",
-               "物流怎么不动了", "什么时候能送到", "快递单号多少", "我的货到哪了", "查一下我的包裹"],
+               "物流怎么不动了", "什么时候能送到", "快递单号多少", "我的货到哪了", "查一下我的包裹", "到哪了",
+               "订单到哪了", "到哪儿了", "东西到哪了", "现在到哪了", "发到哪里了", "物流信息", "物流到哪了",
+               "快递到哪了 急"],
         "en": ["where is my parcel", "track my order", "where is my package", "tracking information",
                "when will my order arrive", "has my parcel shipped", "track my delivery"],
     }

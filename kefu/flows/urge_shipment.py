@@ -9,9 +9,11 @@ from kefu.flows.base import Flow, FlowContext
 class UrgeShipment(Flow):
     id = "urge_shipment"
     name = {"zh": "催发货", "en": "Hurry shipment"}
+    order_states = ("paid",)
     examples = {
         "zh": ["催发货", "怎么还不发货", "我的订单什么时候发货", "快点发货", "能不能早点发", "下单好几天了还没发货",
-               "帮我催一下", "啥时候发货啊急用"],
+               "帮我催一下", "啥时候发货啊急用", "我买的东西还没发货", "还没发货", "怎么还没发", "我的货还没发",
+               "买的东西一直没发货", "付款了还不发货"],
         "en": ["hurry shipment", "when will you ship my order", "why hasn't my order shipped", "please ship faster",
                "ship my order asap", "it still hasn't shipped"],
     }
@@ -34,6 +36,8 @@ class UrgeShipment(Flow):
         order = ctx.order()
         if order.status == "pending_payment":
             ctx.stop("done", "unpaid", order_no=order.order_no)
+        if order.status == "cancelled":
+            ctx.refuse(CommerceError("cancelled"), order_no=order.order_no)
         if order.status in ("shipped", "delivered", "completed"):
             track = "查物流" if ctx.locale == "zh" else "track my parcel"
             ctx.stop("done", "already_on_way", order_no=order.order_no,

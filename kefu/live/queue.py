@@ -28,6 +28,7 @@ from kefu.conversations.actions import channels_for, conversation_event, do_post
 from kefu.conversations.models import Conversation, ConversationEvent
 from kefu.conversations.schemas import ConversationOut, QueueOut
 from kefu.db import utcnow
+from kefu.infra.bus import RedisEventBus
 from kefu.live import routing
 from kefu.runtime import Runtime, emit
 from kefu.tenants.models import Tenant
@@ -61,7 +62,8 @@ def offer_message(db: Session, conv: Conversation, key: str) -> bool:
     """Offer a waiting customer to leave a message instead (a button; once per wait); False if offered already.
 
     key names the reason told: wait_too_long (past the shop's max_wait_minutes) or agents_gone (nobody available).
-    The button sends the widget's leave_message frame: the chat leaves the queue and the bot takes the message.
+    The button sends the widget's leave_message frame: the bot takes the message, and once it is left the chat
+    leaves the queue (until then the customer keeps their place).
     """
     result = db.execute(
         update(Conversation).where(Conversation.id == conv.id, Conversation.status == "queued",
@@ -218,8 +220,15 @@ class QueueNotifier:
         except Exception:  # the next move sends again; a timer thread has nobody to report to
             log.exception("queue update of shop %s failed", tenant_id)
 
+    def audible(self) -> bool:
+        """Whether an update can reach anyone: this process's bus is running, or it is Redis (other processes'
+        websockets listen there). A script or a story runner without a running bus has nobody to tell."""
+        return isinstance(self.runtime.bus, RedisEventBus) or self.runtime.bus.hub.loop is not None
+
     def send(self, tenant_id: int) -> int:
         """Send every waiting customer of the shop whose place or wait changed their status; return how many."""
+        if not self.audible():
+            return 0
         with self._rounds[tenant_id]:
             with self.runtime.db.session() as db:
                 statuses = queue_statuses(db, tenant_id)

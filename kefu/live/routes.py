@@ -8,7 +8,7 @@ from sqlalchemy import delete, func, select
 from kefu.commerce.connect import commerce_for
 from kefu.commerce.interface import CommerceError
 from kefu.conversations.actions import check_tags, customer_out, do_close, get_conversation, list_conversations
-from kefu.conversations.models import Conversation, Customer
+from kefu.conversations.models import TEST_CHANNEL, Conversation, Customer
 from kefu.conversations.schemas import ConversationOut
 from kefu.db import utcnow
 from kefu.errors import Conflict, Forbidden, KefuError, NotFound
@@ -48,7 +48,8 @@ def overview(principal: Staff, db: DbDep) -> LiveOverview:
     now = utcnow()
     rows = db.execute(
         select(Conversation, Customer.name).join(Customer, Customer.id == Conversation.customer_id)
-        .where(Conversation.tenant_id == principal.tenant_id, Conversation.status == "queued")
+        .where(Conversation.tenant_id == principal.tenant_id, Conversation.status == "queued",
+               Conversation.channel != TEST_CHANNEL)
         .order_by(Conversation.priority.desc(), Conversation.queued_at, Conversation.id).limit(500)).all()
     queue = [QueuedChat(
         conversation_id=c.id, customer_id=c.customer_id, customer_name=name or "", priority=c.priority,

@@ -14,7 +14,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from kefu.conversations.actions import channels_for, conversation_event, do_post_message
-from kefu.conversations.models import Conversation, ConversationEvent, Customer, Message
+from kefu.conversations.models import TEST_CHANNEL, Conversation, ConversationEvent, Customer, Message
 from kefu.db import utcnow
 from kefu.live.models import SkillGroup, SkillMember
 from kefu.runtime import emit
@@ -178,7 +178,9 @@ def drain(db: Session, *, tenant_id: int, limit: int = 20_000, grace_seconds: in
     queued = db.execute(in_queue_order(
         select(Conversation.id, Conversation.skill_group_id, Customer.last_agent_id)
         .join(Customer, Customer.id == Conversation.customer_id)
-        .where(Conversation.tenant_id == tenant_id, Conversation.status == "queued")).limit(limit)).all()
+        .where(Conversation.tenant_id == tenant_id, Conversation.status == "queued",
+               Conversation.channel != TEST_CHANNEL)  # a test chat never reaches a person
+        ).limit(limit)).all()
     done = []
     for conv_id, group_id, last_agent_id in queued:
         agent = pick_agent(agents, group_id=group_id, last_agent_id=last_agent_id)

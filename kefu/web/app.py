@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,6 +17,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import kefu
+from kefu.attachments import routes as attachment_routes
+from kefu.bot import routes as bot_routes
 from kefu.bot.engine import Bot
 from kefu.bot.index import KnowledgeIndex
 from kefu.channels import api as api_channel
@@ -75,6 +78,13 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     imports = app.state.imports = ImportRunner(runtime.db)
     # Request bodies are small everywhere except uploads, which get their own limit.
     upload_limits = {knowledge_routes.IMPORT_PATH: runtime.settings.max_import_bytes + 64 * 1024}
+    attachment_limit = runtime.settings.max_upload_bytes + 64 * 1024
+    upload_limits[widget.UPLOAD_PATH] = attachment_limit
+    attachment_upload = re.compile(re.escape(api_channel.UPLOAD_PATH).replace(r"\{conversation_id\}", r"\d+"))
+
+    def body_limit(path: str) -> int | None:
+        """The largest body a path takes, if it is an upload (None: the general limit)."""
+        return attachment_limit if attachment_upload.fullmatch(path) else upload_limits.get(path)
     bot = app.state.bot = Bot(KnowledgeIndex(runtime.settings.embedder))
     bot.install(runtime)
     live_actions.install(runtime)
@@ -100,10 +110,11 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     @app.middleware("http")
     async def _limits_and_headers(request: Request, call_next):
         length = request.headers.get("content-length")
-        limit = upload_limits.get(request.url.path, runtime.settings.max_request_bytes)
+        upload_limit = body_limit(request.url.path)
+        limit = upload_limit or runtime.settings.max_request_bytes
         if length and length.isdigit() and int(length) > limit:
             return _error(413, "request_too_large", f"request body larger than {limit} bytes")
-        if not length and request.url.path in upload_limits and request.method == "POST":
+        if not length and upload_limit and request.method == "POST":
             # A streamed upload of unknown size would be spooled in full before any route could refuse it.
             return _error(411, "length_required", "send the file with a Content-Length header")
         response = await call_next(request)
@@ -113,15 +124,16 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         if response.headers.get("content-type", "").startswith("text/html"):
             response.headers.setdefault(
                 "Content-Security-Policy",
-                "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; "
-                "connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'",
+                "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                "img-src 'self' data: blob: https:; connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'",
             )
         return response
 
     for router in (tenant_routes.router, knowledge_routes.router, knowledge_routes.dictionary,
                    conversation_routes.router, conversation_routes.left_messages,
                    store_routes.router, flow_routes.router, live_routes.router, live_routes.notes, live_socket.router,
-                   api_channel.router, widget.router, pack_routes.router, pack_server.router):
+                   api_channel.router, widget.router, pack_routes.router, pack_server.router,
+                   attachment_routes.router, bot_routes.router):
         app.include_router(router)
 
     import swagger_ui_bundle

@@ -1,7 +1,9 @@
 """Resolve who is calling and for which shop: the one place where tenant access is decided.
 
 Every staff route depends on `Staff` or `Admin`; both yield a Principal whose tenant_id is the only shop
-the route may touch, and every action takes that tenant_id as a required keyword.
+the route may touch, and every action takes that tenant_id as a required keyword. The widget's HTTP routes
+depend on `WidgetCustomer` (the customer its shop key and visitor id or identity token name), and a customer's
+file is read through `StaffOrCustomer`.
 """
 
 from __future__ import annotations
@@ -11,14 +13,22 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kefu.conversations.models import Customer
 from kefu.errors import Forbidden, Unauthorized
 from kefu.runtime import Runtime
-from kefu.tenants.actions import check_api_key, check_session
+from kefu.tenants.actions import check_api_key, check_public_key, check_session
 from kefu.tenants.models import Tenant, User
+from kefu.tenants.security import IdentityError, verify_identity_token
 
 SESSION_COOKIE = "kefu_session"
+# How the widget's HTTP requests say who the customer is: the shop's public key plus the identity token of a
+# logged-in customer or the visitor id kefu issued (the same credentials as the websocket's hello frame).
+WIDGET_KEY_HEADER = "X-Kefu-Key"
+WIDGET_TOKEN_HEADER = "X-Kefu-Token"
+WIDGET_VISITOR_HEADER = "X-Kefu-Visitor"
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -77,3 +87,48 @@ Admin = Annotated[Principal, Depends(require_admin)]
 
 def current_tenant(principal: Staff, db: DbDep) -> Tenant:
     return db.get(Tenant, principal.tenant_id)
+
+
+def current_customer(request: Request, db: DbDep, runtime: RuntimeDep) -> Customer:
+    """The widget's customer behind a request: the shop key and their identity token or kefu-issued visitor id."""
+    key = request.headers.get(WIDGET_KEY_HEADER, "")
+    if not key:
+        raise Unauthorized(f"send the shop key in {WIDGET_KEY_HEADER}", code="missing_key")
+    tenant = check_public_key(db, key)
+    token = request.headers.get(WIDGET_TOKEN_HEADER, "")
+    if token:
+        try:
+            claims = verify_identity_token(token, tenant.identity_secret, runtime.settings.identity_token_max_age_days)
+        except IdentityError as exc:
+            raise Unauthorized(str(exc), code="invalid_identity") from exc
+        where = Customer.external_id == claims["sub"]
+    else:
+        visitor = request.headers.get(WIDGET_VISITOR_HEADER, "")
+        if not visitor:
+            raise Unauthorized(f"send the visitor id in {WIDGET_VISITOR_HEADER}", code="unknown_visitor")
+        where = Customer.visitor_id == visitor
+    # Only a customer kefu already knows (the websocket's hello creates them); a guessed id finds nobody.
+    customer = db.scalar(select(Customer).where(Customer.tenant_id == tenant.id, where))
+    if customer is None:
+        raise Unauthorized("unknown customer; connect the chat first", code="unknown_visitor")
+    return customer
+
+
+@dataclass
+class Viewer:
+    """Who asks to see a conversation's file: the shop's staff (customer_id None) or one of its customers."""
+
+    tenant_id: int
+    customer_id: int | None
+
+
+def current_viewer(request: Request, db: DbDep, runtime: RuntimeDep) -> Viewer:
+    """The widget's customer when the request carries the shop key, else the shop's staff (session or API key)."""
+    if request.headers.get(WIDGET_KEY_HEADER):
+        customer = current_customer(request, db, runtime)
+        return Viewer(customer.tenant_id, customer.id)
+    return Viewer(current_principal(request, db).tenant_id, None)
+
+
+WidgetCustomer = Annotated[Customer, Depends(current_customer)]
+StaffOrCustomer = Annotated[Viewer, Depends(current_viewer)]

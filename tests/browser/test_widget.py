@@ -249,10 +249,13 @@ def test_handoff_button_queues_with_place_and_wait_and_a_message_can_be_left(dem
         expect(offer).to_have_count(1, timeout=WAIT)
         offer.locator(".kefu-option", has_text="留言").click()
         expect(bot_msgs(chat, "联系方式")).to_have_count(1, timeout=WAIT)
-        expect(chat.locator(".kefu-queue")).to_have_count(0)
-        expect(chat.locator("#kefu-subtitle")).to_contain_text("智能客服机器人")
+        expect(chat.locator(".kefu-queue")).to_have_count(1)  # their place is kept until the message is left
         send(chat, "13800138000")
         expect(bot_msgs(chat, "描述")).to_have_count(1, timeout=WAIT)
+        send(chat, "等不及了，请尽快回电")
+        expect(bot_msgs(chat, "已收到您的留言")).to_have_count(1, timeout=WAIT)
+        expect(chat.locator(".kefu-queue")).to_have_count(0)
+        expect(chat.locator("#kefu-subtitle")).to_contain_text("智能客服机器人")
 
 
 def test_nobody_with_a_workspace_open_means_leaving_a_message(demo_server, context):

@@ -60,7 +60,8 @@ def test_answer_clarify_fallback_and_dedupe(client, shop_a):
     assert sum(1 for m in history if m["client_id"] == "m1") == 1
 
 
-def test_asking_for_a_person_queues_and_silences_the_bot(client, shop_a, login, agent_online):
+def test_the_bot_answers_while_the_customer_waits_and_goes_quiet_for_the_agent(client, shop_a, login,
+                                                                              agent_online):
     _kb(client, shop_a)
     h = api_headers(shop_a)
     cid = _open(client, shop_a)["conversation"]["id"]
@@ -69,7 +70,10 @@ def test_asking_for_a_person_queues_and_silences_the_bot(client, shop_a, login, 
     assert r["replies"][0]["sender"] == "system" and "人工" in r["replies"][0]["text"]
     transcript = client.get(f"/api/v1/conversations/{cid}", headers=h).json()
     assert transcript["conversation"]["status"] == "queued"
-    assert client.post(url, json={"text": "多久发货"}, headers=h).json()["replies"] == []
+    waiting = client.post(url, json={"text": "多久发货"}, headers=h).json()["replies"]
+    assert waiting[0]["sender"] == "bot" and waiting[0]["payload"]["type"] == "answer"
+    assert waiting[1]["sender"] == "system" and "排在第 1 位" in waiting[1]["text"]
+    assert client.get(f"/api/v1/conversations/{cid}", headers=h).json()["conversation"]["status"] == "queued"
     agent = login(shop_a.agent_email)
     reply = agent.post(f"/api/v1/conversations/{cid}/messages", json={"text": "您好，我是小王"})
     assert reply.status_code == 201 and reply.json()["sender"] == "agent"
@@ -77,6 +81,7 @@ def test_asking_for_a_person_queues_and_silences_the_bot(client, shop_a, login, 
     assert client.get(f"/api/v1/conversations/{cid}", headers=h).json()["conversation"]["status"] == "with_agent"
     polled = client.get(url + f"?after={r['message']['id']}", headers=h).json()
     assert polled[-1]["sender"] == "agent"
+    assert client.post(url, json={"text": "多久发货"}, headers=h).json()["replies"] == []  # the agent answers now
 
 
 def test_handoff_endpoint_and_closed_conversation(client, shop_a, login, agent_online):

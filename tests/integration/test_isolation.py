@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import api_headers
+from tests.support import images
 
 MARK = "SHOP-A-SECRET-MARK"
 
@@ -56,6 +57,9 @@ BODIES = {
     ("POST", "/api/v1/packs/{pack_id}/update"): {"resolutions": {}},
     ("PUT", "/api/v1/packs/{pack_id}/auto-update"): {"enabled": True},
     ("POST", "/api/v1/packs/batches/{batch_id}/rollback"): None,
+    ("POST", "/api/v1/bot/try/conversations"): {"locale": "zh"},
+    ("POST", "/api/v1/bot/try/conversations/{conversation_id}/messages"): {"text": "hijack", "button": True},
+    ("POST", "/api/v1/bot/try/conversations/{conversation_id}/handoff"): None,
 }
 # Path parameters that name code, not a shop's data: the call acts on the caller's own shop.
 NOT_SHOP_DATA = {"flow_id", "pack_id"}
@@ -63,6 +67,9 @@ NOT_SHOP_DATA = {"flow_id", "pack_id"}
 FILES = {
     ("POST", "/api/v1/knowledge/import"): {"file": ("b.csv", "question,answer\nB的问题,B的答案\n".encode(),
                                                     "text/csv")},
+    ("POST", "/api/v1/channels/api/conversations/{conversation_id}/attachments"): {
+        "file": ("b.png", images.png(), "image/png")},
+    ("POST", "/api/v1/widget/attachments"): {"file": ("b.png", images.png(), "image/png")},
 }
 PUBLIC = {"/api/v1/auth/login", "/api/v1/auth/logout", "/api/v1/widget/config"}
 
@@ -85,6 +92,9 @@ def shop_a_data(client, shop_a, runtime):
                        json={"customer_id": "a-customer", "customer_name": MARK}).json()
     cid = conv["conversation"]["id"]
     client.post(f"/api/v1/channels/api/conversations/{cid}/messages", headers=h, json={"text": MARK})
+    # A file whose name and bytes carry the mark: shop B must get neither.
+    attachment = client.post(f"/api/v1/channels/api/conversations/{cid}/attachments", headers=h, files={
+        "file": (f"{MARK}.pdf", b"%PDF-1.4 " + MARK.encode(), "application/pdf")}).json()["message"]["payload"]
     key = client.post("/api/v1/api-keys", headers=h, json={"name": MARK}).json()
     job = client.post("/api/v1/knowledge/import", headers=h, files={
         "file": (f"{MARK}.csv", f"question,answer\n{MARK} 导入,{MARK}\n{MARK} 导入,dup\n".encode(), "text/csv")}).json()
@@ -129,7 +139,8 @@ def shop_a_data(client, shop_a, runtime):
             "term_id": term["id"], "sku": "A-SKU", "order_no": "A-ORDER-1", "tracking_no": "A-TRACK",
             "return_no": ret.return_no, "flow_id": "track_parcel", "message_id": left_id,
             "pack_id": "ecommerce-en", "batch_id": pack["packs"][0]["batch_id"], "group_id": group_id,
-            "user_id": user_id, "canned_id": canned_id, "customer_id": conv["conversation"]["customer_id"]}
+            "user_id": user_id, "canned_id": canned_id, "customer_id": conv["conversation"]["customer_id"],
+            "attachment_id": attachment["attachment_id"]}
 
 
 def _routes(app):
@@ -157,7 +168,8 @@ def _snapshot(client, shop, ids):
             [k for k in client.get("/api/v1/api-keys", headers=h).json() if k["id"] == ids["key_id"]],
             client.get("/api/v1/packs", headers=h).json()["items"],
             client.get("/api/v1/packs/history", headers=h, params={"limit": 1000}).json(),
-            client.get("/api/v1/packs/batches", headers=h).json())
+            client.get("/api/v1/packs/batches", headers=h).json(),
+            client.get(f"/api/v1/attachments/{ids['attachment_id']}", headers=h).content)
 
 
 def test_shop_b_can_reach_nothing_of_shop_a(app, client, login, shop_a, shop_b, shop_a_data):
@@ -198,7 +210,7 @@ def test_unauthenticated_callers_get_401_everywhere(app, client, shop_a, shop_a_
         assert MARK not in r.text
 
 
-def test_widget_key_of_b_cannot_reach_a_conversation(client, shop_a, shop_b, shop_a_data):
+def test_widget_key_of_b_cannot_reach_a_conversation(client, runtime, shop_a, shop_b, shop_a_data):
     import json
 
     with client.websocket_connect("/api/v1/widget/ws") as ws:
@@ -206,3 +218,14 @@ def test_widget_key_of_b_cannot_reach_a_conversation(client, shop_a, shop_b, sho
         ready = ws.receive_json()
         assert ready["conversation"]["id"] != shop_a_data["conversation_id"]
         assert MARK not in json.dumps(ready)
+    # B's visitor, with B's key or A's, can neither read A's file nor send one into A's conversation.
+    files_before = sorted(p for p in runtime.storage.root.rglob("*") if p.is_file())
+    for key in (shop_b.public_key, shop_a.public_key):
+        widget = {"X-Kefu-Key": key, "X-Kefu-Visitor": ready["visitor"]}
+        r = client.get(f"/api/v1/attachments/{shop_a_data['attachment_id']}", headers=widget)
+        assert r.status_code in (401, 404) and MARK not in r.text
+        r = client.post("/api/v1/widget/attachments", headers=widget,
+                        data={"conversation_id": str(shop_a_data["conversation_id"])},
+                        files={"file": ("b.png", images.png(), "image/png")})
+        assert r.status_code in (401, 404)
+    assert sorted(p for p in runtime.storage.root.rglob("*") if p.is_file()) == files_before

@@ -264,13 +264,14 @@ def test_waiting_past_the_limit_offers_a_message_once_and_leaving_one_ends_the_w
     assert len(offers) == 1 and offers[0].payload["reason"] == "wait_too_long"
     assert "您可以继续等待，也可以留言" in offers[0].text
     assert chat.conversation().status == "queued"  # waiting on is fine too
-    # The button: the chat leaves the queue and the bot takes the message.
+    # The button: the bot takes the message; the customer keeps their place until it is left.
     with runtime.db.session() as db:
         do_request_handoff(db, conv=db.get(Conversation, chat.conversation_id), reason="leave_message")
-    conv = chat.conversation()
-    assert conv.status == "bot" and "联系方式" in chat.replies(0)[-1].text
+    assert chat.conversation().status == "queued" and "联系方式" in chat.replies(0)[-1].text
     chat.say("13800138000")
+    assert chat.conversation().status == "queued"
     assert "已收到您的留言" in chat.say("等太久了，请回电")[-1]
+    assert chat.conversation().status == "bot"  # the wait is over
     with runtime.db.session() as db:
         left = db.scalar(select(LeftMessage))
         assert left.contact == "13800138000" and left.context["reason"] == reason  # why they were handed over
@@ -446,8 +447,18 @@ def test_a_waiting_widget_customer_sees_the_queue_move_and_can_leave_a_message(c
         again = ws.receive_json()
         assert again["conversation"]["queue"]["position"] == 1
         ws.send_text(json.dumps({"type": "leave_message"}))
-        seen = _frames_until(ws, lambda f: f["type"] == "message" and "联系方式" in f["message"]["text"])
-        assert any(f["type"] == "conversation" and f["conversation"]["status"] == "bot" for f in seen)
+        _frames_until(ws, lambda f: f["type"] == "message" and "联系方式" in f["message"]["text"])
+        ws.send_text(json.dumps({"type": "message", "client_id": "m1", "text": "13800138000"}))
+        _frames_until(ws, lambda f: f["type"] == "message" and "描述" in f["message"]["text"])
+        ws.send_text(json.dumps({"type": "message", "client_id": "m2", "text": "还要等多久？请回电"}))
+        seen = []
+
+        def left(frame):
+            seen.append(frame)
+            return (any(f["type"] == "conversation" and f["conversation"]["status"] == "bot" for f in seen)
+                    and any(f["type"] == "message" and "已收到您的留言" in f["message"]["text"] for f in seen))
+
+        _frames_until(ws, left)  # the wait is over once the message is left
 
 
 def test_the_served_app_sweeps_by_itself(settings):

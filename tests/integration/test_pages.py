@@ -14,7 +14,7 @@ from tests.conftest import make_shop
 # route -> the page's own script (/static/admin/<name>.js)
 CONSOLE = {"/admin/login": "login", "/admin/settings": "settings", "/admin/knowledge": "knowledge",
            "/admin/packs": "packs", "/admin/conversations": "conversations", "/admin/store": "store",
-           "/admin/flows": "flows", "/workspace": "workspace"}
+           "/admin/flows": "flows", "/admin/try": "try", "/workspace": "workspace"}
 TOPNAV = '<header id="topnav" class="topnav"></header>'
 
 

@@ -1,7 +1,7 @@
 """queue place at entry, leave-a-message offer, status index
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0012
 Create Date: 2026-11-25 10:00:00.000000
 """
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 import kefu.db
 
 revision = '0010'
-down_revision = '0008'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 

@@ -16,8 +16,14 @@
  *
  * While the customer waits for a person a queue card below the latest message shows their place and estimated
  * wait; it is updated in place by {type:"queue"} frames (and the ready frame's conversation.queue), never as a
- * new line. A system message may carry buttons: "leave_message" sends {type:"leave_message"} (the chat leaves the
- * queue and the bot takes a message).
+ * new line. A system message may carry buttons: "leave_message" sends {type:"leave_message"} (the bot takes a
+ * message; the chat leaves the queue once it is left).
+ *
+ * Photos and files (the attach button, or an image pasted into the input) go by HTTP, not the socket:
+ * POST /api/v1/widget/attachments with the same credentials as the hello frame in X-Kefu-* headers. They wait in
+ * memory (not localStorage) until the socket is ready, show their upload progress, and come back as a customer
+ * message with payload {type:"attachment", kind, url, …}. Stored images are fetched with those headers and shown
+ * from a blob: URL; only kefu's own /api/v1/attachments/<id> addresses are ever fetched.
  */
 (function () {
   "use strict";
@@ -28,6 +34,8 @@
   var PONG_WAIT_MS = 10000;
   var INIT_WAIT_MS = 3000;
   var READY_WAIT_MS = 15000;
+  var MAX_UPLOAD_BYTES = 10 * 1024 * 1024; // until the config says otherwise
+  var ATTACHMENT_URL = /^\/api\/v1\/attachments\/\d+$/;
 
   var TEXT = {
     zh: {
@@ -91,7 +99,19 @@
       queueEta: "预计等待{eta}",
       queueEtaUnknown: "暂时无法估计等待时间",
       etaSoon: "不到 1 分钟",
-      etaMinutes: "约 {n} 分钟"
+      etaMinutes: "约 {n} 分钟",
+      attach: "发送图片或文件",
+      uploading: "上传中 {pct}%",
+      image: "图片",
+      imageOpen: "点击查看大图",
+      imageUnavailable: "图片无法显示",
+      fileTooLarge: "文件太大了（最大 {max} MB），请换一个或压缩后再发送。",
+      fileType: "只能发送图片（JPG、PNG、WebP、GIF）或 PDF 文件。",
+      fileHeic: "暂不支持 HEIC 格式的照片。请在 iPhone“设置 → 相机 → 格式”中选择“兼容性最佳”，或发送截图。",
+      fileDamaged: "这张图片已损坏或不完整，无法发送。",
+      fileEmpty: "文件是空的，没有发送。",
+      imageTooLarge: "图片尺寸太大了，请缩小后再发送。",
+      uploadFailed: "上传失败，请检查网络后重新选择文件。"
     },
     en: {
       title: "Customer service",
@@ -154,7 +174,19 @@
       queueEta: "About {eta} to wait",
       queueEtaUnknown: "The wait can't be estimated right now",
       etaSoon: "under a minute",
-      etaMinutes: "{n} min"
+      etaMinutes: "{n} min",
+      attach: "Send a photo or file",
+      uploading: "Uploading {pct}%",
+      image: "Image",
+      imageOpen: "Open full size",
+      imageUnavailable: "Image unavailable",
+      fileTooLarge: "That file is too large (at most {max} MB). Choose another or make it smaller.",
+      fileType: "Only images (JPG, PNG, WebP, GIF) and PDF files can be sent.",
+      fileHeic: "HEIC photos aren't supported yet. On iPhone choose Settings → Camera → Formats → Most Compatible, or send a screenshot.",
+      fileDamaged: "This image is damaged or incomplete and can't be sent.",
+      fileEmpty: "The file is empty and was not sent.",
+      imageTooLarge: "The image is too big (too many pixels). Please make it smaller.",
+      uploadFailed: "The upload failed. Check your connection and choose the file again."
     }
   };
 
@@ -258,6 +290,9 @@
   var retryTimers = {};
   var errorTimer = null;
   var outbox = loadOutbox();
+  var conversationId = null;     // from the ready frame: where uploads go
+  var uploads = [];              // files waiting or uploading: {client_id, file, state, xhr}
+  var attachmentUrls = {};       // attachment url -> promise of a blob: URL (fetched once)
   // The rating card: one at a time, for the conversation that asked last.
   var rating = { conversationId: null, node: null, score: 0, state: "idle", rated: {} };
   var MAX_COMMENT = 1000;
@@ -309,6 +344,8 @@
   var subtitleEl = $("kefu-subtitle");
   var localeBtn = $("kefu-locale");
   var closeBtn = $("kefu-close");
+  var attachBtn = $("kefu-attach");
+  var fileInput = $("kefu-file");
 
   // --- language ------------------------------------------------------------------------------------
 
@@ -386,6 +423,7 @@
     input.disabled = true;
     sendBtn.disabled = true;
     handoffBtn.disabled = true;
+    attachBtn.disabled = true;
   }
 
   function errorText(code, message) {
@@ -394,6 +432,13 @@
       case "message_too_long": return tr("tooLongServer", { max: MAX_CHARS });
       case "empty_message": return tr("empty");
       case "unknown_tenant_key": return tr("unknownKey");
+      case "file_too_large": case "request_too_large":
+        return tr("fileTooLarge", { max: megabytes(maxUpload()) });
+      case "unsupported_file_type": return tr("fileType");
+      case "heic_not_supported": return tr("fileHeic");
+      case "invalid_image": return tr("fileDamaged");
+      case "empty_file": return tr("fileEmpty");
+      case "image_too_large": return tr("imageTooLarge");
       default: return tr("serverError", { message: message || code || "?" });
     }
   }
@@ -530,6 +575,7 @@
         notice.hidden = true;
         if (typeof frame.visitor === "string" && frame.visitor) storage.set(VISITOR_KEY, frame.visitor);
         if (frame.conversation) {
+          conversationId = frame.conversation.id;
           app.setAttribute("data-conversation-id", String(frame.conversation.id));
           queueInfo = frame.conversation.queue || null;
           setStatus(frame.conversation.status);
@@ -543,6 +589,7 @@
         scrollToBottom();
         startHeartbeat(sock);
         flushOutbox();
+        flushUploads();
         if (pendingHandoff) {
           pendingHandoff = false;
           transmit({ type: "handoff", locale: locale });
@@ -775,7 +822,8 @@
     var item = el("li", "kefu-msg kefu-msg--" + sender);
     item.setAttribute("data-sender", sender);
     if (sender === "bot" || sender === "agent") item.appendChild(labelFor(m));
-    var bubble = el("div", "kefu-bubble", typeof m.text === "string" ? m.text : "");
+    var attachment = m.payload && m.payload.type === "attachment" ? attachmentView(m.payload, m.preview) : null;
+    var bubble = attachment || el("div", "kefu-bubble", typeof m.text === "string" ? m.text : "");
     item.appendChild(bubble);
     if (sender === "bot") {
       var rich = richFor(m);
@@ -847,8 +895,9 @@
     node.classList.toggle("is-failed", state === "failed");
     node.classList.toggle("is-retrying", state === "retrying");
     node.setAttribute("data-state", state);
-    var key = state === "failed" ? "failed" : state === "retrying" ? "retrying" : ready ? "sending" : "queuedOffline";
-    node.querySelector(".kefu-state").textContent = tr(key);
+    var key = state === "failed" ? "failed" : state === "retrying" ? "retrying" : state === "uploading" ? "uploading"
+      : ready ? "sending" : "queuedOffline";
+    node.querySelector(".kefu-state").textContent = tr(key, { pct: node.getAttribute("data-progress") || "0" });
   }
 
   function refreshPendingStates() {
@@ -1153,6 +1202,201 @@
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible" && !ws && started && !fatal) reconnectNow();
   });
+
+  // --- photos and files ----------------------------------------------------------------------------
+
+  function maxUpload() { return (config && config.max_upload_bytes) || MAX_UPLOAD_BYTES; }
+
+  function megabytes(n) { return String(Math.round(n / 104857.6) / 10); }
+
+  function fileSize(n) { return n < 1024 * 1024 ? Math.max(1, Math.round(n / 1024)) + " KB" : megabytes(n) + " MB"; }
+
+  /** Who the customer is, for HTTP: the same credentials the hello frame carries. */
+  function customerHeaders() {
+    var headers = { "X-Kefu-Key": KEY };
+    var visitor = storage.get(VISITOR_KEY);
+    if (token) headers["X-Kefu-Token"] = token;
+    else if (visitor) headers["X-Kefu-Visitor"] = visitor;
+    return headers;
+  }
+
+  /** A blob: URL for one of kefu's attachment addresses, fetched once with the customer's credentials. */
+  function loadAttachment(url) {
+    if (!attachmentUrls[url]) {
+      attachmentUrls[url] = fetch(url, { headers: customerHeaders(), credentials: "omit" })
+        .then(function (response) {
+          if (!response.ok) throw new Error("HTTP " + response.status);
+          return response.blob();
+        })
+        .then(function (blob) { return URL.createObjectURL(blob); });
+      attachmentUrls[url].catch(function () { delete attachmentUrls[url]; }); // a later render tries again
+    }
+    return attachmentUrls[url];
+  }
+
+  function keepPinned() { if (pinned) logBox.scrollTop = logBox.scrollHeight; }
+
+  /** A photo as a thumbnail (opens full size) or a file as a download link; `preview` is the local copy. */
+  function attachmentView(p, preview) {
+    var url = typeof p.url === "string" && ATTACHMENT_URL.test(p.url) ? p.url : null;
+    var name = typeof p.name === "string" ? p.name : "";
+    if (p.kind === "image") {
+      var link = el("a", "kefu-bubble kefu-attachment kefu-attachment--image");
+      link.target = "_blank";
+      link.rel = "noopener";
+      link.title = tr("imageOpen");
+      var img = el("img", "kefu-attachment-img");
+      img.alt = name || tr("image");
+      if (p.width > 0 && p.height > 0) img.style.aspectRatio = p.width + " / " + p.height;
+      img.addEventListener("load", keepPinned);
+      img.addEventListener("error", function () {
+        if (img.parentNode === link) link.replaceChild(el("span", "kefu-attachment-missing", name || tr("imageUnavailable")), img);
+      });
+      link.appendChild(img);
+      var show = function (src) { img.src = src; link.href = src; };
+      if (preview) show(preview);
+      else if (url) {
+        loadAttachment(url).then(show, function () {
+          if (img.parentNode === link) link.replaceChild(el("span", "kefu-attachment-missing", tr("imageUnavailable")), img);
+        });
+      }
+      return link;
+    }
+    var file = el("a", "kefu-bubble kefu-attachment kefu-attachment--file");
+    file.appendChild(el("span", "kefu-attachment-icon", "📄"));
+    file.appendChild(el("span", "kefu-attachment-name", name));
+    if (typeof p.size === "number") file.appendChild(el("span", "kefu-attachment-size", fileSize(p.size)));
+    file.href = "#";
+    file.addEventListener("click", function (event) {
+      event.preventDefault();
+      if (!url) return;
+      loadAttachment(url).then(function (src) {
+        var a = document.createElement("a");
+        a.href = src;
+        a.download = name || "file";
+        document.body.appendChild(a);
+        a.click();
+        a.remove();
+      }, function () { showError(tr("uploadFailed")); });
+    });
+    return file;
+  }
+
+  function refuseFile(file) {
+    var type = (file.type || "").toLowerCase();
+    if (!file.size) return tr("fileEmpty");
+    if (file.size > maxUpload()) return tr("fileTooLarge", { max: megabytes(maxUpload()) });
+    if (/^image\/hei[cf]/.test(type) || /\.hei[cf]$/i.test(file.name || "")) return tr("fileHeic");
+    if (type && type.indexOf("image/") !== 0 && type !== "application/pdf") return tr("fileType");
+    return null; // anything else the server decides (it decodes every image)
+  }
+
+  function sendFile(file) {
+    if (fatal || !file) return;
+    var problem = refuseFile(file);
+    if (problem) { showError(problem); return; }
+    hideError();
+    var image = (file.type || "").indexOf("image/") === 0;
+    var item = { client_id: newClientId(), file: file, state: "waiting", xhr: null,
+      preview: image ? URL.createObjectURL(file) : null };
+    var node = buildMessage({ sender: "customer", text: "", created_at: null, preview: item.preview,
+      payload: { type: "attachment", kind: image ? "image" : "file", name: file.name || "", size: file.size } });
+    node.classList.add("is-pending");
+    node.setAttribute("data-client-id", item.client_id);
+    pendingEls[item.client_id] = node;
+    place(node, Infinity);
+    markPending(item.client_id, "pending");
+    scrollToBottom();
+    uploads.push(item);
+    flushUploads();
+  }
+
+  function flushUploads() {
+    uploads.forEach(function (item) {
+      if (item.state === "waiting" && ready && conversationId) upload(item);
+    });
+  }
+
+  function dropUpload(item) {
+    uploads = uploads.filter(function (i) { return i !== item; });
+  }
+
+  function upload(item) {
+    item.state = "uploading";
+    var node = pendingEls[item.client_id];
+    var progress = function (pct) {
+      if (node) node.setAttribute("data-progress", String(pct));
+      markPending(item.client_id, "uploading");
+    };
+    progress(0);
+    var form = new FormData();
+    form.append("conversation_id", String(conversationId));
+    form.append("client_id", item.client_id);
+    form.append("file", item.file, item.file.name || "image.png");
+    var xhr = item.xhr = new XMLHttpRequest();
+    xhr.open("POST", "/api/v1/widget/attachments");
+    var headers = customerHeaders();
+    Object.keys(headers).forEach(function (name) { xhr.setRequestHeader(name, headers[name]); });
+    xhr.upload.addEventListener("progress", function (event) {
+      if (event.lengthComputable) progress(Math.min(99, Math.round(100 * event.loaded / event.total)));
+    });
+    xhr.addEventListener("load", function () {
+      var body = null;
+      try { body = JSON.parse(xhr.responseText); } catch (e) { /* not JSON: a proxy's error page */ }
+      if (xhr.status >= 200 && xhr.status < 300 && body && body.message) {
+        dropUpload(item);
+        var p = body.message.payload;
+        if (item.preview && p && typeof p.url === "string") attachmentUrls[p.url] = Promise.resolve(item.preview);
+        addMessage(body.message, true);
+        return;
+      }
+      var error = (body && body.error) || {};
+      if (error.code === "conversation_closed") {
+        // Closed meanwhile (idle, or by an agent): the next ready frame brings a new conversation to send it to.
+        item.state = "waiting";
+        setStatus("closed");
+        reconnectNow();
+        return;
+      }
+      if (error.code === "rate_limited") {
+        item.state = "retrying";
+        markPending(item.client_id, "retrying");
+        setTimeout(function () { item.state = "waiting"; flushUploads(); }, 5000);
+        showError(errorText(error.code));
+        return;
+      }
+      failUpload(item, errorText(error.code || "http_" + xhr.status, error.message));
+    });
+    xhr.addEventListener("error", function () { failUpload(item, tr("uploadFailed")); });
+    xhr.send(form);
+  }
+
+  function failUpload(item, text) {
+    dropUpload(item);
+    markPending(item.client_id, "failed");
+    var node = pendingEls[item.client_id];
+    if (node) {
+      node.title = text;
+      delete pendingEls[item.client_id]; // not sent: it stays on screen as failed, and nothing will adopt it
+    }
+    showError(text, false, "upload");
+  }
+
+  attachBtn.addEventListener("click", function () { if (!fatal) fileInput.click(); });
+  fileInput.addEventListener("change", function () {
+    var files = Array.prototype.slice.call(fileInput.files || []);
+    fileInput.value = ""; // choosing the same file again fires change again
+    files.forEach(sendFile);
+  });
+  input.addEventListener("paste", function (event) {
+    var files = event.clipboardData ? Array.prototype.slice.call(event.clipboardData.files || []) : [];
+    var images = files.filter(function (f) { return (f.type || "").indexOf("image/") === 0; });
+    if (!images.length) return; // text is pasted as usual
+    event.preventDefault();
+    images.forEach(sendFile);
+  });
+  // A phone offers its camera for image/* only; a desktop may also send PDFs.
+  if (window.matchMedia && window.matchMedia("(pointer: coarse)").matches) fileInput.accept = "image/*";
 
   // --- start ---------------------------------------------------------------------------------------
 
