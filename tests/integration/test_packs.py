@@ -138,9 +138,15 @@ def test_import_fills_the_shop_s_facts_and_the_bot_answers_with_them(client, run
     h = api_headers(shop_a)
     assert client.patch("/api/v1/settings", headers=h, json={"facts": {"return_days": "15"}}).status_code == 200
     before = _kb_version(runtime, shop_a.tenant_id)
-    done = _import(client, shop_a)
-    assert done["packs"] == [{"pack_id": PACK, "version": "1.0.0", "batch_id": done["packs"][0]["batch_id"],
-                              "added": 7, "linked": []}]
+    done = _import(client, shop_a)["packs"]
+    assert [{k: d[k] for k in ("pack_id", "version", "added", "linked", "live", "review", "to_complete",
+                               "missing_facts")} for d in done] == [
+        {"pack_id": PACK, "version": "1.0.0", "added": 7, "linked": [], "live": 7, "review": [], "to_complete": [],
+         "missing_facts": []}]
+    facts = {f["name"]: f for f in done[0]["facts"]}
+    assert facts["return_days"] | {"points": 1} == {"name": "return_days", "label": "退货天数", "value": "15",
+                                                    "default": "7", "status": "set", "points": 1}
+    assert (facts["carrier"]["status"], facts["carrier"]["value"]) == ("default", "顺丰")
     points = _points(runtime, shop_a.tenant_id)
     assert points["多少天内可以退货？"].answer == "本店支持15天无理由退货。"
     assert points["多久发货？"].answer == "付款后48小时内发货，默认顺丰。"  # the pack's defaults
