@@ -28,7 +28,7 @@ from kefu.knowledge.models import KnowledgePoint
 from kefu.live.routing import group_for
 from kefu.nlu.matcher import MatchResult
 from kefu.runtime import Runtime
-from kefu.tenants.facts import shop_facts
+from kefu.tenants.facts import shop_facts, unfilled
 from kefu.tenants.models import Tenant
 
 log = logging.getLogger(__name__)
@@ -239,9 +239,13 @@ class Bot:
     def _answer(self, db: Session, conv: Conversation, tenant: Tenant, state: dict, decision: Decision,
                 policy: dict) -> None:
         locale, result = decision.locale, decision.match
-        if result.outcome == "answer":
+        point = db.get(KnowledgePoint, result.best.point_id) if result.outcome == "answer" else None
+        if point is not None and unfilled(point.answer):
+            # A stand-in for a fact the shop never gave (a dummy phone, "{{return_address}}"): offer a person instead.
+            log.warning("shop %s: point %s quotes a placeholder; not sent", tenant.id, point.id)
+            point = None
+        if point is not None:
             state["fallbacks"] = 0
-            point = db.get(KnowledgePoint, result.best.point_id)
             state["intent"] = point.question
             state["category"] = point.category
             payload = {"type": "answer", "point_id": point.id, "score": result.best.score}

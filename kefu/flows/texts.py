@@ -30,6 +30,7 @@ COMMON_TEXTS: dict[str, dict[str, str]] = {
         "refused_cancelled": "订单 {order_no} 已取消。",
         "refused_not_found": "没有找到这笔订单。",
         "refused_other": "这个操作没能完成：{detail}",
+        "fact_by_person": "（人工客服会告诉您）",
     },
     "en": {
         "ask_order_no": "Please tell me your order number (see \"My orders\").",
@@ -59,5 +60,6 @@ COMMON_TEXTS: dict[str, dict[str, str]] = {
         "refused_cancelled": "Order {order_no} was cancelled.",
         "refused_not_found": "I couldn't find that order.",
         "refused_other": "That couldn't be done: {detail}",
+        "fact_by_person": "(a person from our team will tell you)",
     },
 }
