@@ -186,15 +186,19 @@ def _hold_note(missing: list[str], review: str, promise: list[str], duplicate_of
     return "switched off until " + "; ".join(parts) if parts else ""
 
 
+_NOW = object()
+
+
 def settle(db: Session, batch: _Batch | None, row: PackPoint, point: KnowledgePoint, values: dict[str, str], *,
-           actor: str | None = None) -> str | None:
+           actor: str | None = None, tracking: Any = _NOW) -> str | None:
     """Hold a pack point off while it quotes a missing fact or waits for review, and switch it on again when
     nothing is pending — unless the shop switched it off itself (then it is not held, and stays off).
 
     Returns "held" or "released" when it switched the point, recording that in batch (unless None: the caller
-    records the change).
+    records the change). tracking: the pack point as a rollback should restore it, when the caller changed it
+    already (an update); by default as it is now.
     """
-    tracking = _tracking(row)
+    tracking = _tracking(row) if tracking is _NOW else tracking
     mine = kp.fields_of(point)
     row.missing_facts = missing_facts(row.base, mine, values)
     blocked = bool(row.missing_facts) or point_unfilled(mine) or bool(row.review)
@@ -690,7 +694,7 @@ def do_apply_update(db: Session, *, tenant_id: int, pack_id: str, version: str |
                 row.review = "promise"
             row.base, row.filled_with = theirs, used_values(theirs, values)
             row.promise = list(item.promise)
-            settle(db, batch, row, point, values, actor=by_rule)
+            settle(db, batch, row, point, values, actor=by_rule, tracking=tracking)
         elif item.action == "conflict":
             _apply_conflict(db, batch, plan, item, resolutions.get(item.key), actor=actor)
         elif item.action == "add":
@@ -750,7 +754,7 @@ def _apply_conflict(db: Session, batch: _Batch, plan: UpdatePlan, item: KeyPlan,
     row.promise = list(item.promise)
     batch.record(item.key, "resolved", point_id=point.id, before=before, after=kp.snapshot(point),
                  tracking=tracking, note=f"{how} ({', '.join(item.conflict_fields)})", actor=actor)
-    settle(db, batch, row, point, plan.values, actor=actor)
+    settle(db, batch, row, point, plan.values, actor=actor, tracking=tracking)
 
 
 # --- refill ----------------------------------------------------------------------------------------------

@@ -408,6 +408,8 @@
     var reviewCard = $("#review-card"), completeCard = $("#complete-card");
     reviewCard.hidden = !d.review.length;
     completeCard.hidden = !d.to_complete.length;
+    $("#review-count").textContent = String(d.review.length);
+    $("#complete-count").textContent = String(d.to_complete.length);
     var list = K.clear($("#review-list"));
     d.review.forEach(function (w) { list.appendChild(reviewItem(w)); });
     var box = K.clear($("#complete-list"));
