@@ -161,10 +161,11 @@ class _Batch:
             emit(self.db, {"type": "packs_changed", "tenant_id": self.tenant_id, "pack_id": self.pack_id,
                            "batch_id": self.row.id, "kind": self.row.kind}, [f"tenant:{self.tenant_id}"])
 
+
 # --- what keeps a pack point off: missing facts, review ----------------------------------------------------
 
 def missing_facts(base: Template, mine: Template, values: dict[str, str]) -> list[str]:
-    """The facts a point quotes, in the parts still as the pack wrote them, that the shop has not given."""
+    """Return the facts a point quotes, in the parts still as the pack wrote them, that the shop has not given."""
     names: set[str] = set()
     for name in ("question", "answer"):
         if mine[name] == fill(base[name], values).strip():
@@ -276,7 +277,7 @@ class FactUse:
 
 
 def fact_uses(pack: Pack, templates: dict[str, Template], tenant: Tenant, values: dict[str, str]) -> list[FactUse]:
-    """Every fact the pack's points quote, the shop's missing ones first."""
+    """List every fact the pack's points quote with the shop's value, the missing ones first."""
     counts: Counter[str] = Counter(n for t in templates.values() for n in template_names(t))
     own = {k for k, v in (tenant.facts or {}).items() if not is_missing(v)}
     if tenant.name.strip():
@@ -360,7 +361,7 @@ def plan_import(db: Session, *, tenant_id: int, pack: Pack, source: str) -> Impo
 
 def _chain(db: Session, tenant_id: int, pack_id: str, version: str | None, catalog: Catalog
            ) -> list[tuple[Pack, str]]:
-    """The packs an import brings in: the vertical's base first when the shop lacks it, then the pack."""
+    """Return the packs an import brings in: the vertical's base first when the shop lacks it, then the pack."""
     install = find_install(db, tenant_id=tenant_id, pack_id=pack_id)
     if install is not None:
         raise Conflict(f"the shop has {pack_id} {install.version} already; update it instead",
@@ -377,7 +378,7 @@ def _chain(db: Session, tenant_id: int, pack_id: str, version: str | None, catal
 
 def preview_import(db: Session, *, tenant_id: int, pack_id: str, version: str | None = None,
                    catalog: Catalog | None = None) -> list[ImportPlan]:
-    """What importing a pack would do (its base first if the shop lacks it): nothing is written."""
+    """Plan importing a pack (its base first if the shop lacks it) without writing anything."""
     catalog = catalog or catalog_for(db)
     return [plan_import(db, tenant_id=tenant_id, pack=pack, source=source)
             for pack, source in _chain(db, tenant_id, pack_id, version, catalog)]
@@ -601,8 +602,8 @@ class Applied:
 
 
 def _new_promise(row: PackPoint, item: KeyPlan, points: dict[int, KnowledgePoint], values: dict[str, str]) -> bool:
-    """The pack marks a promise this point did not carry, and the point still gives the pack's answer (a shop's own
-    answer linked to the key is the shop's word, not the pack's)."""
+    """Tell whether the pack marks a promise this point did not carry while the point still gives the pack's answer
+    (a shop's own answer linked to the key is the shop's word, not the pack's)."""
     point = points.get(row.point_id) if row.point_id else None
     if point is None or not set(item.promise) - set(row.promise or []):
         return False
@@ -810,6 +811,7 @@ def do_refill(db: Session, *, tenant_id: int, actor: str, pack_id: str | None = 
             batches.append(batch.row.id)
     return batches
 
+
 # --- the owner's review and the to-do list ----------------------------------------------------------------
 
 DECISIONS = ("confirm", "off", "link")
@@ -825,7 +827,7 @@ class Waiting:
 
 
 def list_waiting(db: Session, *, tenant_id: int, pack_id: str = "") -> list[Waiting]:
-    """The shop's pack points waiting for review or for facts, review first, in pack order."""
+    """List the shop's pack points waiting for review or for facts, review first, in pack order."""
     q = select(PackPoint).where(PackPoint.tenant_id == tenant_id, PackPoint.point_id.is_not(None),
                                 (PackPoint.review != "") | PackPoint.held.is_(True))
     if pack_id:

@@ -86,7 +86,7 @@ class DuplicateFinder:
         m.embedder.encode([m.tokenizer.canonical(n) for n in dict.fromkeys(normalize(t) for t in texts) if n])
 
     def forward(self, texts: list[str]) -> dict[int, float]:
-        """For each of the shop's points: the mean over texts of the confidence where it is the best match."""
+        """Score each of the shop's points: the mean over texts of the confidence where it is the best match."""
         texts = [t for t in dict.fromkeys(texts) if t.strip()]
         if self.matcher is None or not texts:
             return {}
@@ -98,8 +98,8 @@ class DuplicateFinder:
         return {pid: s / len(texts) for pid, s in total.items()}
 
     def backward(self, points: Mapping[str, dict]) -> tuple[dict[tuple[str, int], float], dict[tuple[str, int], float]]:
-        """Match every text of every shop point against the pack's points: per (key, shop point), the best confidence
-        where the key came first, and where it was among the top BACK_OPTIONS."""
+        """Match every text of every shop point against the pack's points; return per (key, shop point) the best
+        confidence where the key came first, and where it was among the top BACK_OPTIONS."""
         keys = list(points)
         index = self._index.build([Entry(i, points[k]["question"], tuple(points[k]["similar"]))
                                    for i, k in enumerate(keys)], terms=self.terms)
@@ -116,7 +116,7 @@ class DuplicateFinder:
         return first, near
 
     def find_all(self, points: Mapping[str, dict], *, every: bool = False) -> dict[str, Duplicate]:
-        """For the pack's points (filled, by key): the shop's point each repeats or may repeat.
+        """Find, for the pack's points (filled, by key), the shop's point each repeats or may repeat.
 
         every: also the best candidate of the other pack points, with verdict "none" (the benchmark reads them).
         """
@@ -140,7 +140,7 @@ class DuplicateFinder:
 
 
 def shop_finder(db: Session, *, tenant_id: int, embedder: Embedder | None) -> DuplicateFinder:
-    """A finder over the shop's own points: enabled, and not ones a pack stands behind."""
+    """Build a finder over the shop's own points: enabled, and not ones a pack stands behind."""
     packed = set(db.scalars(select(PackPoint.point_id).where(PackPoint.tenant_id == tenant_id,
                                                               PackPoint.point_id.is_not(None))))
     entries = [Entry(p.id, p.question, tuple(p.similar_questions or ()))

@@ -62,7 +62,7 @@ def values_for(defaults: Mapping[str, str], facts: Mapping[str, Any] | None, sho
 
 
 def point_unfilled(point: Template) -> bool:
-    """True when a filled point still shows a stand-in for a fact in a text a customer sees."""
+    """Tell whether a filled point still shows a stand-in for a fact in a text a customer sees."""
     return any(unfilled(t) for t in (point["question"], point["answer"], *point["similar"]))
 
 

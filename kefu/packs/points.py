@@ -66,7 +66,7 @@ def write_point(db: Session, *, tenant_id: int, point: KnowledgePoint | None, fi
 
 
 def set_enabled(db: Session, *, tenant_id: int, point: KnowledgePoint, enabled: bool) -> KnowledgePoint:
-    """Switch a point on or off, nothing else."""
+    """Switch a point on or off, changing nothing else."""
     saved = snapshot(point)
     return restore_point(db, tenant_id=tenant_id, point=point, saved={**saved, "enabled": enabled},
                          label=f"point {point.id}")

@@ -44,17 +44,17 @@ STAND_INS = (
 
 
 def unfilled(text: str | None) -> bool:
-    """True when text quotes a stand-in for a fact (an unfilled {{x}}, a dummy phone, "以客服提供的…为准")."""
+    """Tell whether text quotes a stand-in for a fact (an unfilled {{x}}, a dummy phone, "以客服提供的…为准")."""
     return bool(text) and any(p.search(text) for p in STAND_INS)
 
 
 def is_missing(value: Any) -> bool:
-    """True for a fact value that says nothing real: absent, blank, or a stand-in."""
+    """Tell whether a fact value says nothing real: absent, blank, or a stand-in."""
     return value is None or not str(value).strip() or unfilled(str(value))
 
 
 def missing_names(values: Mapping[str, Any], names: Iterable[str]) -> list[str]:
-    """The names among names whose value is missing, sorted."""
+    """Return the names among names whose value is missing, sorted."""
     return sorted(n for n in set(names) if is_missing(values.get(n)))
 
 

@@ -183,7 +183,8 @@ def test_import_ecommerce_pack_in_one_click(demo_server, page, owner_http):
     links = panel.locator(".import-links")
     expect(links.locator("summary")).to_contain_text("与店铺已有知识点重复，将关联")
     links.locator("summary").click()
-    expect(links.locator('.import-link[data-key="shipping.ship_time"]')).to_contain_text("付款后多久发货？ → 什么时候发货？")
+    expect(links.locator('.import-link[data-key="shipping.ship_time"]')).to_contain_text(
+        "付款后多久发货？ → 什么时候发货？")
     expect(panel.locator('.import-review[data-key="payment.cod"]')).to_have_count(1)
     shoot(page, "packs-import-zh.png")
     # Cancelling imports nothing.
@@ -340,8 +341,8 @@ def test_update_preview_conflicts_apply_history_rollback(packs_server, page, pac
     mine.locator(".pack-import").click()
     expect(mine.locator(".import-summary")).to_contain_text("5 个直接上线", timeout=WAIT)
     mine.locator(".import-confirm").click()
-    expect(mine.locator(".pack-result")).to_contain_text("新增 5 个知识点（5 个已上线，0 个待确认，0 个待完善），关联 0 个",
-                                                         timeout=WAIT)
+    expect(mine.locator(".pack-result")).to_contain_text(
+        "新增 5 个知识点（5 个已上线，0 个待确认，0 个待完善），关联 0 个", timeout=WAIT)
     expect(mine.locator(".pack-update")).to_have_count(0)
 
     # The shop edits two points: one in the knowledge page, one through the API.

@@ -89,11 +89,13 @@ def facts_pack() -> dict:
                          "return_address": {"label": "退货地址", "default": "请以客服提供的退货地址为准"},
                          "ship_within_hours": {"label": "发货时效", "default": "48"}},
         "points": [
-            _point("contact.phone", "客服电话是多少？", ["电话多少", "怎么打电话", "有客服热线吗", "热线号码", "dh多少"],
+            _point("contact.phone", "客服电话是多少？",
+                   ["电话多少", "怎么打电话", "有客服热线吗", "热线号码", "dh多少"],
                    "客服热线{{service_phone}}，9点到22点有人接听。"),
-            _point("returns.where", "退货寄到哪里？", ["退货地址", "寄回哪里", "退到哪", "退货往哪寄", "地址给一下 退货"],
-                   "请寄到：{{return_address}}。"),
-            _point("ship.hours", "付款后几小时发货？", ["几个小时发出", "多少小时发货", "付完款多久发", "发货时效", "fh时效"],
+            _point("returns.where", "退货寄到哪里？",
+                   ["退货地址", "寄回哪里", "退到哪", "退货往哪寄", "地址给一下 退货"], "请寄到：{{return_address}}。"),
+            _point("ship.hours", "付款后几小时发货？",
+                   ["几个小时发出", "多少小时发货", "付完款多久发", "发货时效", "fh时效"],
                    "付款后{{ship_within_hours}}小时内发货。"),
             cod | {"promise": ["cash_on_delivery"]},
             _point("stock.check", "这个还有货吗？", ["有货吗", "有现货吗", "还有库存不", "缺货吗", "能发吗 有货不"],
@@ -396,7 +398,8 @@ def test_clearing_a_fact_switches_off_the_points_that_quote_it(client, runtime, 
 def test_the_bot_never_sends_an_answer_quoting_a_stand_in(client, runtime, shop_a):
     h = api_headers(shop_a)
     client.post("/api/v1/knowledge", headers=h, json={
-        "question": "客服电话是多少？", "similar_questions": ["电话多少", "热线号码"], "answer": "请拨打400-000-0000。"})
+        "question": "客服电话是多少？", "similar_questions": ["电话多少", "热线号码"],
+        "answer": "请拨打400-000-0000。"})
     cid = client.post("/api/v1/channels/api/conversations", headers=h, json={"customer_id": "c1"}).json()
     cid = cid["conversation"]["id"]
     reply = client.post(f"/api/v1/channels/api/conversations/{cid}/messages", headers=h,

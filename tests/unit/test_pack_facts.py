@@ -75,8 +75,8 @@ def test_the_demo_shop_gives_every_fact_that_has_no_default():
 
 
 def _pack(**point) -> bytes:
-    base = {"key": "pay.cod", "question": "能货到付款吗？", "similar": ["到付", "cod", "货到付款", "先收货", "收货付款"],
-            "answer": "可以。"}
+    base = {"key": "pay.cod", "question": "能货到付款吗？", "answer": "可以。",
+            "similar": ["到付", "cod", "货到付款", "先收货", "收货付款"]}
     return json.dumps({"id": "t-zh", "name": "t", "version": "1.0.0", "language": "zh",
                        "points": [base | point]}).encode()
 
@@ -114,9 +114,11 @@ def _point(question, similar):
 
 PACK = {
     "ship.when": _point("付款后多久发货？", ["几天发货", "啥时候发", "什么时候发货呀", "发货要多久", "fh多久"]),
-    "returns.window": _point("多少天内可以退货？", ["几天能退", "能退货吗", "退货期限", "七天无理由吗", "过期还能退不"]),
+    "returns.window": _point("多少天内可以退货？",
+                             ["几天能退", "能退货吗", "退货期限", "七天无理由吗", "过期还能退不"]),
     "account.password": _point("忘记密码怎么办？", ["密码忘了", "登录不上", "重置密码", "找回密码", "改密码"]),
-    "shipping.carrier": _point("默认发哪家快递？", ["发啥快递", "哪个快递公司", "快递用的哪家", "什么快递", "kd是哪家"]),
+    "shipping.carrier": _point("默认发哪家快递？",
+                               ["发啥快递", "哪个快递公司", "快递用的哪家", "什么快递", "kd是哪家"]),
 }
 
 
