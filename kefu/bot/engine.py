@@ -41,7 +41,7 @@ from kefu.live.routing import group_for
 from kefu.nlu import entities as ents
 from kefu.nlu.matcher import Candidate, MatchResult
 from kefu.runtime import Runtime
-from kefu.tenants.facts import shop_facts
+from kefu.tenants.facts import shop_facts, unfilled
 from kefu.tenants.models import Tenant
 
 log = logging.getLogger(__name__)
@@ -473,11 +473,18 @@ class Bot:
                 policy: dict, *, waiting: bool = False) -> None:
         locale, result = decision.locale, decision.match
         trace = state["trace"]
-        trace["outcome"] = result.outcome
-        if result.outcome == "answer":
+        points = []
+        for candidate in (decision.answers or [result.best]) if result.outcome == "answer" else []:
+            point = db.get(KnowledgePoint, candidate.point_id)
+            if unfilled(point.answer):
+                # A stand-in for a fact the shop never gave (a dummy phone, "{{return_address}}"): not sent.
+                log.warning("shop %s: point %s quotes a placeholder; not sent", tenant.id, point.id)
+                continue
+            points.append((point, candidate))
+        trace["outcome"] = result.outcome if points or result.outcome != "answer" else "fallback"
+        if points:
             state["fallbacks"] = 0
-            for candidate in decision.answers or [result.best]:
-                point = db.get(KnowledgePoint, candidate.point_id)
+            for point, candidate in points:
                 state["intent"] = point.question
                 state["category"] = point.category
                 trace["points"].append({"id": point.id, "question": point.question,

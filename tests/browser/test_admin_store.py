@@ -213,7 +213,7 @@ def test_store_products_add_and_edit(demo_server, page, owner_http):
 def test_store_returns_approve_and_refund(demo_server, page, owner_http, api_channel):
     # A customer opens a return for a delivered order through the bot.
     conv = api_channel.open("demo-customer", name="张三")["conversation"]["id"]
-    for text in ("我要退货", "D1004", "退货", "全部", "尺码不合适"):
+    for text in ("我要退货", "D1004", "全部", "尺码不合适"):  # "退货" names the kind already
         api_channel.say(conv, text)
     done = bot_texts(api_channel.say(conv, "确认"))
     return_no = re.search(r"R[0-9A-F]{6,}", done[0]).group(0)
@@ -310,11 +310,11 @@ def test_settings_facts_and_handoff_policy(demo_server, page, owner_http, api_ch
         # Shop facts: the shop's own values filled in, the defaults as placeholders.
         expect(page.locator("#fact-return_days")).to_have_value("7", timeout=WAIT)
         expect(page.locator("#fact-carrier")).to_have_value("中通快递")
-        expect(page.locator("#fact-warranty_months")).to_have_value("")
-        expect(page.locator("#fact-warranty_months")).to_have_attribute("placeholder", "12")
+        expect(page.locator("#fact-price_protect_days")).to_have_value("")  # the one the demo shop leaves
+        expect(page.locator("#fact-price_protect_days")).to_have_attribute("placeholder", "7")
         expect(page.locator("label[for=fact-return_days]")).to_have_text("无理由退货（天）")
         page.locator("#fact-return_days").fill("15")
-        page.locator("#fact-warranty_months").fill("24")
+        page.locator("#fact-price_protect_days").fill("24")
         page.locator("#facts-save").click()
         expect(page.locator("#facts-saved")).to_be_visible(timeout=WAIT)
 
@@ -343,13 +343,13 @@ def test_settings_facts_and_handoff_policy(demo_server, page, owner_http, api_ch
 
         page.reload()
         expect(page.locator("#fact-return_days")).to_have_value("15", timeout=WAIT)
-        expect(page.locator("#fact-warranty_months")).to_have_value("24")
+        expect(page.locator("#fact-price_protect_days")).to_have_value("24")
         expect(page.locator("#handoff-on_anger")).not_to_be_checked()
         expect(page.locator("#handoff-not_understood_in_row")).to_have_value("3")
         expect(page.locator("#handoff-max_wait_minutes")).to_have_value("15")
         expect(page.locator("#handoff-vip_tags")).to_have_value("VIP, 老客户, 批发")
         stored = check(owner_http.get("/api/v1/settings"))
-        assert stored["facts"]["return_days"] == "15" and stored["facts"]["warranty_months"] == "24"
+        assert stored["facts"]["return_days"] == "15" and stored["facts"]["price_protect_days"] == "24"
         assert stored["handoff_policy"] == {**DEFAULT_POLICY, "on_anger": False, "not_understood_in_row": 3,
                                             "vip_tags": ["VIP", "老客户", "批发"], "max_wait_minutes": 15}
 
@@ -359,12 +359,12 @@ def test_settings_facts_and_handoff_policy(demo_server, page, owner_http, api_ch
         assert check(owner_http.get(f"/api/v1/conversations/{conv}"))["conversation"]["status"] == "bot"
 
         # Emptying a fact goes back to the default.
-        page.locator("#fact-warranty_months").fill("")
+        page.locator("#fact-price_protect_days").fill("")
         page.locator("#facts-save").click()
         expect(page.locator("#facts-saved")).to_be_visible(timeout=WAIT)
-        assert "warranty_months" not in check(owner_http.get("/api/v1/settings"))["facts"]
+        assert "price_protect_days" not in check(owner_http.get("/api/v1/settings"))["facts"]
     finally:
-        check(owner_http.patch("/api/v1/settings", json={"facts": {"return_days": "7", "warranty_months": ""},
+        check(owner_http.patch("/api/v1/settings", json={"facts": {"return_days": "7", "price_protect_days": ""},
                                                           "handoff_policy": DEFAULT_POLICY}))
 
 
