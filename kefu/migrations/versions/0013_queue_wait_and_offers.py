@@ -1,6 +1,6 @@
 """queue place at entry, leave-a-message offer, status index
 
-Revision ID: 0010
+Revision ID: 0013
 Revises: 0012
 Create Date: 2026-11-25 10:00:00.000000
 """
@@ -9,7 +9,7 @@ from alembic import op
 
 import kefu.db
 
-revision = '0010'
+revision = '0013'
 down_revision = '0012'
 branch_labels = None
 depends_on = None
