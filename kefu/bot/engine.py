@@ -82,6 +82,8 @@ _POLICY_QUESTION = re.compile(r"(多久|多长时间|几天|怎么|怎样|如何
 _QUESTION = re.compile(r"(什么|啥|哪|谁|几|为什么|\b(what|which|who|why|when|where)\b)", re.IGNORECASE)
 # Steps whose answer is free text or an address: a question typed there may be meant as a question.
 OPEN_SLOTS = ("reason", "address")
+# Asking the bot to do something ("能帮我查快递吗", "can you cancel it") is a request, however it is worded.
+_ACTION = re.compile(r"(帮我|帮忙|给我|麻烦你|麻烦帮|替我|\b(can|could|would) you\b|\bplease\b)", re.IGNORECASE)
 # A flow starts on a weaker match when the message names an order or a product of the customer's.
 WEAK_FLOW = 0.35
 CATALOGUE_SECONDS = 300.0
@@ -349,12 +351,15 @@ class Bot:
         flow_id, score = ranked[0]
         kb = decision.match.best.score if decision.match and decision.match.best else 0.0
         about_mine = bool(found.order_no or found.products or _MINE.search(text))
-        if about_mine and score >= WEAK_FLOW and (found.order_no or decision.kind != "answer" or score >= kb):
+        if found.order_no and score >= START_AT:  # "D1003 不想要了 要退货": about that order, whatever the FAQ says
+            return flow_id
+        if about_mine and score >= WEAK_FLOW and (decision.kind != "answer" or score >= kb):
             return flow_id
         if score < START_AT:
             return None
         # A policy question ("多久发货", "运费多少") is the knowledge base's when it has the answer.
-        if decision.kind == "answer" and not about_mine and _POLICY_QUESTION.search(text.strip()):
+        if decision.kind == "answer" and not about_mine and _POLICY_QUESTION.search(text.strip()) \
+                and not _ACTION.search(text):
             return None
         return flow_id if score > kb else None
 
@@ -421,7 +426,9 @@ class Bot:
         if turn.status != "unparsed":
             self._flow_turn(db, conv, tenant, state, turn, policy)
             return True
-        if flow["id"] != "leave_message" and self._aside(db, conv, tenant, state, env, text, policy, found):
+        # Someone asked for a contact to leave a message may ask something else instead: never a trap.
+        if (flow["id"] != "leave_message" or flow.get("asking") == "contact") \
+                and self._aside(db, conv, tenant, state, env, text, policy, found):
             return True
         self._flow_turn(db, conv, tenant, state, runner.reask(state, env), policy)
         return True
