@@ -170,7 +170,9 @@ class Bot:
             conv = get_conversation(db, tenant_id=event["tenant_id"], conversation_id=event["conversation_id"])
             tenant = db.get(Tenant, conv.tenant_id)
             state = dict(conv.bot_state or {})
+            state["trace"] = new_trace("", None, event["locale"])  # a button press, not a message: its own trace
             self.hand_off(db, conv, tenant, state, reason=event["reason"], locale=event["locale"])
+            state["trace"]["status"] = conv.status
             conv.bot_state = state
 
     # --- understanding ----------------------------------------------------------------------------

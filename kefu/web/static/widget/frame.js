@@ -880,11 +880,16 @@
   function addPending(item) {
     if (pendingEls[item.client_id]) return pendingEls[item.client_id];
     var node = buildMessage({ sender: "customer", text: item.text, created_at: item.at ? new Date(item.at).toISOString() : null });
+    return showPending(node, item.client_id);
+  }
+
+  // A customer message not yet acknowledged by the server: shown at the end, marked until its ack arrives.
+  function showPending(node, clientId) {
     node.classList.add("is-pending");
-    node.setAttribute("data-client-id", item.client_id);
-    pendingEls[item.client_id] = node;
+    node.setAttribute("data-client-id", clientId);
+    pendingEls[clientId] = node;
     place(node, Infinity);
-    markPending(item.client_id, "pending");
+    markPending(clientId, "pending");
     scrollToBottom();
     return node;
   }
@@ -1301,12 +1306,7 @@
       preview: image ? URL.createObjectURL(file) : null };
     var node = buildMessage({ sender: "customer", text: "", created_at: null, preview: item.preview,
       payload: { type: "attachment", kind: image ? "image" : "file", name: file.name || "", size: file.size } });
-    node.classList.add("is-pending");
-    node.setAttribute("data-client-id", item.client_id);
-    pendingEls[item.client_id] = node;
-    place(node, Infinity);
-    markPending(item.client_id, "pending");
-    scrollToBottom();
+    showPending(node, item.client_id);
     uploads.push(item);
     flushUploads();
   }
