@@ -6,6 +6,7 @@ import copy
 import logging
 import re
 import time
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,6 +119,7 @@ class Bot:
         self.index = index or KnowledgeIndex()
         self.intents = FlowIntents(self.index.embedder)
         self._catalogues: dict[int, tuple[float, list[tuple[str, list[str], str]]]] = {}
+        self._langs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # matcher → its languages
 
     def warm_up(self) -> None:
         """Load the models now (embedding, segmenter, emotion, flow intents) so the first customer does not wait."""
@@ -214,7 +216,7 @@ class Bot:
         if kind:
             return Decision("smalltalk", locale, smalltalk=kind)
         matcher = self.index.get(db, tenant.id)
-        result = self._in_language(matcher.match(text), locale)
+        result = self._in_language(matcher, matcher.match(text), locale)
         answers = self._clause_answers(matcher, text, locale)
         if len(answers) >= 2 or (answers and result.outcome != "answer"):
             if result.outcome == "answer" and result.best.point_id not in {a.point_id for a in answers}:
@@ -231,7 +233,7 @@ class Bot:
             return []
         found: list[Candidate] = []
         for clause in clauses[:4]:
-            r = self._in_language(matcher.match(clause), locale)
+            r = self._in_language(matcher, matcher.match(clause), locale)
             if r.outcome == "answer" and r.best.point_id not in {c.point_id for c in found}:
                 found.append(r.best)
         return found[:3]
@@ -244,25 +246,32 @@ class Bot:
         matcher = self.index.get(db, tenant.id)
         found: list[Candidate] = []
         for clause in clauses[:4]:
-            r = self._in_language(matcher.match(clause), locale)
+            r = self._in_language(matcher, matcher.match(clause), locale)
             flows = self.intents.rank(clause, self._enabled_flows(tenant))
             if r.outcome == "answer" and not (flows and flows[0][1] >= max(START_AT, r.best.score)) \
                     and r.best.point_id not in {c.point_id for c in found}:
                 found.append(r.best)
         return found[:2]
 
-    @staticmethod
-    def _in_language(result: MatchResult, locale: str) -> MatchResult:
+    def _in_language(self, matcher, result: MatchResult, locale: str) -> MatchResult:
         """Keep the candidates written in the customer's language, when the shop has any in it."""
         same = [c for c in result.candidates if _is_cjk(c.question) == (locale == "zh")]
-        if len(same) == len(result.candidates):
-            return result
+        if len(same) == len(result.candidates) or locale not in self._languages(matcher):
+            return result  # a Chinese-only shop still answers an English question as best it can
         if not same:
             return MatchResult("fallback", [])
         if result.best is same[0]:
             return MatchResult(result.outcome, same)
         # The best match was in the other language: not an answer to give, at most one of the options.
         return MatchResult("clarify" if result.outcome != "fallback" else "fallback", same[:3])
+
+    def _languages(self, matcher) -> set[str]:
+        """The languages a shop's knowledge is written in (zh, en), read once per built matcher."""
+        langs = self._langs.get(matcher)
+        if langs is None:
+            questions = getattr(matcher, "questions", {}).values()
+            langs = self._langs[matcher] = {"zh" if _is_cjk(q) else "en" for q in questions}
+        return langs
 
     # --- behaviour --------------------------------------------------------------------------------
 

@@ -384,3 +384,9 @@ def test_asking_for_the_same_flow_again_repeats_the_question(runtime, orders):
     chat.say("查物流")
     out = chat.say("我的快递到哪了")
     assert "订单号" in out[-1] and not any("没能理解" in t for t in out)
+
+
+def test_a_chinese_only_shop_still_answers_an_english_question(runtime, orders, faq):
+    chat = Chat.open(runtime, orders, locale="en")
+    out = chat.say("how much is the shipping fee")
+    assert out == ["满99元包邮。"]  # nothing in English to prefer: its own answer beats a fallback
