@@ -35,7 +35,7 @@ from kefu.emotion import Emotion
 from kefu.emotion import detect as detect_emotion
 from kefu.flows import runner
 from kefu.flows.intent import START_AT, FlowIntents
-from kefu.flows.parsers import is_cancel, is_resume
+from kefu.flows.parsers import is_cancel, is_resume, yes_no
 from kefu.flows.registry import is_enabled, public_flows
 from kefu.knowledge.models import KnowledgePoint
 from kefu.live.routing import group_for
@@ -414,10 +414,12 @@ class Bot:
         """Feed text to the flow in progress; False when the customer has moved on to something else."""
         flow = state["flow"]
         if flow.get("paused"):
-            if is_resume(text):
+            # "要继续吗？" — "继续", or a plain yes ("好的", "ok"), goes on; "算了", or a plain no, drops it.
+            answer = yes_no(text)
+            if is_resume(text) or answer is True:
                 self._flow_turn(db, conv, tenant, state, runner.resume(state, env), policy)
                 return True
-            if is_cancel(text):
+            if is_cancel(text) or answer is False:
                 self._flow_turn(db, conv, tenant, state, runner.stop(state, env), policy)
                 return True
             if found.order_no and not ents.without_numbers(text):
@@ -462,6 +464,8 @@ class Bot:
             state.pop("flow")
             self._start_flow(db, conv, tenant, state, env, wanted, text, found, policy)
             return True
+        if decision.kind == "smalltalk" and decision.smalltalk == "ack":
+            return False  # "嗯嗯" where an order number is asked: the question is simply asked again
         if decision.kind == "smalltalk" or decision.match.outcome == "answer":
             offer = runner.pause(state, env)
             if decision.kind == "smalltalk":
