@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.shared import SHARED
 from kefu.bot.evaluate import entries, load_kb, read_queries
 from kefu.flows.intent import FlowIntents
 from kefu.nlu.embed import make_embedder, make_embedders
@@ -42,7 +43,7 @@ from kefu.nlu.normalize import normalize
 from kefu.packs.sources import BUILTIN_DIR, read_pack_file
 
 ROOT = Path(__file__).resolve().parents[1]
-EVAL = ROOT.parent / "shared" / "eval"
+EVAL = SHARED / "eval"
 # What `python -m bench.tune` printed as "a Chinese fit" on LCQMC dev (2026-11-24).
 CHINESE_FIT = Calibration(w_sem=4.58, w_lex=5.09, w_clf=0.0, w_gap=0.0, bias=-5.41)
 

@@ -13,17 +13,16 @@ import csv
 import random
 import time
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
+from bench.shared import SHARED
 from kefu.bot.evaluate import entries, load_kb, read_queries
 from kefu.nlu.embed import make_embedder, make_embedders
 from kefu.nlu.hybrid import RETRIEVAL_ONLY, HybridMatcher
 from kefu.nlu.matcher import Entry
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 EVAL = SHARED / "eval"
 
 
