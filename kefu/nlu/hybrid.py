@@ -15,7 +15,7 @@ import numpy as np
 from kefu.nlu.embed import Embedder
 from kefu.nlu.lexical import LexicalIndex
 from kefu.nlu.matcher import Candidate, Entry, MatchResult
-from kefu.nlu.normalize import normalize
+from kefu.nlu.normalize import matchable
 from kefu.nlu.tokenize import Tokenizer
 
 MIN_EXAMPLES_FOR_CLASSIFIER = 3  # average texts per point before a classifier is worth training
@@ -106,7 +106,7 @@ class HybridMatcher:
         texts, owners = [], []
         for e in entries:
             for t in dict.fromkeys((e.question, *e.similar_questions)):
-                norm = normalize(t)
+                norm = matchable(t)
                 if norm:
                     texts.append(norm)
                     owners.append(e.point_id)
@@ -146,7 +146,7 @@ class HybridMatcher:
 
     def signals(self, text: str) -> dict[str, np.ndarray] | None:
         """Per-point signals for a query (columns follow self.point_ids), or None if nothing to match."""
-        norm = normalize(text)
+        norm = matchable(text)
         if self.lexical is None or not norm:
             return None
         n = len(self.point_ids)
