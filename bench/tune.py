@@ -48,10 +48,11 @@ def main() -> None:
     ap.add_argument("--skip-chinese", action="store_true")
     ap.add_argument("--zh-shops", action="store_true")
     args = ap.parse_args()
-    if args.zh_shops:
-        fit_chinese_shops()
-        return
     primary, extras = make_embedders(args.embedder)
+    if args.zh_shops:
+        second = next((e for e in extras if e.name.startswith("e5")), None)
+        fit_chinese_shops(second)
+        return
     kb_entries = entries(load_kb(EVAL / "clinc150_val_kb.csv"))
     t = time.perf_counter()
     matcher = HybridMatcher(kb_entries, embedder=primary, classifier_embedders=extras)
@@ -115,9 +116,9 @@ def fit_chinese() -> None:
     fit(data, "a Chinese fit = Calibration", fields=("sem", "lex"), oos_weight=1.0)
 
 
-def shop_rows(entries: list[Entry], names: dict[int, str], cases) -> np.ndarray:
-    """(sem, lex, clf, gap, right, in scope, fold b) of each case's best point, ranked as the bot ranks."""
-    matcher = HybridMatcher(entries, embedder=make_embedder("use"))
+def shop_rows(entries: list[Entry], names: dict[int, str], cases, second=None) -> np.ndarray:
+    """(sem, lex, clf, gap, sem2, right, in scope, fold b) of each case's best point, ranked as the bot ranks."""
+    matcher = HybridMatcher(entries, embedder=make_embedder("use"), second_embedder=second)
     matcher.train_classifier()
     rows = []
     for case in cases:
@@ -126,34 +127,38 @@ def shop_rows(entries: list[Entry], names: dict[int, str], cases) -> np.ndarray:
             continue  # asks for a flow the knowledge base has no point for: not the calibration's to judge
         sig = matcher.signals(case.text)
         if sig is None:
-            rows.append((0.0, 0.0, 0.0, 0.0, False, bool(case.right), case.fold == "b"))
+            rows.append((0.0, 0.0, 0.0, 0.0, 0.0, False, bool(case.right), case.fold == "b"))
             continue
         score = matcher.rank(sig)
-        best, second = np.argsort(-score)[:2]
-        rows.append((sig["sem"][best], sig["lex"][best], sig["clf"][best], float(score[best] - score[second]) / 10,
-                     right[best], bool(case.right), case.fold == "b"))
+        best, runner = np.argsort(-score)[:2]
+        rows.append((sig["sem"][best], sig["lex"][best], sig["clf"][best], float(score[best] - score[runner]) / 10,
+                     sig["sem2"][best], right[best], bool(case.right), case.fold == "b"))
     return np.array(rows, dtype=np.float64)
 
 
-def fit_chinese_shops() -> None:
-    """Fit CHINESE (kefu/nlu/hybrid.py) on fold a of both development sets; print its outcomes on fold b."""
+def fit_chinese_shops(second=None) -> None:
+    """Fit CHINESE (CHINESE_E5 with a second embedder, kefu/nlu/hybrid.py) on fold a of both development sets;
+    print its outcomes on fold b."""
     from bench.real_traffic import DATA, real_cases, small_cases
     from kefu.packs.sources import BUILTIN_DIR, read_pack_file
 
     pack = read_pack_file(BUILTIN_DIR / "ecommerce-zh" / "1.0.0.json")
     real = shop_rows([Entry(i + 1, p.question, tuple(p.similar)) for i, p in enumerate(pack.points)],
-                     {i + 1: p.key for i, p in enumerate(pack.points)}, real_cases())
+                     {i + 1: p.key for i, p in enumerate(pack.points)}, real_cases(), second)
     small_kb = entries(load_kb(DATA / "small_shop_kb.csv"))
-    small = shop_rows(small_kb, {e.point_id: e.question for e in small_kb}, small_cases())
-    train = np.vstack([real[real[:, 6] == 0], small[small[:, 6] == 0]])
+    small = shop_rows(small_kb, {e.point_id: e.question for e in small_kb}, small_cases(), second)
+    fields = ("sem", "lex", "clf", "gap", "sem2") if second else ("sem", "lex", "clf", "gap")
+    cols = list(range(len(fields))) + [5, 6]
+    train = np.vstack([real[real[:, 7] == 0], small[small[:, 7] == 0]])[:, cols]
     # Out-of-scope messages weigh three times: answering them is the costly error (chosen on fold a).
-    lr = fit(train[:, :6], "a fit on fold a = Calibration", oos_weight=3.0)
+    lr = fit(train, "a fit on fold a = Calibration", fields=fields, oos_weight=3.0)
     for name, data in (("real traffic, fold b", real), ("small shop, fold b", small)):
-        b = data[data[:, 6] == 1]
-        outcomes(name, b[:, 4], b[:, 5].astype(bool), lr.predict_proba(b[:, :4])[:, 1])
-        c = Calibration()
-        outcomes(f"{name}, main fit in use", b[:, 4], b[:, 5].astype(bool),
-                 np.array([c.confidence(*r[:4]) for r in b]))
+        b = data[data[:, 7] == 1]
+        outcomes(name, b[:, 5], b[:, 6].astype(bool), lr.predict_proba(b[:, :len(fields)])[:, 1])
+        if not second:
+            c = Calibration()
+            outcomes(f"{name}, main fit in use", b[:, 5], b[:, 6].astype(bool),
+                     np.array([c.confidence(*r[:4]) for r in b]))
 
 
 def fit(data, label: str, fields: tuple[str, ...] = ("sem", "lex", "clf", "gap"), oos_weight: float = 10.0
@@ -166,7 +171,8 @@ def fit(data, label: str, fields: tuple[str, ...] = ("sem", "lex", "clf", "gap")
     lr = LogisticRegression(C=10.0, max_iter=1000).fit(X, y, sample_weight=weights)
     w = dict(zip(fields, lr.coef_[0], strict=True))
     print(f"{label}(w_sem={w.get('sem', 0):.2f}, w_lex={w.get('lex', 0):.2f}, w_clf={w.get('clf', 0):.2f}, "
-          f"w_gap={w.get('gap', 0):.2f}, bias={lr.intercept_[0]:.2f})")
+          f"w_gap={w.get('gap', 0):.2f}, bias={lr.intercept_[0]:.2f}"
+          + (f", w_sem2={w['sem2']:.2f})" if "sem2" in w else ")"))
     outcomes(label, y, in_scope, lr.predict_proba(X)[:, 1])
     return lr
 

@@ -55,8 +55,8 @@ def normalize(text: str) -> str:
 _BRACKET_RE = re.compile(r"\[[^\[\]\n]{0,16}\]")
 _LINK_RE = re.compile(r"(?:https?|file)://\S+|www\.\S+", re.IGNORECASE)
 # An order card's fields ("订单号：2024112300017 订单金额：¥99"): the order number is read as an entity elsewhere.
-_CARD_FIELD_RE = re.compile(r"(?:咨询|查询)?(?:订单编号|订单号|订单金额|下单时间|商品ID|商品编号|商品号|交易单号)\s*[:：]\s*"
-                            r"[0-9A-Za-z¥￥$.\-_/]*(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?", re.IGNORECASE)
+_CARD_FIELD_RE = re.compile(r"(?:咨询|查询)?(?:订单编号|订单号|订单金额|下单时间|商品ID|商品编号|商品号|交易单号)"
+                            r"\s*[:：]\s*[0-9A-Za-z¥￥$.\-_/]*(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?", re.IGNORECASE)
 # Greetings and fillers that open or close a message ("亲 在吗 这个还有货吗", "麻烦问下…"), longest first.
 FILLERS = tuple(sorted((
     "亲爱的", "亲亲", "在吗", "在么", "在嘛", "在不在", "在不", "你好", "您好", "哈喽", "嗨", "hello", "hi",
@@ -87,5 +87,5 @@ def strip_chatter(text: str) -> str:
 
 
 def matchable(text: str) -> str:
-    """normalize() of the question a message asks, without its chatter; the whole message if nothing else is left."""
-    return normalize(strip_chatter(text)) or normalize(text)
+    """normalize() of the question a message asks, without its chatter ("" when it asks nothing)."""
+    return normalize(strip_chatter(text))
