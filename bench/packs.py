@@ -7,7 +7,9 @@
     with no human action, what needed a decision, and how long preview and apply took.
 (b) Answers: if bench/data/pack_questions_{zh,en}.csv (text,expected_key; expected_key `none` = the pack does not
     cover it) exist, every question goes through the live bot's pipeline (`Bot.decide`) in a shop with an empty
-    knowledge base and again after importing ecommerce-zh / ecommerce-en.
+    knowledge base, again right after importing ecommerce-zh / ecommerce-en (points quoting the phone or the return
+    address, which have no default, and service promises are still off), and once more after the shop gives those
+    two facts and confirms every point waiting for review.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from kefu.migrate import upgrade
 from kefu.packs import actions
 from kefu.packs.models import PackPoint
 from kefu.packs.sources import BUILTIN_DIR, Catalog, FolderSource
-from kefu.tenants.actions import do_create_tenant
+from kefu.tenants.actions import do_create_tenant, do_update_settings
 from kefu.tenants.models import Tenant
 
 DATA = Path(__file__).parent / "data"
@@ -172,11 +174,22 @@ def answers(language: str, questions: list[tuple[str, str]], bot) -> list[dict]:
     rows = []
     with tempfile.TemporaryDirectory(prefix="kefu-bench-answers-") as tmp:
         database, tenant_id = _shop(Path(tmp), f"answers-{language}")
-        for stage in ("empty knowledge base", f"after importing {pack_id}"):
-            if stage != "empty knowledge base":
+        stages = ("empty knowledge base", f"after importing {pack_id}", "+ phone and address given, all confirmed")
+        for stage in stages:
+            if stage == stages[1]:
                 with database.session() as db:
                     actions.do_import_pack(db, tenant_id=tenant_id, pack_id=pack_id, actor="bench",
                                            catalog=Catalog([FolderSource("builtin", BUILTIN_DIR)]))
+            elif stage == stages[2]:
+                # What a shop that fills in the two facts with no default and confirms every review gets.
+                with database.session() as db:
+                    do_update_settings(db, tenant_id=tenant_id, changes={"facts": {
+                        "service_phone": "0571-8800 1234", "return_address": "杭州市西湖区示范路100号"}})
+                    actions.do_refill(db, tenant_id=tenant_id, actor="bench")
+                    waiting = [w.row.key for w in actions.list_waiting(db, tenant_id=tenant_id) if w.row.review]
+                    if waiting:
+                        actions.do_review(db, tenant_id=tenant_id, pack_id=pack_id, actor="bench",
+                                          decisions=dict.fromkeys(waiting, "confirm"))
             with database.session() as db:
                 keys = dict(db.execute(select(PackPoint.point_id, PackPoint.key)
                                        .where(PackPoint.tenant_id == tenant_id)).all())

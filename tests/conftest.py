@@ -189,12 +189,25 @@ def live_sqlite_server(tmp_path):
     rt.db.dispose()
 
 
-@pytest.fixture
-def agent_online(runtime, shop_a):
-    """Shop A's agent is online, so a handoff queues the chat instead of taking a message."""
-    from sqlalchemy import select
-
-    from kefu.tenants.models import User
+def busy_colleague(runtime: Runtime, tenant_id: int) -> int:
+    """Add an agent who is available (online, workspace connected just now) but busy with as many chats as they
+    take; return their id. A handoff then queues the chat, and it waits there for whoever accepts it."""
+    from kefu.conversations.models import Conversation, Customer
+    from kefu.db import utcnow
 
     with runtime.db.session() as db:
-        db.scalar(select(User).where(User.email == shop_a.agent_email)).status = "online"
+        user = do_create_user(db, tenant_id=tenant_id, email=f"on-duty-{tenant_id}@busy.test", name="值班 On duty",
+                              role="agent", password=PASSWORD)
+        user.status, user.max_chats, user.seen_at = "online", 1, utcnow()
+        customer = Customer(tenant_id=tenant_id, external_id=f"busy-{tenant_id}")
+        db.add(customer)
+        db.flush()
+        db.add(Conversation(tenant_id=tenant_id, customer_id=customer.id, channel="api", status="with_agent",
+                            assigned_user_id=user.id, assigned_at=utcnow()))
+        return user.id
+
+
+@pytest.fixture
+def agent_online(runtime, shop_a):
+    """An agent of shop A is available but busy (see busy_colleague), so a handoff queues the chat."""
+    return busy_colleague(runtime, shop_a.tenant_id)

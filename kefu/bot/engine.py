@@ -6,6 +6,7 @@ import copy
 import logging
 import re
 import time
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,9 +14,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kefu.bot import smalltalk
-from kefu.bot.handoff import PRIORITY, agents_online, in_service_hours, policy_of, queue_position, summary
+from kefu.bot.handoff import (
+    PRIORITY,
+    agents_online,
+    in_service_hours,
+    note_queue_entry,
+    policy_of,
+    queue_position,
+    queue_status,
+    summary,
+)
 from kefu.bot.index import KnowledgeIndex
-from kefu.bot.texts import detect_locale, reason_text, t, wants_person
+from kefu.bot.texts import detect_locale, queue_text, reason_text, t, wants_person
 from kefu.commerce.connect import commerce_for
 from kefu.commerce.interface import CommerceError
 from kefu.conversations.actions import do_post_message, do_set_status, get_conversation
@@ -32,7 +42,7 @@ from kefu.live.routing import group_for
 from kefu.nlu import entities as ents
 from kefu.nlu.matcher import Candidate, MatchResult
 from kefu.runtime import Runtime
-from kefu.tenants.facts import shop_facts
+from kefu.tenants.facts import shop_facts, unfilled
 from kefu.tenants.models import Tenant
 
 log = logging.getLogger(__name__)
@@ -73,6 +83,8 @@ _POLICY_QUESTION = re.compile(r"(多久|多长时间|几天|怎么|怎样|如何
 _QUESTION = re.compile(r"(什么|啥|哪|谁|几|为什么|\b(what|which|who|why|when|where)\b)", re.IGNORECASE)
 # Steps whose answer is free text or an address: a question typed there may be meant as a question.
 OPEN_SLOTS = ("reason", "address")
+# Asking the bot to do something ("能帮我查快递吗", "can you cancel it") is a request, however it is worded.
+_ACTION = re.compile(r"(帮我|帮忙|给我|麻烦你|麻烦帮|替我|\b(can|could|would) you\b|\bplease\b)", re.IGNORECASE)
 # A flow starts on a weaker match when the message names an order or a product of the customer's.
 WEAK_FLOW = 0.35
 CATALOGUE_SECONDS = 300.0
@@ -107,6 +119,7 @@ class Bot:
         self.index = index or KnowledgeIndex()
         self.intents = FlowIntents(self.index.embedder)
         self._catalogues: dict[int, tuple[float, list[tuple[str, list[str], str]]]] = {}
+        self._langs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # matcher → its languages
 
     def warm_up(self) -> None:
         """Load the models now (embedding, segmenter, emotion, flow intents) so the first customer does not wait."""
@@ -159,7 +172,9 @@ class Bot:
             conv = get_conversation(db, tenant_id=event["tenant_id"], conversation_id=event["conversation_id"])
             tenant = db.get(Tenant, conv.tenant_id)
             state = dict(conv.bot_state or {})
+            state["trace"] = new_trace("", None, event["locale"])  # a button press, not a message: its own trace
             self.hand_off(db, conv, tenant, state, reason=event["reason"], locale=event["locale"])
+            state["trace"]["status"] = conv.status
             conv.bot_state = state
 
     # --- understanding ----------------------------------------------------------------------------
@@ -201,7 +216,7 @@ class Bot:
         if kind:
             return Decision("smalltalk", locale, smalltalk=kind)
         matcher = self.index.get(db, tenant.id)
-        result = self._in_language(matcher.match(text), locale)
+        result = self._in_language(matcher, matcher.match(text), locale)
         answers = self._clause_answers(matcher, text, locale)
         if len(answers) >= 2 or (answers and result.outcome != "answer"):
             if result.outcome == "answer" and result.best.point_id not in {a.point_id for a in answers}:
@@ -218,7 +233,7 @@ class Bot:
             return []
         found: list[Candidate] = []
         for clause in clauses[:4]:
-            r = self._in_language(matcher.match(clause), locale)
+            r = self._in_language(matcher, matcher.match(clause), locale)
             if r.outcome == "answer" and r.best.point_id not in {c.point_id for c in found}:
                 found.append(r.best)
         return found[:3]
@@ -231,25 +246,32 @@ class Bot:
         matcher = self.index.get(db, tenant.id)
         found: list[Candidate] = []
         for clause in clauses[:4]:
-            r = self._in_language(matcher.match(clause), locale)
+            r = self._in_language(matcher, matcher.match(clause), locale)
             flows = self.intents.rank(clause, self._enabled_flows(tenant))
             if r.outcome == "answer" and not (flows and flows[0][1] >= max(START_AT, r.best.score)) \
                     and r.best.point_id not in {c.point_id for c in found}:
                 found.append(r.best)
         return found[:2]
 
-    @staticmethod
-    def _in_language(result: MatchResult, locale: str) -> MatchResult:
+    def _in_language(self, matcher, result: MatchResult, locale: str) -> MatchResult:
         """Keep the candidates written in the customer's language, when the shop has any in it."""
         same = [c for c in result.candidates if _is_cjk(c.question) == (locale == "zh")]
-        if len(same) == len(result.candidates):
-            return result
+        if len(same) == len(result.candidates) or locale not in self._languages(matcher):
+            return result  # a Chinese-only shop still answers an English question as best it can
         if not same:
             return MatchResult("fallback", [])
         if result.best is same[0]:
             return MatchResult(result.outcome, same)
         # The best match was in the other language: not an answer to give, at most one of the options.
         return MatchResult("clarify" if result.outcome != "fallback" else "fallback", same[:3])
+
+    def _languages(self, matcher) -> set[str]:
+        """The languages a shop's knowledge is written in (zh, en), read once per built matcher."""
+        langs = self._langs.get(matcher)
+        if langs is None:
+            questions = getattr(matcher, "questions", {}).values()
+            langs = self._langs[matcher] = {"zh" if _is_cjk(q) else "en" for q in questions}
+        return langs
 
     # --- behaviour --------------------------------------------------------------------------------
 
@@ -340,12 +362,15 @@ class Bot:
         flow_id, score = ranked[0]
         kb = decision.match.best.score if decision.match and decision.match.best else 0.0
         about_mine = bool(found.order_no or found.products or _MINE.search(text))
-        if about_mine and score >= WEAK_FLOW and (found.order_no or decision.kind != "answer" or score >= kb):
+        if found.order_no and score >= START_AT:  # "D1003 不想要了 要退货": about that order, whatever the FAQ says
+            return flow_id
+        if about_mine and score >= WEAK_FLOW and (decision.kind != "answer" or score >= kb):
             return flow_id
         if score < START_AT:
             return None
         # A policy question ("多久发货", "运费多少") is the knowledge base's when it has the answer.
-        if decision.kind == "answer" and not about_mine and _POLICY_QUESTION.search(text.strip()):
+        if decision.kind == "answer" and not about_mine and _POLICY_QUESTION.search(text.strip()) \
+                and not _ACTION.search(text):
             return None
         return flow_id if score > kb else None
 
@@ -412,7 +437,9 @@ class Bot:
         if turn.status != "unparsed":
             self._flow_turn(db, conv, tenant, state, turn, policy)
             return True
-        if flow["id"] != "leave_message" and self._aside(db, conv, tenant, state, env, text, policy, found):
+        # Someone asked for a contact to leave a message may ask something else instead: never a trap.
+        if (flow["id"] != "leave_message" or flow.get("asking") == "contact") \
+                and self._aside(db, conv, tenant, state, env, text, policy, found):
             return True
         self._flow_turn(db, conv, tenant, state, runner.reask(state, env), policy)
         return True
@@ -464,11 +491,18 @@ class Bot:
                 policy: dict, *, waiting: bool = False) -> None:
         locale, result = decision.locale, decision.match
         trace = state["trace"]
-        trace["outcome"] = result.outcome
-        if result.outcome == "answer":
+        points = []
+        for candidate in (decision.answers or [result.best]) if result.outcome == "answer" else []:
+            point = db.get(KnowledgePoint, candidate.point_id)
+            if unfilled(point.answer):
+                # A stand-in for a fact the shop never gave (a dummy phone, "{{return_address}}"): not sent.
+                log.warning("shop %s: point %s quotes a placeholder; not sent", tenant.id, point.id)
+                continue
+            points.append((point, candidate))
+        trace["outcome"] = result.outcome if points or result.outcome != "answer" else "fallback"
+        if points:
             state["fallbacks"] = 0
-            for candidate in decision.answers or [result.best]:
-                point = db.get(KnowledgePoint, candidate.point_id)
+            for point, candidate in points:
                 state["intent"] = point.question
                 state["category"] = point.category
                 trace["points"].append({"id": point.id, "question": point.question,
@@ -507,21 +541,25 @@ class Bot:
                   sender="system")
 
     def _still_waiting(self, db: Session, conv: Conversation, tenant: Tenant, state: dict, locale: str) -> None:
-        position = queue_position(db, conv)
+        queue = queue_status(db, conv)
         state["trace"]["outcome"] = "handoff"
         state["trace"]["handoff"] = "already_queued"
-        self._say(db, conv, tenant, t(locale, "already_queued") + " " +
-                  t(locale, "queue_position", position=str(position), ahead=str(position - 1)),
-                  payload={"type": "queue", "position": position}, sender="system")
+        self._say(db, conv, tenant, t(locale, "already_queued") + " " + queue_text(locale, "queue_position", queue),
+                  payload={"type": "queue", **queue}, sender="system")
 
     def hand_off(self, db: Session, conv: Conversation, tenant: Tenant, state: dict, *, reason: str, locale: str,
                  announce: bool = True) -> None:
-        """Queue the conversation for a person with the bot's context, or take a message if nobody can come."""
+        """Queue the conversation for a person with the bot's context, or take a message if nobody can come (or
+        the customer waiting in the queue would rather leave one: reason "leave_message"; they keep their place
+        until they have left it)."""
         trace = state.setdefault("trace", new_trace("", None, locale))
         trace["handoff"] = reason
         if trace.get("outcome") != "flow":
             trace["outcome"] = "handoff"
-        if conv.status in ("queued", "with_agent"):
+        wants_message = reason == "leave_message"
+        if wants_message and conv.status == "with_agent":
+            return  # a person took the chat meanwhile
+        if conv.status == "with_agent" or (conv.status == "queued" and not wants_message):
             self._say(db, conv, tenant, t(locale, "already_queued"), sender="system")
             return
         state.pop("flow", None)
@@ -532,16 +570,18 @@ class Bot:
                       sender="system")
             return
         memory = state.get("memory", {})
-        conv.handoff = {"reason": reason, "intent": state.get("intent"), "emotion": state.get("emotion"),
-                        "order_no": memory.get("order_no"), "summary": summary(db, conv, locale),
-                        "at": utcnow().isoformat()}
+        if not (wants_message and conv.handoff):  # leaving the queue keeps why they were handed over
+            conv.handoff = {"reason": reason, "intent": state.get("intent"), "emotion": state.get("emotion"),
+                            "order_no": memory.get("order_no"), "summary": summary(db, conv, locale),
+                            "at": utcnow().isoformat()}
         facts = shop_facts(tenant.facts, tenant.name)
         open_now = in_service_hours(tenant.service_hours)
-        if not open_now or not agents_online(db, tenant.id):
+        if wants_message or not open_now or not agents_online(db, tenant.id):
             db.add(ConversationEvent(tenant_id=conv.tenant_id, conversation_id=conv.id, kind="handoff_unavailable",
-                                     data={**conv.handoff, "open": open_now}))
-            key = "no_agent" if open_now else "closed_hours"
-            self._say(db, conv, tenant, t(locale, key, service_hours=facts["service_hours"]), sender="system")
+                                     data={**conv.handoff, "open": open_now, "waiting": conv.status == "queued"}))
+            if not wants_message:
+                key = "no_agent" if open_now else "closed_hours"
+                self._say(db, conv, tenant, t(locale, key, service_hours=facts["service_hours"]), sender="system")
             env = self._env(db, conv, tenant, db.get(Customer, conv.customer_id), locale)
             turn = runner.start(state, env, "leave_message")
             trace["flow"] = turn.describe()
@@ -558,10 +598,9 @@ class Bot:
         db.add(ConversationEvent(tenant_id=conv.tenant_id, conversation_id=conv.id, kind="handoff",
                                  data=dict(conv.handoff)))
         do_set_status(db, conv=conv, status="queued", reason=reason)
-        db.flush()
-        position = queue_position(db, conv)
-        self._say(db, conv, tenant, t(locale, "queue_position", position=str(position), ahead=str(position - 1)),
-                  payload={"type": "queue", "position": position}, sender="system")
+        queue = note_queue_entry(db, conv)
+        self._say(db, conv, tenant, queue_text(locale, "queue_position", queue), payload={"type": "queue", **queue},
+                  sender="system")
 
     def _acknowledge_attachment(self, db: Session, conv: Conversation, payload: dict) -> None:
         key = "attachment_image" if payload.get("kind") == "image" else "attachment_file"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 TEXTS = {
@@ -12,7 +13,14 @@ TEXTS = {
         "handoff": "好的，正在为您转接人工客服，请稍候。客服接入后会在这里回复您。",
         "handoff_angry": "非常抱歉给您带来了不好的体验，我马上为您转接人工客服处理。",
         "handoff_not_understood": "抱歉，我没能帮上忙，为您转接人工客服。",
-        "queue_position": "您前面还有 {ahead} 位，当前排在第 {position} 位，请稍候。",
+        "queue_position": "您前面还有 {ahead} 位，当前排在第 {position} 位，{wait}请稍候。",
+        "requeued": "客服暂时断开了，已为您重新排队，您现在排在第 {position} 位，{wait}请稍候。",
+        "wait": "预计等待{eta}，",
+        "wait_minutes": "约 {n} 分钟",
+        "wait_soon": "不到 1 分钟",
+        "wait_too_long": "抱歉让您久等了，客服都在忙。您可以继续等待，也可以留言，客服会尽快联系您。",
+        "agents_gone": "抱歉，客服暂时都不在线了。您可以留言，客服上线后会尽快联系您；也可以继续等待。",
+        "leave_message_button": "留言",
         "no_agent": "现在暂时没有客服在线，您可以留言，客服上线后会尽快联系您。",
         "closed_hours": "现在不在人工客服服务时间（{service_hours}），您可以留言，我们上班后会尽快联系您。",
         "already_queued": "您已在等待人工客服，请稍候。",
@@ -31,7 +39,17 @@ TEXTS = {
         "handoff": "OK, connecting you to a person. Please wait; they will reply here.",
         "handoff_angry": "I'm very sorry about this. I'm connecting you to a person right away.",
         "handoff_not_understood": "Sorry I couldn't help. Let me connect you to a person.",
-        "queue_position": "You are number {position} in the queue ({ahead} ahead of you). Please hold on.",
+        "queue_position": "You are number {position} in the queue ({ahead} ahead of you{wait}). Please hold on.",
+        "requeued": "Your agent got disconnected, so you are back in the queue: number {position}{wait}. "
+                    "Please hold on.",
+        "wait": ", about {eta} to wait",
+        "wait_minutes": "{n} min",
+        "wait_soon": "under a minute",
+        "wait_too_long": "Sorry for the wait: all our agents are busy. You can keep waiting, or leave a message and "
+                         "we'll get back to you.",
+        "agents_gone": "Sorry, no agent is online any more. Leave a message and we'll get back to you soon, or keep "
+                       "waiting.",
+        "leave_message_button": "Leave a message",
         "no_agent": "No agent is online right now. Leave a message and we'll get back to you soon.",
         "closed_hours": "Our agents work {service_hours}. Leave a message and we'll get back to you.",
         "already_queued": "You are already waiting for a person; please hold on.",
@@ -76,6 +94,16 @@ _HANDOFF_RE = re.compile(
 
 def t(locale: str, key: str, **kw: str) -> str:
     return TEXTS.get(locale, TEXTS["zh"])[key].format(**kw)
+
+
+def queue_text(locale: str, key: str, queue: dict) -> str:
+    """A queue notice (queue_position, requeued) with the customer's place and, when known, the wait."""
+    eta = queue.get("eta_seconds")
+    wait = ""
+    if eta is not None:
+        span = t(locale, "wait_soon") if eta < 60 else t(locale, "wait_minutes", n=str(math.ceil(eta / 60)))
+        wait = t(locale, "wait", eta=span)
+    return t(locale, key, position=str(queue["position"]), ahead=str(queue["ahead"]), wait=wait)
 
 
 def detect_locale(text: str, default: str) -> str:

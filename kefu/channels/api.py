@@ -15,6 +15,7 @@ from kefu.conversations.schemas import ConversationOut, MessageOut, PostMessageI
 from kefu.db import commit
 from kefu.errors import NotFound
 from kefu.live.feedback import do_rate
+from kefu.live.queue import conversation_out
 from kefu.live.schemas import RatingIn
 from kefu.web.deps import DbDep, RuntimeDep, Staff
 
@@ -53,7 +54,8 @@ class CustomerMessageIn(PostMessageIn):
 class HandoffIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field("customer_asked", max_length=100)
+    reason: str = Field("customer_asked", max_length=100,
+                        description='why; "leave_message" takes a message instead (also out of the queue)')
 
 
 def _api_conversation(db, tenant_id: int, conversation_id: int) -> Conversation:
@@ -106,6 +108,13 @@ def _post_out(db, conv: Conversation, msg: Message, created: bool) -> PostOut:
                 break
             replies.append(MessageOut.model_validate(m))
     return PostOut(message=MessageOut.model_validate(msg), replies=replies, duplicate=not created)
+
+
+@router.get("/conversations/{conversation_id}", response_model=ConversationOut)
+def read_conversation(conversation_id: int, principal: Staff, db: DbDep) -> ConversationOut:
+    """The conversation's state: poll this while the customer waits for a person; `queue` then says their place
+    and estimated wait (null otherwise)."""
+    return conversation_out(db, _api_conversation(db, principal.tenant_id, conversation_id))
 
 
 UPLOAD_PATH = router.prefix + "/conversations/{conversation_id}/attachments"

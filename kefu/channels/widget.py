@@ -3,10 +3,14 @@
 Protocol (JSON frames), documented in docs/widget.md:
 client → {"type":"hello","key","visitor"?,"token"?,"locale"?,"after"?}   first frame, within 10 s
 server → {"type":"ready","visitor","conversation","customer","messages":[…after]}
-client → {"type":"message","client_id","text"} | {"type":"handoff"} | {"type":"ping"}
+client → {"type":"message","client_id","text"} | {"type":"handoff"} | {"type":"leave_message"} | {"type":"ping"}
          (photos and files go by HTTP: POST /api/v1/widget/attachments; their message arrives here like any other)
 server → {"type":"ack","client_id","message"} | {"type":"message","message"} | {"type":"conversation",…}
-         | {"type":"error","code","message","client_id"?} | {"type":"pong"}
+         | {"type":"queue","queue":{"position","ahead","eta_seconds"}} | {"type":"error","code","message","client_id"?}
+         | {"type":"pong"}
+"leave_message" answers the button offered to a customer waiting in the queue: the bot takes a message, and the
+chat leaves the queue once it is left. "queue" frames come while the customer waits, when their place or wait
+changes; the ready frame's conversation carries the same as "queue" (null unless queued).
 Messages carry growing ids: a client that reconnects sends the last id it saw as "after", and resends
 unacknowledged messages with the same client_id, which the server stores only once.
 """
@@ -29,9 +33,10 @@ from kefu.attachments.actions import take_attachment
 from kefu.channels.intake import take_customer_message
 from kefu.conversations import actions
 from kefu.conversations.models import Customer
-from kefu.conversations.schemas import ConversationOut, MessageOut
+from kefu.conversations.schemas import MessageOut
 from kefu.errors import KefuError, NotFound, Unauthorized
 from kefu.live.feedback import do_rate, pending_rating
+from kefu.live.queue import conversation_out
 from kefu.runtime import Runtime
 from kefu.tenants.actions import check_public_key
 from kefu.tenants.security import IdentityError, verify_identity_token
@@ -123,7 +128,7 @@ def _start(runtime: Runtime, hello: dict[str, Any]) -> tuple[Session, dict[str, 
             "pending_rating": pending_rating(db, tenant_id=tenant.id, customer_id=customer.id),
             "visitor": customer.visitor_id,
             "customer": actions.customer_out(customer),
-            "conversation": ConversationOut.model_validate(conv).model_dump(mode="json"),
+            "conversation": conversation_out(db, conv).model_dump(mode="json"),
         }
         session = Session(tenant.id, customer.id, conv.id)
     return session, info
@@ -150,10 +155,10 @@ def _post(runtime: Runtime, s: Session, text: Any, client_id: Any) -> dict[str, 
     return out
 
 
-def _handoff(runtime: Runtime, s: Session, locale: str | None) -> None:
+def _handoff(runtime: Runtime, s: Session, locale: Any, reason: str = "customer_button") -> None:
     with runtime.db.session() as db:
         conv = actions.get_conversation(db, tenant_id=s.tenant_id, conversation_id=s.conversation_id)
-        actions.do_request_handoff(db, conv=conv, reason="customer_button", locale=locale)
+        actions.do_request_handoff(db, conv=conv, reason=reason, locale=locale if locale in ("zh", "en") else None)
 
 
 def _rate(runtime: Runtime, s: Session, frame: dict[str, Any]) -> None:
@@ -179,6 +184,8 @@ async def _send_events(ws: WebSocket, queue: asyncio.Queue) -> None:
             await ws.send_json({"type": "message", "message": event["message"]})
         elif event["type"] == "conversation_updated":
             await ws.send_json({"type": "conversation", "conversation": event["conversation"]})
+        elif event["type"] == "queue_updated":
+            await ws.send_json({"type": "queue", "queue": event["queue"]})
 
 
 async def _read_frames(ws: WebSocket, runtime: Runtime, s: Session) -> None:
@@ -203,6 +210,8 @@ async def _read_frames(ws: WebSocket, runtime: Runtime, s: Session) -> None:
                 await ws.send_json({"type": "ack", "client_id": client_id, "message": message})
             elif kind == "handoff":
                 await run_in_threadpool(_handoff, runtime, s, frame.get("locale"))
+            elif kind == "leave_message":
+                await run_in_threadpool(_handoff, runtime, s, frame.get("locale"), "leave_message")
             elif kind == "rate":
                 await run_in_threadpool(_rate, runtime, s, frame)
                 await ws.send_json({"type": "rated", "conversation_id": frame.get("conversation_id")})

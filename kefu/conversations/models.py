@@ -45,7 +45,9 @@ class Conversation(Base):
     """A thread between one customer and the shop (bot first, then maybe a person)."""
 
     __tablename__ = "conversations"
-    __table_args__ = (Index("ix_conversations_tenant_updated", "tenant_id", "updated_at"),)
+    __table_args__ = (Index("ix_conversations_tenant_updated", "tenant_id", "updated_at"),
+                      # The sweeper looks for open chats in trouble across all shops every few seconds.
+                      Index("ix_conversations_status", "status"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
@@ -56,8 +58,12 @@ class Conversation(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    # When it entered the queue for a person; the queue is ordered by priority, then this.
+    # When it (last) entered the queue for a person; the queue is ordered by priority, then this.
     queued_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Its place when it entered the queue: with the time it waited, what the wait estimate learns from.
+    queued_position: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # When the customer waiting in the queue was offered to leave a message instead (once per wait).
+    wait_offered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     priority: Mapped[int] = mapped_column(Integer, default=0)
     # The person serving it (set by routing or by an agent accepting it) and the team it was routed to.
     assigned_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True,

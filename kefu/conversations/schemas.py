@@ -33,6 +33,14 @@ class CustomerOut(BaseModel):
     tags: list[str] = []
 
 
+class QueueOut(BaseModel):
+    """Where a customer waiting for a person stands (see kefu/bot/handoff.py queue_status)."""
+
+    position: int = Field(description="1-based place in the shop's queue")
+    ahead: int = Field(description="customers to be served first")
+    eta_seconds: int | None = Field(description="estimated wait; null when no agent is available now")
+
+
 class ConversationOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -45,6 +53,9 @@ class ConversationOut(BaseModel):
     updated_at: dt.datetime
     closed_at: dt.datetime | None = None
     assigned_user_id: int | None = None  # the person serving it
+    # Set where a client asks for the conversation while it waits for a person (the API channel's GET, the
+    # widget's ready frame); live changes travel as queue_updated events.
+    queue: QueueOut | None = None
 
 
 class ConversationSummary(ConversationOut):

@@ -22,6 +22,17 @@ LOGINS = (
 )
 
 
+# What the demo shop says about itself: every fact the built-in packs and the flows quote, except price protection,
+# which the demo shop does not offer (its pack points stay in review). The phone and address are made up.
+DEMO_FACTS = {
+    "shipping_fee": "8", "carrier": "中通快递", "return_days": "7", "exchange_days": "15",
+    "free_shipping_threshold": "99", "service_hours": "09:00-22:00", "ship_within_hours": "48",
+    "delivery_days": "2-4", "service_phone": "0571-8800 1234", "warranty_months": "12", "invoice_days": "1-2",
+    "points_rate": "1元=1积分", "remote_areas": "新疆、西藏、青海、内蒙古等",
+    "return_address": "浙江省杭州市西湖区示范路 100 号 kefu 演示小店售后仓（收），电话 0571-8800 1234，邮编 310012",
+}
+
+
 @dataclass
 class DemoInfo:
     tenant_id: int
@@ -41,15 +52,15 @@ def seed_demo(database: Database) -> DemoInfo:
             points = json.loads((Path(__file__).parent / "knowledge.json").read_text(encoding="utf-8"))
             for p in points:
                 do_create_point(db, tenant_id=tenant.id, data=KnowledgeIn(**p))
-            tenant.facts = {"shipping_fee": "8", "carrier": "中通快递", "return_days": "7",
-                            "free_shipping_threshold": "99", "service_hours": "09:00-22:00"}
+            tenant.facts = DEMO_FACTS
         for role, email, name, password in LOGINS:
             user = db.scalar(select(User).where(User.email == email))
             if user is None:
                 user = do_create_user(db, tenant_id=tenant.id, email=email, name=name, role=role,
                                       password=password)
             if role == "agent":
-                # The demo's agent counts as online, so "转人工" queues the chat for whoever opens the console.
+                # On duty, but available only while their workspace is open (routing.available): then "转人工"
+                # reaches them at once; with nobody's workspace open the bot takes a message.
                 user.status = "online"
         seed_store(db, tenant.id)
         return DemoInfo(tenant.id, tenant.public_key)

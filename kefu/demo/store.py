@@ -42,7 +42,8 @@ def seed_store(db: Session, tenant_id: int) -> None:
         sku, name, price, _, attrs = PRODUCTS[i % len(PRODUCTS)]
         items = [{"sku": sku, "name": name, "quantity": 1, "unit_price_cents": price, "attributes": attrs}]
         if no == "D1004":
-            items.append({"sku": "NOTE-A5", "name": "线装笔记本 A5", "quantity": 2, "unit_price_cents": 3900})
+            # Two different goods, so returning one of them can be tried.
+            items.append({"sku": "MUG-350", "name": "手作陶瓷马克杯", "quantity": 2, "unit_price_cents": 8900})
         shipped = status in ("shipped", "delivered", "completed")
         delivered = now - dt.timedelta(days=delivered_days) if delivered_days is not None else None
         actions.do_create_order(db, tenant_id=tenant_id, data=OrderIn(

@@ -8,6 +8,7 @@ with the slots gathered so far, so a flow is one short function and its state is
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import string
 from collections.abc import Callable
@@ -18,6 +19,9 @@ from kefu.commerce.interface import Commerce, CommerceError, CommerceUnavailable
 from kefu.flows import parsers
 from kefu.flows.parsers import SlotError
 from kefu.flows.texts import COMMON_TEXTS
+from kefu.tenants.facts import is_missing
+
+log = logging.getLogger(__name__)
 
 MAX_RETRIES = 3  # unusable replies to one question before the flow gives up and a person takes over
 MAX_VERIFY_ATTEMPTS = 3
@@ -50,7 +54,16 @@ class Stop(Exception):
 
 
 class _SafeDict(dict):
+    """Template fields: a fact the shop has not given reads as "a person will tell you", never as a stand-in."""
+
+    def __init__(self, values: dict[str, Any], missing: set[str], by_person: str) -> None:
+        super().__init__(values)
+        self.missing, self.by_person = missing, by_person
+
     def __missing__(self, key: str) -> str:
+        if key in self.missing:
+            log.warning("a flow text quotes the fact %r, which the shop has not given", key)
+            return self.by_person
         return "{" + key + "}"
 
 
@@ -80,9 +93,16 @@ class FlowContext:
         own = self.flow.texts.get(self.locale) or self.flow.texts.get("zh", {})
         common = COMMON_TEXTS.get(self.locale, COMMON_TEXTS["zh"])
         template = self.overrides.get(key) or own.get(key) or common.get(key) or key
-        fields = _SafeDict(self.facts)
+        missing = {k for k, v in self.facts.items() if is_missing(v)}
+        fields = _SafeDict({k: v for k, v in self.facts.items() if k not in missing}, missing,
+                           common.get("fact_by_person", ""))
         fields.update({k: v for k, v in values.items() if v is not None})
         return string.Formatter().vformat(template, (), fields)
+
+    def fact(self, name: str) -> str | None:
+        """The shop's value of a fact, or None when it has not given one (a flow then says a person will)."""
+        value = self.facts.get(name)
+        return None if is_missing(value) else value
 
     def say(self, key: str, payload: dict[str, Any] | None = None, **values: Any) -> None:
         self.said.append(Reply(self.text(key, **values), payload))

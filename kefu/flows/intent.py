@@ -33,9 +33,14 @@ class FlowIntents:
         return self._matcher
 
     def rank(self, text: str, enabled: set[str] | None = None) -> list[tuple[str, float]]:
-        """Every enabled flow text may ask for, with the matcher's confidence, best first."""
+        """Every enabled flow text may ask for, with the matcher's confidence, best first.
+
+        None at all when the best fitting flow is switched off.
+        """
         result = self._build().match(text)
         ranked = [(self._ids[c.point_id], c.score) for c in result.candidates]
+        if ranked and enabled is not None and ranked[0][0] not in enabled:
+            return []  # asking for a flow the shop switched off is not a request for another flow
         return [(i, s) for i, s in ranked if enabled is None or i in enabled]
 
     def match(self, text: str, enabled: set[str] | None = None) -> tuple[str, float] | None:

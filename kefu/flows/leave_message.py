@@ -1,7 +1,11 @@
-"""留言: when no person can take the chat, take the customer's contact and question for agents to follow up."""
+"""留言: when no person can take the chat, take the customer's contact and question for agents to follow up.
+
+Also offered to a customer waiting in the queue (kefu/live/queue.py): they keep their place until the message is
+left; a person may still take the chat meanwhile."""
 
 from __future__ import annotations
 
+from kefu.conversations.actions import do_set_status
 from kefu.conversations.models import LeftMessage
 from kefu.flows.base import Flow, FlowContext
 
@@ -31,4 +35,6 @@ class LeaveMessage(Flow):
         db, conv = ctx.services["db"], ctx.services["conversation"]
         db.add(LeftMessage(tenant_id=conv.tenant_id, conversation_id=conv.id, customer_id=conv.customer_id,
                            contact=contact, text=question, context=conv.handoff or {}))
+        if conv.status == "queued":  # they were waiting for a person and left a message instead: the wait is over
+            do_set_status(db, conv=conv, status="bot", reason="left a message")
         ctx.stop("done", "left")

@@ -56,6 +56,10 @@ class ReturnRefund(Flow):
                            "仓库签收后1-3个工作日内原路退款。",
             "next_refund": "审核通过后1-3个工作日内原路退款。",
             "next_exchange": "请将商品寄回：{return_address}，仓库收到后为您换发新商品。",
+            "next_return_by_person": "退货地址将由人工客服提供，收到地址后请在7天内寄回，并在订单页填写退货物流单号。"
+                                     "仓库签收后1-3个工作日内原路退款。",
+            "next_exchange_by_person": "退货地址将由人工客服提供，收到地址后寄回商品，仓库收到后为您换发新商品。",
+            "address_by_person": "点击下方按钮转人工，客服会把退货地址发给您。",
             "unpaid_nothing": "订单 {order_no} 还没有付款，无需退款；不想要可以直接取消订单。",
             "not_shipped_cancel": "订单 {order_no} 还没发货，直接取消订单即可全额退款。要我帮您取消吗？",
             "on_the_way": "订单 {order_no} 正在配送中，您可以拒收快递，商品退回后为您退款；或签收后再申请退货。",
@@ -75,6 +79,12 @@ class ReturnRefund(Flow):
                            "order page. We refund within 1-3 business days of receiving them.",
             "next_refund": "Once approved, the refund reaches your original payment method in 1-3 business days.",
             "next_exchange": "Send the item to: {return_address}; we ship the replacement once it arrives.",
+            "next_return_by_person": "A person from our team will give you the return address; then send the items "
+                                     "within 7 days and add the tracking number on the order page. We refund within "
+                                     "1-3 business days of receiving them.",
+            "next_exchange_by_person": "A person from our team will give you the return address; we ship the "
+                                       "replacement once the item arrives.",
+            "address_by_person": "Tap below to talk to a person, who will send you the return address.",
             "unpaid_nothing": "Order {order_no} hasn't been paid, so there's nothing to refund; you can cancel it.",
             "not_shipped_cancel": "Order {order_no} hasn't shipped; cancelling it refunds you in full. Cancel it?",
             "on_the_way": "Order {order_no} is on its way. Refuse the delivery to get a refund once it comes back, "
@@ -120,9 +130,15 @@ class ReturnRefund(Flow):
             req = ctx.call(ctx.commerce.create_return, no, kind=kind, skus=skus, reason=reason)
         except CommerceError as e:
             ctx.refuse(e, order_no=no)
+        payload = {"type": "return", "return_no": req.return_no, "order_no": no, "kind": kind}
+        if kind != "refund" and ctx.fact("return_address") is None:
+            # No address to give: say a person will send it, and offer one, rather than a stand-in.
+            ctx.say("created", payload, kind=ctx.text("kind_" + kind), return_no=req.return_no,
+                    next=ctx.text(f"next_{kind}_by_person"))
+            ctx.stop("done", "address_by_person", payload={
+                "type": "buttons", "buttons": [{"label": ctx.text("handoff_button_label"), "action": "handoff"}]})
         ctx.stop("done", "created", kind=ctx.text("kind_" + kind), return_no=req.return_no,
-                 next=ctx.text("next_" + kind), payload={"type": "return", "return_no": req.return_no,
-                                                         "order_no": no, "kind": kind})
+                 next=ctx.text("next_" + kind), payload=payload)
 
     @staticmethod
     def _items(ctx: FlowContext, order) -> list[str]:

@@ -32,6 +32,7 @@ COMMON_TEXTS: dict[str, dict[str, str]] = {
         "refused_not_found": "没有找到这笔订单。",
         "refused_other": "这个操作没能完成：{detail}",
         "refused_unexplained": "这个操作没能完成，需要人工客服帮您看一下。",
+        "fact_by_person": "（人工客服会告诉您）",
     },
     "en": {
         "ask_order_no": "Please tell me your order number (see \"My orders\").",
@@ -64,5 +65,6 @@ COMMON_TEXTS: dict[str, dict[str, str]] = {
         "refused_not_found": "I couldn't find that order.",
         "refused_other": "That couldn't be done: {detail}",
         "refused_unexplained": "That couldn't be done; a person can look into it for you.",
+        "fact_by_person": "(a person from our team will tell you)",
     },
 }

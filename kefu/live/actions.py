@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kefu.bot.handoff import note_queue_entry
 from kefu.conversations.actions import channels_for, conversation_event, get_conversation
 from kefu.conversations.models import Conversation, ConversationEvent
 from kefu.db import utcnow
 from kefu.errors import Conflict, Forbidden, NotFound
-from kefu.live import routing
+from kefu.live import queue, routing
 from kefu.live.models import ConversationNote, SkillGroup
 from kefu.runtime import Runtime, emit
 from kefu.tenants.models import User
@@ -47,17 +50,21 @@ def do_transfer(db: Session, *, tenant_id: int, conversation_id: int, by: User, 
         target = db.get(User, to_user_id)
         if target is None or target.tenant_id != tenant_id:
             raise NotFound("agent not found")
-        if target.status != "online":
-            raise Conflict(f"{target.name} is not online", code="agent_offline")
+        # Only to someone who will see it: online with their workspace open (routing's definition of available).
+        cutoff = routing.present_since(db)
+        if not db.scalar(select(User.id).where(User.id == target.id, *routing.available(tenant_id, cutoff))):
+            raise Conflict(f"{target.name} is not online with the workspace open", code="agent_offline")
         conv.status, conv.assigned_user_id, conv.assigned_at = "with_agent", target.id, utcnow()
         data["to_user_id"] = target.id
     else:
         group = db.get(SkillGroup, to_group_id)
         if group is None or group.tenant_id != tenant_id:
             raise NotFound("skill group not found")
+        if conv.status != "queued":
+            conv.queued_at = utcnow()  # waiting again from now
         conv.status, conv.assigned_user_id, conv.skill_group_id = "queued", None, group.id
         conv.priority = max(conv.priority, routing.REQUEUED_PRIORITY)
-        conv.queued_at = conv.queued_at or utcnow()
+        note_queue_entry(db, conv)
         data["to_group_id"] = group.id
     conv.updated_at = utcnow()
     db.add(ConversationEvent(tenant_id=tenant_id, conversation_id=conv.id, kind="transferred", data=data))
@@ -86,7 +93,7 @@ def drain_shop(runtime: Runtime, tenant_id: int) -> list[tuple[int, int]]:
 
 
 class Sweeper:
-    """Every few seconds, hand back the chats of agents whose workspace went silent (one thread per process)."""
+    """Every few seconds, repair the chats nobody is responsible for (one thread per process)."""
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
@@ -108,28 +115,37 @@ class Sweeper:
             try:
                 sweep(self.runtime)
             except Exception:  # the next round tries again; a crash here must not end the thread
-                log.exception("agent sweep failed")
+                log.exception("sweep failed")
 
 
-def sweep(runtime: Runtime) -> list[int]:
-    """Set silent agents offline and requeue their chats (the requeue events drain each shop's queue); close
-    bot chats gone idle."""
-    with runtime.db.session() as db:
-        gone = routing.sweep_absent(db, grace_seconds=runtime.settings.agent_grace_seconds)
+def sweep(runtime: Runtime, *, now: dt.datetime | None = None) -> queue.Repairs:
+    """Repair the open chats nobody is responsible for (see `queue.repair`) and close bot chats gone idle.
+
+    now: the time to judge presence and waits by (tests pass a later one instead of waiting)."""
+    repairs = queue.repair(runtime, now=now)
     if runtime.settings.idle_close_minutes > 0:
         from kefu.live.feedback import close_idle_bot_chats
 
         with runtime.db.session() as db:
             close_idle_bot_chats(db, minutes=runtime.settings.idle_close_minutes)
-    return gone
+    return repairs
 
 
 def install(runtime: Runtime) -> None:
-    """Drain the shop's queue whenever a chat is queued or closed, or an agent comes online."""
+    """Drain the shop's queue whenever a chat is queued or closed, or an agent comes online; tell waiting
+    customers when the queue moves, and offer them a message when the last available agent has gone."""
+    notifier = queue.QueueNotifier(runtime)
 
     def on_conversation(rt: Runtime, event: dict[str, Any]) -> None:
         if event.get("conversation", {}).get("status") in ("queued", "closed"):
             drain_shop(rt, event["tenant_id"])
+        notifier.moved(event["tenant_id"])
+
+    def on_agent(rt: Runtime, event: dict[str, Any]) -> None:
+        drain_shop(rt, event["tenant_id"])
+        with rt.db.session() as db:
+            queue.offer_where_due(db, event["tenant_id"])
+        notifier.moved(event["tenant_id"])  # the wait estimate shares the work among the agents available
 
     runtime.listen("conversation_updated", on_conversation)
-    runtime.listen("agent_updated", lambda rt, event: drain_shop(rt, event["tenant_id"]))
+    runtime.listen("agent_updated", on_agent)

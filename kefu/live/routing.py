@@ -10,11 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from kefu.conversations.actions import channels_for, conversation_event, do_post_message
-from kefu.conversations.models import TEST_CHANNEL, Conversation, ConversationEvent, Customer
+from kefu.conversations.models import TEST_CHANNEL, Conversation, ConversationEvent, Customer, Message
 from kefu.db import utcnow
 from kefu.live.models import SkillGroup, SkillMember
 from kefu.runtime import emit
@@ -39,15 +39,41 @@ class Agent:
         return self.load < self.max_chats
 
 
-def available_agents(db: Session, *, tenant_id: int, grace_seconds: int = GRACE_SECONDS) -> list[Agent]:
-    """Agents routing may give chats to: online, with their workspace connected (a heartbeat within the grace).
+def grace_of(db: Session) -> int:
+    """The disconnect grace of the process behind db (KEFU_AGENT_GRACE_SECONDS), or the default."""
+    runtime = db.info.get("runtime")
+    return runtime.settings.agent_grace_seconds if runtime is not None else GRACE_SECONDS
 
-    Someone online without a connected workspace (set through the API) still counts as "on duty" for the bot's
-    handoff, so chats queue for them; they take chats by accepting them.
+
+def present_since(db: Session, *, grace_seconds: int | None = None, now: dt.datetime | None = None) -> dt.datetime:
+    """The oldest workspace heartbeat that still counts as connected."""
+    grace = grace_of(db) if grace_seconds is None else grace_seconds
+    return (now or utcnow()) - dt.timedelta(seconds=grace)
+
+
+def available(tenant_id: int, cutoff: dt.datetime) -> list:
+    """The one definition of an available agent, as SQL conditions on users: online, their workspace connected
+    (a staff websocket or heartbeat since cutoff), and taking chats at all (a chat limit above 0).
+
+    Routing gives chats only to them, and the bot queues a customer only when there is one: someone merely set
+    online (the demo's agent, a status changed through the API) with no workspace open counts for neither.
     """
-    cutoff = utcnow() - dt.timedelta(seconds=grace_seconds)
-    users = list(db.scalars(select(User).where(User.tenant_id == tenant_id, User.status == "online",
-                                               User.seen_at.is_not(None), User.seen_at >= cutoff)))
+    return [User.tenant_id == tenant_id, User.status == "online", User.seen_at.is_not(None), User.seen_at >= cutoff,
+            User.max_chats > 0]
+
+
+def count_available(db: Session, *, tenant_id: int, grace_seconds: int | None = None,
+                    now: dt.datetime | None = None) -> int:
+    """How many available agents the shop has now (see `available`)."""
+    cutoff = present_since(db, grace_seconds=grace_seconds, now=now)
+    return db.scalar(select(func.count()).select_from(User).where(*available(tenant_id, cutoff))) or 0
+
+
+def available_agents(db: Session, *, tenant_id: int, grace_seconds: int | None = None,
+                     now: dt.datetime | None = None) -> list[Agent]:
+    """The agents routing may give chats to (see `available`), with their load, groups and last assignment."""
+    cutoff = present_since(db, grace_seconds=grace_seconds, now=now)
+    users = list(db.scalars(select(User).where(*available(tenant_id, cutoff))))
     if not users:
         return []
     ids = [u.id for u in users]
@@ -120,8 +146,12 @@ def claim(db: Session, *, conv_id: int, user_id: int, reason: str) -> Conversati
     customer = db.get(Customer, conv.customer_id)
     if customer is not None:
         customer.last_agent_id = user_id
-    db.add(ConversationEvent(tenant_id=conv.tenant_id, conversation_id=conv.id, kind="assigned",
-                             data={"user_id": user_id, "reason": reason}))
+    data: dict = {"user_id": user_id, "reason": reason}
+    if conv.queued_at is not None and conv.queued_position:
+        # What the wait estimate learns from: how long this place in the queue took to reach a person.
+        data.update(waited_seconds=round((now - conv.queued_at).total_seconds(), 1),
+                    queued_position=conv.queued_position)
+    db.add(ConversationEvent(tenant_id=conv.tenant_id, conversation_id=conv.id, kind="assigned", data=data))
     agent = db.get(User, user_id)
     joined = (f"客服 {agent.name} 为您服务" if conv.locale != "en" else f"{agent.name} is here to help you")
     do_post_message(db, conv=conv, sender="system", text=joined, payload={"type": "agent_joined",
@@ -131,7 +161,12 @@ def claim(db: Session, *, conv_id: int, user_id: int, reason: str) -> Conversati
     return conv
 
 
-def drain(db: Session, *, tenant_id: int, limit: int = 20_000, grace_seconds: int = GRACE_SECONDS
+def in_queue_order(stmt):
+    """Order queued chats the way they are served: highest priority, then longest waiting, then first in."""
+    return stmt.order_by(Conversation.priority.desc(), Conversation.queued_at, Conversation.id)
+
+
+def drain(db: Session, *, tenant_id: int, limit: int = 20_000, grace_seconds: int | None = None
           ) -> list[tuple[int, int]]:
     """Assign queued chats, highest priority then longest waiting first, while any fitting agent is free.
 
@@ -140,12 +175,12 @@ def drain(db: Session, *, tenant_id: int, limit: int = 20_000, grace_seconds: in
     agents = available_agents(db, tenant_id=tenant_id, grace_seconds=grace_seconds)
     if not any(a.free for a in agents):
         return []
-    queued = db.execute(
+    queued = db.execute(in_queue_order(
         select(Conversation.id, Conversation.skill_group_id, Customer.last_agent_id)
         .join(Customer, Customer.id == Conversation.customer_id)
         .where(Conversation.tenant_id == tenant_id, Conversation.status == "queued",
                Conversation.channel != TEST_CHANNEL)  # a test chat never reaches a person
-        .order_by(Conversation.priority.desc(), Conversation.queued_at, Conversation.id).limit(limit)).all()
+        ).limit(limit)).all()
     done = []
     for conv_id, group_id, last_agent_id in queued:
         agent = pick_agent(agents, group_id=group_id, last_agent_id=last_agent_id)
@@ -171,25 +206,69 @@ def group_for(db: Session, *, tenant_id: int, intent: str | None, category: str 
     return None
 
 
-def sweep_absent(db: Session, *, tenant_id: int | None = None, grace_seconds: int = GRACE_SECONDS) -> list[int]:
-    """Put the chats of agents silent past the grace period back at the front of the queue; return those agents."""
-    cutoff = utcnow() - dt.timedelta(seconds=grace_seconds)
-    # Only agents that were connected (a workspace heartbeat set seen_at) can drop out; one made online through
-    # the API alone stays online until told otherwise.
+def sweep_absent(db: Session, *, tenant_id: int | None = None, grace_seconds: int | None = None,
+                 now: dt.datetime | None = None) -> list[int]:
+    """Set online agents whose workspace has been silent past the grace period offline; return them.
+
+    Their chats are requeued by the sweep (`unattended`), like those of any agent no longer connected. Only agents
+    that were connected once (a heartbeat set seen_at) are set offline: one made online through the API alone was
+    never available (see `available`) and keeps the status they chose.
+    """
+    cutoff = present_since(db, grace_seconds=grace_seconds, now=now)
     cond = [User.status == "online", User.seen_at.is_not(None), User.seen_at < cutoff]
     if tenant_id is not None:
         cond.append(User.tenant_id == tenant_id)
-    gone = list(db.scalars(select(User).where(*cond)))
-    for user in gone:
-        user.status, user.status_at = "offline", utcnow()
-        emit(db, {"type": "agent_updated", "tenant_id": user.tenant_id, "user_id": user.id, "status": "offline"},
-             [f"tenant:{user.tenant_id}"])
-        for conv in db.scalars(select(Conversation).where(Conversation.assigned_user_id == user.id,
-                                                          Conversation.status == "with_agent")):
-            conv.status, conv.assigned_user_id = "queued", None
-            conv.priority = max(conv.priority, REQUEUED_PRIORITY)
-            conv.queued_at = conv.queued_at or utcnow()
-            db.add(ConversationEvent(tenant_id=conv.tenant_id, conversation_id=conv.id, kind="requeued",
-                                     data={"user_id": user.id, "reason": "agent_disconnected"}))
-            emit(db, conversation_event(conv, "conversation_updated"), channels_for(conv))
-    return [u.id for u in gone]
+    gone = []
+    for user_id, user_tenant in db.execute(select(User.id, User.tenant_id).where(*cond)).all():
+        # Conditional, so that of several processes sweeping at once only one announces it.
+        result = db.execute(update(User).where(User.id == user_id, *cond).values(status="offline", status_at=utcnow())
+                            .execution_options(synchronize_session=False))
+        if result.rowcount == 1:
+            gone.append(user_id)
+            emit(db, {"type": "agent_updated", "tenant_id": user_tenant, "user_id": user_id, "status": "offline"},
+                 [f"tenant:{user_tenant}"])
+    return gone
+
+
+def unattended(db: Session, *, grace_seconds: int | None = None, now: dt.datetime | None = None,
+               limit: int = 1000) -> list[Conversation]:
+    """Chats with a person that nobody is looking after: no agent, a deleted one or one of another shop, or one
+    whose workspace was connected and has been silent past the grace period, whatever their status says (a chat
+    accepted while away is not kept by someone who closed the browser).
+
+    Not counted as gone: an agent who replied in the chat within the grace period (from the console or the API),
+    and one who never connected a workspace at all (they work through the console or the API; nothing says they
+    left).
+    """
+    cutoff = present_since(db, grace_seconds=grace_seconds, now=now)
+    replied = select(Message.id).where(Message.conversation_id == Conversation.id, Message.sender == "agent",
+                                       Message.sender_user_id == Conversation.assigned_user_id,
+                                       Message.created_at >= cutoff).exists()
+    gone = or_(User.id.is_(None), User.tenant_id != Conversation.tenant_id,
+               and_(User.seen_at.is_not(None), User.seen_at < cutoff, ~replied))
+    return list(db.scalars(
+        select(Conversation).outerjoin(User, User.id == Conversation.assigned_user_id)
+        .where(Conversation.status == "with_agent", gone).order_by(Conversation.id).limit(limit)))
+
+
+def requeue(db: Session, conv: Conversation, *, reason: str, data: dict | None = None) -> bool:
+    """Put a chat back at the front of the queue if nobody moved it meanwhile; False when another process did.
+
+    The conditional UPDATE (same status, same agent as read) makes concurrent sweeps and an agent's own action
+    safe: only one of them requeues the chat and tells the customer.
+    """
+    now = utcnow()
+    same_agent = (Conversation.assigned_user_id.is_(None) if conv.assigned_user_id is None
+                  else Conversation.assigned_user_id == conv.assigned_user_id)
+    result = db.execute(
+        update(Conversation).where(Conversation.id == conv.id, Conversation.status == conv.status, same_agent)
+        .values(status="queued", assigned_user_id=None, priority=max(conv.priority, REQUEUED_PRIORITY),
+                queued_at=now, queued_position=None, wait_offered_at=None, updated_at=now)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        return False
+    db.refresh(conv)
+    db.add(ConversationEvent(tenant_id=conv.tenant_id, conversation_id=conv.id, kind="requeued",
+                             data={**(data or {}), "reason": reason}))
+    emit(db, conversation_event(conv, "conversation_updated"), channels_for(conv))
+    return True

@@ -19,6 +19,7 @@ _PHONE = re.compile(r"(?<![\dA-Za-z])(?:\+?86[\s-]?)?(1[3-9]\d(?:[\s-]?\d){8})(?
 # Letters optional, then digits: "A1002", "2024112300017", "JD-88812345", "SO_2024_000123"; five characters at
 # least so "3件" or "99元" never match. Labels in front ("订单号：", "单号#", "order #") are not part of it.
 _ORDER_NO = re.compile(r"(?<![A-Za-z0-9_-])([A-Za-z]{0,6}[-_]?\d[A-Za-z0-9_-]{3,31})(?![A-Za-z0-9_-])")
+_ORDER_LABEL = r"((订单号码|订单编号|订单号|单号|order\s*(number|no\.?)?)\s*[:：#]?\s*|订单[:：#]?)?"
 _AMOUNT = re.compile(r"(?:[¥￥$]\s?(\d+(?:\.\d{1,2})?))|(?:(\d+(?:\.\d{1,2})?)\s?(?:元|块钱|块|rmb|yuan|dollars?))",
                      re.IGNORECASE)
 _RELATIVE_DAYS = {"前天": -2, "昨天": -1, "今天": 0, "明天": 1, "后天": 2, "大后天": 3,
@@ -133,9 +134,8 @@ def without_numbers(text: str) -> str:
     s = _PHONE.sub(" ", _width(text))
     no = find_order_no(s)
     if no:
-        s = re.sub(re.escape(no), " ", s, flags=re.IGNORECASE)
-        # "订单号" / "单号" / "order number" left dangling say nothing of the request.
-        s = re.sub(r"(订单号码|订单编号|订单号|单号|order\s*(number|no\.?|#)?)\s*[:：#]?\s*(?=\s|$)", " ", s,
-                   flags=re.IGNORECASE)
+        # The number goes with its label ("订单号：D1", "订单D1", "order no. D1"): neither says what the customer
+        # wants; "查订单 D1" keeps its 查订单.
+        s = re.sub(_ORDER_LABEL + re.escape(no), " ", s, flags=re.IGNORECASE)
     s = re.sub(r"(手机号码|手机号|手机|电话|phone|mobile)\s*[:：]?\s*(?=\s|$)", " ", s, flags=re.IGNORECASE)
     return re.sub(r"\s+", " ", s).strip(" ,，.。:：;；")

@@ -9,6 +9,11 @@ import or update is all or nothing. Rules (docs/packs.md):
   pack point keeps the old base, so the next preview (even of the same version) shows them again.
 - Only the newest import or update of a pack can be rolled back (later refills do not count); it restores every
   point it touched, the pack's bookkeeping and the installed version, then refills with today's facts.
+- Nothing a shop has not confirmed goes live: a point quoting a fact the shop has not given is held off (and
+  listed to complete) until the fact is set, then the refill switches it on; a point making a service promise, or
+  maybe repeating one of the shop's own points, waits for the owner's review. A point that surely repeats one of
+  the shop's own points (kefu/packs/duplicates.py) is not imported: the key is linked to it and the shop's answer
+  wins, through every later update.
 """
 
 from __future__ import annotations
@@ -26,12 +31,25 @@ from kefu.db import commit, utcnow
 from kefu.errors import Conflict, KefuError, NotFound
 from kefu.knowledge.models import KnowledgePoint
 from kefu.packs import points as kp
-from kefu.packs.fill import TEXT_FIELDS, Template, clean, fill, fill_point, used_values, values_for
+from kefu.packs.duplicates import Duplicate, embedder_for, shop_finder
+from kefu.packs.fill import (
+    TEXT_FIELDS,
+    Template,
+    clean,
+    fill,
+    fill_point,
+    names_in,
+    point_unfilled,
+    template_names,
+    used_values,
+    values_for,
+)
 from kefu.packs.merge import KeyPlan, Resolution, merge_point, resolve
 from kefu.packs.models import PackBatch, PackChange, PackInstall, PackPoint
 from kefu.packs.packfile import Pack, is_version, newest, version_key
 from kefu.packs.sources import Catalog
 from kefu.runtime import emit
+from kefu.tenants.facts import MAX_FACT_CHARS, is_missing, missing_names
 from kefu.tenants.models import Tenant
 
 log = logging.getLogger(__name__)
@@ -74,7 +92,9 @@ def _tracking(row: PackPoint | None) -> dict[str, Any] | None:
     if row is None:
         return None
     return {"point_id": row.point_id, "base": row.base, "filled_with": row.filled_with,
-            "deleted_by_shop": row.deleted_by_shop}
+            "deleted_by_shop": row.deleted_by_shop, "held": row.held, "missing_facts": list(row.missing_facts or []),
+            "review": row.review, "promise": list(row.promise or []), "linked_to": row.linked_to,
+            "link_score": row.link_score}
 
 
 def _values(db: Session, tenant_id: int, defaults: dict[str, str]) -> dict[str, str]:
@@ -142,67 +162,314 @@ class _Batch:
                            "batch_id": self.row.id, "kind": self.row.kind}, [f"tenant:{self.tenant_id}"])
 
 
+# --- what keeps a pack point off: missing facts, review ----------------------------------------------------
+
+def missing_facts(base: Template, mine: Template, values: dict[str, str]) -> list[str]:
+    """Return the facts a point quotes, in the parts still as the pack wrote them, that the shop has not given."""
+    names: set[str] = set()
+    for name in ("question", "answer"):
+        if mine[name] == fill(base[name], values).strip():
+            names |= names_in([base[name]])
+    for item in base["similar"]:
+        if fill(item, values).strip() in mine["similar"]:
+            names |= names_in([item])
+    return missing_names(values, names)
+
+
+def _hold_note(missing: list[str], review: str, promise: list[str], duplicate_of: int | None = None) -> str:
+    parts = []
+    if missing:
+        parts.append(f"facts missing: {', '.join(missing)}")
+    if review == "promise":
+        parts.append(f"a promise to confirm: {', '.join(promise)}")
+    if review == "duplicate":
+        parts.append(f"may repeat the shop's point {duplicate_of}")
+    return "switched off until " + "; ".join(parts) if parts else ""
+
+
+_NOW = object()
+
+
+def settle(db: Session, batch: _Batch | None, row: PackPoint, point: KnowledgePoint, values: dict[str, str], *,
+           actor: str | None = None, tracking: Any = _NOW) -> str | None:
+    """Hold a pack point off while it quotes a missing fact or waits for review, and switch it on again when
+    nothing is pending — unless the shop switched it off itself (then it is not held, and stays off).
+
+    Returns "held" or "released" when it switched the point, recording that in batch (unless None: the caller
+    records the change). tracking: the pack point as a rollback should restore it, when the caller changed it
+    already (an update); by default as it is now.
+    """
+    tracking = _tracking(row) if tracking is _NOW else tracking
+    mine = kp.fields_of(point)
+    row.missing_facts = missing_facts(row.base, mine, values)
+    blocked = bool(row.missing_facts) or point_unfilled(mine) or bool(row.review)
+    if blocked and point.enabled:
+        before = kp.snapshot(point)
+        kp.set_enabled(db, tenant_id=row.tenant_id, point=point, enabled=False)
+        row.held = True
+        if batch is not None:
+            batch.record(row.key, "held", point_id=point.id, before=before, after=kp.snapshot(point), tracking=tracking,
+                         note=_hold_note(row.missing_facts, row.review, row.promise or [], row.linked_to)
+                         or "switched off until the answer no longer quotes a stand-in for a fact", actor=actor)
+        return "held"
+    if not blocked and row.held:
+        row.held = False
+        if not point.enabled:
+            before = kp.snapshot(point)
+            kp.set_enabled(db, tenant_id=row.tenant_id, point=point, enabled=True)
+            if batch is not None:
+                batch.record(row.key, "released", point_id=point.id, before=before, after=kp.snapshot(point),
+                             tracking=tracking, note="nothing pending any more: switched on", actor=actor)
+            return "released"
+    return None
+
+
+def _add_point(db: Session, batch: _Batch, *, tenant_id: int, pack_id: str, key: str, template: Template,
+               filled: Template, values: dict[str, str], promise: list[str], duplicate: Duplicate | None,
+               note: str = "", actor: str | None = None) -> PackPoint:
+    """Bring a new pack point into the shop: linked to the shop's own point it surely repeats (not imported), or
+    created — switched off while a fact is missing or the owner has to review it."""
+    label = f"{pack_id} {key}"
+    if duplicate is not None and duplicate.sure:
+        shop_point = db.get(KnowledgePoint, duplicate.point_id)
+        snap = kp.snapshot(shop_point)
+        batch.record(key, "linked", point_id=shop_point.id, before=snap, after=snap, tracking=None, actor=actor,
+                     note=f"repeats the shop's point {shop_point.id} by meaning (score {duplicate.score:.2f}): the "
+                          "shop's answer wins, the pack's is not imported")
+        row = PackPoint(tenant_id=tenant_id, pack_id=pack_id, key=key, point_id=None, base=template,
+                        filled_with=used_values(template, values), deleted_by_shop=True, promise=promise,
+                        linked_to=shop_point.id, link_score=duplicate.score, missing_facts=[], review="",
+                        held=False)
+        db.add(row)
+        return row
+    review = "duplicate" if duplicate is not None else ("promise" if promise else "")
+    missing = missing_facts(template, filled, values)
+    blocked = bool(missing) or point_unfilled(filled) or bool(review)
+    point = kp.write_point(db, tenant_id=tenant_id, point=None, fields=filled, label=label, enabled=not blocked)
+    hold = _hold_note(missing, review, promise, duplicate.point_id if duplicate else None)
+    batch.record(key, "added", point_id=point.id, before=None, after=kp.snapshot(point), tracking=None,
+                 note="; ".join(n for n in (note, hold) if n), actor=actor)
+    row = PackPoint(tenant_id=tenant_id, pack_id=pack_id, key=key, point_id=point.id, base=template,
+                    filled_with=used_values(template, values), deleted_by_shop=False, held=blocked,
+                    missing_facts=missing, review=review, promise=promise,
+                    linked_to=duplicate.point_id if duplicate else None,
+                    link_score=duplicate.score if duplicate else None)
+    db.add(row)
+    return row
+
+
+def _finder(db: Session, tenant_id: int):
+    return shop_finder(db, tenant_id=tenant_id, embedder=embedder_for(_settings(db).embedder))
+
+
 # --- import ----------------------------------------------------------------------------------------------
+
+@dataclass
+class FactUse:
+    """A fact a pack's answers quote: its value for this shop and whether the shop gave it."""
+
+    name: str
+    label: str
+    value: str  # what answers would say ("" while missing)
+    default: str  # the pack's default
+    status: str  # set (the shop gave it) | default (the pack's default stands) | missing (nothing real to say)
+    points: int  # how many of the pack's points quote it
+
+
+def fact_uses(pack: Pack, templates: dict[str, Template], tenant: Tenant, values: dict[str, str]) -> list[FactUse]:
+    """List every fact the pack's points quote with the shop's value, the missing ones first."""
+    counts: Counter[str] = Counter(n for t in templates.values() for n in template_names(t))
+    own = {k for k, v in (tenant.facts or {}).items() if not is_missing(v)}
+    if tenant.name.strip():
+        own.add("shop_name")
+    out = []
+    for name in sorted(counts):
+        ph = pack.placeholders.get(name)
+        status = "missing" if is_missing(values.get(name)) else ("set" if name in own else "default")
+        out.append(FactUse(name, ph.label if ph else name, "" if status == "missing" else values.get(name, ""),
+                           ph.default if ph else "", status, counts[name]))
+    order = {"missing": 0, "default": 1, "set": 2}
+    return sorted(out, key=lambda f: (order[f.status], -f.points, f.name))
+
+
+@dataclass
+class PointPlan:
+    """What importing one pack point would do."""
+
+    key: str
+    question: str  # filled
+    action: str  # add | link (the shop has this question) | link_similar (repeats a shop point) | review_duplicate
+    missing_facts: list[str] = field(default_factory=list)
+    promise: list[str] = field(default_factory=list)
+    point_id: int | None = None  # link: the shop's point with this question
+    duplicate: Duplicate | None = None  # link_similar / review_duplicate
+
+    @property
+    def state(self) -> str:
+        """live | linked | review (the owner decides) | to_complete (a fact is missing)."""
+        if self.action in ("link", "link_similar"):
+            return "linked"
+        if self.action == "review_duplicate" or self.promise:
+            return "review"
+        return "to_complete" if self.missing_facts else "live"
+
+
+@dataclass
+class ImportPlan:
+    """What importing one pack into the shop would do, point by point, and the facts it quotes."""
+
+    pack: Pack
+    source: str
+    values: dict[str, str]
+    templates: dict[str, Template]
+    filled: dict[str, Template]
+    points: list[PointPlan]
+    facts: list[FactUse]
+
+    def counts(self) -> dict[str, int]:
+        c = Counter(p.state for p in self.points)
+        return {s: c.get(s, 0) for s in ("live", "linked", "review", "to_complete")}
+
+
+def plan_import(db: Session, *, tenant_id: int, pack: Pack, source: str) -> ImportPlan:
+    """Decide for every point of pack: add it (live or held off), or link it to the shop's point it repeats."""
+    tenant = db.get(Tenant, tenant_id)
+    values = _values(db, tenant_id, pack.defaults())
+    templates = pack.templates()
+    filled = {}
+    for key, template in templates.items():
+        filled[key] = fill_point(template, values)
+        kp.check_fields(filled[key], f"{pack.id} {pack.version} point {key}")  # all checked before any write
+    promises = pack.promises()
+    asked = dict(db.execute(select(KnowledgePoint.question, KnowledgePoint.id)
+                            .where(KnowledgePoint.tenant_id == tenant_id)).all())
+    fresh = {k: f for k, f in filled.items() if f["question"] not in asked}
+    duplicates = _finder(db, tenant_id).find_all(fresh) if fresh else {}
+    points = []
+    for key, f in filled.items():
+        plan = PointPlan(key, f["question"], "add", promise=promises.get(key, []))
+        if f["question"] in asked:
+            plan.action, plan.point_id = "link", asked[f["question"]]
+        elif key in duplicates:
+            plan.duplicate = duplicates[key]
+            plan.action = "link_similar" if plan.duplicate.sure else "review_duplicate"
+        if plan.action in ("add", "review_duplicate"):
+            plan.missing_facts = missing_facts(templates[key], f, values)
+        points.append(plan)
+    return ImportPlan(pack, source, values, templates, filled, points, fact_uses(pack, templates, tenant, values))
+
+
+def _chain(db: Session, tenant_id: int, pack_id: str, version: str | None, catalog: Catalog
+           ) -> list[tuple[Pack, str]]:
+    """Return the packs an import brings in: the vertical's base first when the shop lacks it, then the pack."""
+    install = find_install(db, tenant_id=tenant_id, pack_id=pack_id)
+    if install is not None:
+        raise Conflict(f"the shop has {pack_id} {install.version} already; update it instead",
+                       code="pack_installed")
+    pack, source = catalog.fetch(pack_id, version)
+    chain = [(pack, source)]
+    if pack.base and find_install(db, tenant_id=tenant_id, pack_id=pack.base) is None:
+        if pack.base not in catalog.entries():
+            raise NotFound(f"{pack_id} sits on the pack {pack.base}, which no pack source offers",
+                           code="pack_base_missing")
+        chain = _chain(db, tenant_id, pack.base, None, catalog) + chain
+    return chain
+
+
+def preview_import(db: Session, *, tenant_id: int, pack_id: str, version: str | None = None,
+                   catalog: Catalog | None = None) -> list[ImportPlan]:
+    """Plan importing a pack (its base first if the shop lacks it) without writing anything."""
+    catalog = catalog or catalog_for(db)
+    return [plan_import(db, tenant_id=tenant_id, pack=pack, source=source)
+            for pack, source in _chain(db, tenant_id, pack_id, version, catalog)]
+
+
+def check_import_facts(packs: list[Pack], facts: dict[str, str]) -> dict[str, str]:
+    """Refuse facts the packs do not quote (a typo must not pass silently) or that are too long."""
+    known = {name for pack in packs for name in pack.placeholders} | {"shop_name"}
+    unknown = sorted(set(facts) - known)
+    if unknown:
+        raise KefuError(f"{', '.join(unknown)}: not a fact {', '.join(p.id for p in packs)} quotes (they quote "
+                        f"{', '.join(sorted(known))})", code="unknown_fact", status=422)
+    long = sorted(k for k, v in facts.items() if len(str(v)) > MAX_FACT_CHARS)
+    if long:
+        raise KefuError(f"{', '.join(long)}: at most {MAX_FACT_CHARS} characters", code="fact_too_long", status=422)
+    return {k: str(v).strip() for k, v in facts.items()}
+
 
 @dataclass
 class Imported:
     pack_id: str
     version: str
     batch_id: int
-    added: int
-    linked: list[str]  # keys whose question the shop had already: its point is linked, not duplicated
+    added: int  # points created, switched on or held off
+    linked: list[str]  # keys whose question the shop had, or that repeat a shop's point: its point is linked
+    live: int = 0  # created and switched on
+    review: list[str] = field(default_factory=list)  # created switched off, for the owner to confirm
+    to_complete: list[str] = field(default_factory=list)  # created switched off until a fact is set
+    missing_facts: list[str] = field(default_factory=list)
+    facts: list[FactUse] = field(default_factory=list)
 
 
 def do_import_pack(db: Session, *, tenant_id: int, pack_id: str, version: str | None = None, actor: str,
-                   catalog: Catalog | None = None) -> list[Imported]:
+                   catalog: Catalog | None = None, facts: dict[str, str] | None = None) -> list[Imported]:
     """Import a pack (its newest version unless one is named) into the shop; a vertical's base comes first.
 
-    Answers are filled from the shop's facts. A point whose question the shop already has is linked to the
-    shop's point instead of duplicated. A pack the shop has is refused: update it instead.
+    facts given are saved as the shop's facts first (the other packs' answers are refilled with them). Answers are
+    filled from the shop's facts. A point whose question the shop already has is linked to the shop's point; one
+    that surely repeats a shop point by meaning is linked to it and not imported (the shop's answer wins). A point
+    quoting a fact the shop has not given is imported switched off (to complete); one making a service promise, or
+    maybe repeating a shop point, is imported switched off for the owner's review. A pack the shop has is refused.
     """
     catalog = catalog or catalog_for(db)
-    install = find_install(db, tenant_id=tenant_id, pack_id=pack_id)
-    if install is not None:
-        raise Conflict(f"the shop has {pack_id} {install.version} already; update it instead",
-                       code="pack_installed")
-    pack, source = catalog.fetch(pack_id, version)
+    chain = _chain(db, tenant_id, pack_id, version, catalog)
+    if facts:
+        from kefu.tenants.actions import do_update_settings
+
+        do_update_settings(db, tenant_id=tenant_id, changes={"facts": check_import_facts([p for p, _ in chain],
+                                                                                          facts)})
+        do_refill(db, tenant_id=tenant_id, actor=actor)
     out: list[Imported] = []
-    if pack.base and find_install(db, tenant_id=tenant_id, pack_id=pack.base) is None:
-        if pack.base not in catalog.entries():
-            raise NotFound(f"{pack_id} sits on the pack {pack.base}, which no pack source offers",
-                           code="pack_base_missing")
-        out += do_import_pack(db, tenant_id=tenant_id, pack_id=pack.base, actor=actor, catalog=catalog)
-    values = _values(db, tenant_id, pack.defaults())
-    prepared = []
-    for p in pack.points:
-        template = p.template()
-        filled = fill_point(template, values)
-        kp.check_fields(filled, f"{pack.id} {pack.version} point {p.key}")  # all checked before any write
-        prepared.append((p.key, template, filled))
-    existing = {p.question: p for p in db.scalars(select(KnowledgePoint)
-                                                  .where(KnowledgePoint.tenant_id == tenant_id))}
+    for pack, source in chain:
+        out.append(_import_one(db, tenant_id=tenant_id, plan=plan_import(db, tenant_id=tenant_id, pack=pack,
+                                                                          source=source), actor=actor))
+    return out
+
+
+def _import_one(db: Session, *, tenant_id: int, plan: ImportPlan, actor: str) -> Imported:
+    pack = plan.pack
     batch = _Batch(db, tenant_id=tenant_id, pack_id=pack.id, kind="import", from_version=None,
                    to_version=pack.version, actor=actor)
-    linked = []
-    for key, template, filled in prepared:
-        point = existing.get(filled["question"])
-        if point is not None:
-            linked.append(key)
+    done = Imported(pack.id, pack.version, 0, 0, [], facts=plan.facts,
+                    missing_facts=[f.name for f in plan.facts if f.status == "missing"])
+    for pp in plan.points:
+        template, filled = plan.templates[pp.key], plan.filled[pp.key]
+        if pp.action == "link":
+            point = db.get(KnowledgePoint, pp.point_id)
             snap = kp.snapshot(point)
-            batch.record(key, "linked", point_id=point.id, before=snap, after=snap, tracking=None,
+            batch.record(pp.key, "linked", point_id=point.id, before=snap, after=snap, tracking=None,
                          note=f"the shop's point {point.id} has this question: linked, not duplicated")
+            db.add(PackPoint(tenant_id=tenant_id, pack_id=pack.id, key=pp.key, point_id=point.id, base=template,
+                             filled_with=used_values(template, plan.values), deleted_by_shop=False,
+                             promise=pp.promise, missing_facts=[], review="", held=False))
+            done.linked.append(pp.key)
+            continue
+        row = _add_point(db, batch, tenant_id=tenant_id, pack_id=pack.id, key=pp.key, template=template,
+                         filled=filled, values=plan.values, promise=pp.promise, duplicate=pp.duplicate)
+        if row.point_id is None:
+            done.linked.append(pp.key)
+        elif row.review:
+            done.review.append(pp.key)
+        elif row.held:
+            done.to_complete.append(pp.key)
         else:
-            point = kp.write_point(db, tenant_id=tenant_id, point=None, fields=filled, label=f"{pack.id} {key}")
-            existing[point.question] = point
-            batch.record(key, "added", point_id=point.id, before=None, after=kp.snapshot(point), tracking=None)
-        db.add(PackPoint(tenant_id=tenant_id, pack_id=pack.id, key=key, point_id=point.id, base=template,
-                         filled_with=used_values(template, values), deleted_by_shop=False))
+            done.live += 1
     db.add(PackInstall(tenant_id=tenant_id, pack_id=pack.id, name=pack.name, base=pack.base, version=pack.version,
-                       source=source, auto_update=False, placeholders=pack.defaults(), pending_conflicts=[]))
+                       source=plan.source, auto_update=False, placeholders=pack.defaults(), pending_conflicts=[]))
     db.flush()
     batch.announce()
-    out.append(Imported(pack.id, pack.version, batch.row.id, batch.counts["added"], linked))
-    return out
+    done.batch_id, done.added = batch.row.id, batch.counts["added"]
+    return done
 
 
 # --- preview ---------------------------------------------------------------------------------------------
@@ -219,6 +486,7 @@ class UpdatePlan:
     rows: dict[str, PackPoint]
     points: dict[int, KnowledgePoint]
     theirs: dict[str, Template] = field(default_factory=dict)
+    facts: list[FactUse] = field(default_factory=list)
 
     @property
     def from_version(self) -> str:
@@ -299,9 +567,20 @@ def plan_update(db: Session, *, tenant_id: int, pack_id: str, version: str | Non
                            mine=kp.fields_of(point) if point else None, deleted_by_shop=row is not None and not point,
                            was=row.filled_with if row else None, now=values)
         item.point_id = point.id if point else None
+        item.promise = list(pack.promises().get(key, []))
+        if row is not None and point is None and row.linked_to is not None:
+            item.reason, item.link_point_id = "linked", row.linked_to  # repeats the shop's own point
         items.append(item)
     _check_questions(db, tenant_id, items, points)
-    return UpdatePlan(install, pack, source, values, items, rows, points, theirs)
+    adds = {i.key: i for i in items if i.action == "add" and i.link_point_id is None}
+    if adds:
+        for key, found in _finder(db, tenant_id).find_all({k: i.after for k, i in adds.items()}).items():
+            adds[key].duplicate = found
+        for key, item in adds.items():
+            item.missing_facts = missing_facts(theirs[key], item.after, values)
+    tenant = db.get(Tenant, tenant_id)
+    return UpdatePlan(install, pack, source, values, items, rows, points, theirs,
+                      facts=fact_uses(pack, theirs, tenant, values))
 
 
 def preview_update(db: Session, *, tenant_id: int, pack_id: str, version: str | None = None,
@@ -320,6 +599,16 @@ class Applied:
     batch_id: int | None
     counts: dict[str, int]
     pending_conflicts: list[str]
+
+
+def _new_promise(row: PackPoint, item: KeyPlan, points: dict[int, KnowledgePoint], values: dict[str, str]) -> bool:
+    """Tell whether the pack marks a promise this point did not carry while the point still gives the pack's answer
+    (a shop's own answer linked to the key is the shop's word, not the pack's)."""
+    point = points.get(row.point_id) if row.point_id else None
+    if point is None or not set(item.promise) - set(row.promise or []):
+        return False
+    return point.answer in (fill(row.base["answer"], row.filled_with or {}).strip(),
+                            fill(row.base["answer"], values).strip())
 
 
 def _kept_note(item: KeyPlan) -> str:
@@ -355,8 +644,11 @@ def do_apply_update(db: Session, *, tenant_id: int, pack_id: str, version: str |
     pending = sorted(set(conflicts) - set(resolutions))
     base_moves = any(i.action in ("keep", "unchanged") and plan.rows[i.key].base != plan.theirs.get(i.key)
                      for i in plan.items)
-    moves = (plan.to_version != install.version or resolutions or base_moves or install.pending_conflicts != pending
-             or any(i.action in ("auto", "add", "remove") for i in plan.items))
+    # A point the pack now marks as a promise (installs from before promises were marked get them this way).
+    promise_moves = any(_new_promise(plan.rows[i.key], i, plan.points, values) for i in plan.items
+                        if i.action in ("auto", "keep", "unchanged"))
+    moves = (plan.to_version != install.version or resolutions or base_moves or promise_moves
+             or install.pending_conflicts != pending or any(i.action in ("auto", "add", "remove") for i in plan.items))
     if not moves:
         raise Conflict(f"{pack_id} {install.version} is up to date" +
                        (f"; {len(pending)} conflict(s) wait for a decision" if pending else ""),
@@ -399,7 +691,11 @@ def do_apply_update(db: Session, *, tenant_id: int, pack_id: str, version: str |
                 snap = kp.snapshot(point)
                 batch.record(item.key, "kept", point_id=point.id, before=snap, after=snap, tracking=tracking,
                              note=_kept_note(item) or "already the same as the new version", actor=by_rule)
+            if _new_promise(row, item, plan.points, values) and not row.review:
+                row.review = "promise"
             row.base, row.filled_with = theirs, used_values(theirs, values)
+            row.promise = list(item.promise)
+            settle(db, batch, row, point, values, actor=by_rule, tracking=tracking)
         elif item.action == "conflict":
             _apply_conflict(db, batch, plan, item, resolutions.get(item.key), actor=actor)
         elif item.action == "add":
@@ -409,12 +705,13 @@ def do_apply_update(db: Session, *, tenant_id: int, pack_id: str, version: str |
                 batch.record(item.key, "linked", point_id=point.id, before=snap, after=snap, tracking=None,
                              note=f"new in {plan.to_version}; the shop's point {point.id} has this question",
                              actor=by_rule)
+                db.add(PackPoint(tenant_id=tenant_id, pack_id=pack_id, key=item.key, point_id=point.id, base=theirs,
+                                 filled_with=used_values(theirs, values), deleted_by_shop=False,
+                                 promise=list(item.promise), missing_facts=[], review="", held=False))
             else:
-                point = kp.write_point(db, tenant_id=tenant_id, point=None, fields=item.after, label=label)
-                batch.record(item.key, "added", point_id=point.id, before=None, after=kp.snapshot(point),
-                             tracking=None, note=f"new in {plan.to_version}", actor=by_rule)
-            db.add(PackPoint(tenant_id=tenant_id, pack_id=pack_id, key=item.key, point_id=point.id, base=theirs,
-                             filled_with=used_values(theirs, values), deleted_by_shop=False))
+                _add_point(db, batch, tenant_id=tenant_id, pack_id=pack_id, key=item.key, template=theirs,
+                           filled=item.after, values=values, promise=list(item.promise), duplicate=item.duplicate,
+                           note=f"new in {plan.to_version}", actor=by_rule)
     install.version, install.source, install.name = plan.to_version, plan.source, plan.pack.name
     install.base = plan.pack.base
     install.placeholders, install.pending_conflicts = plan.pack.defaults(), pending
@@ -455,8 +752,10 @@ def _apply_conflict(db: Session, batch: _Batch, plan: UpdatePlan, item: KeyPlan,
     if final != item.mine:
         point = kp.write_point(db, tenant_id=tenant_id, point=point, fields=final, label=label)
     row.base, row.filled_with = theirs, used_values(theirs, plan.values)
+    row.promise = list(item.promise)
     batch.record(item.key, "resolved", point_id=point.id, before=before, after=kp.snapshot(point),
                  tracking=tracking, note=f"{how} ({', '.join(item.conflict_fields)})", actor=actor)
+    settle(db, batch, row, point, plan.values, actor=actor, tracking=tracking)
 
 
 # --- refill ----------------------------------------------------------------------------------------------
@@ -478,7 +777,8 @@ def do_refill(db: Session, *, tenant_id: int, actor: str, pack_id: str | None = 
     """Fill the shop's current facts into every pack point it has not edited; return the batches written.
 
     Called when the shop's facts or name change: a point still as the pack wrote it gets the new values, a
-    point the shop edited keeps its text (field by field).
+    point the shop edited keeps its text (field by field). A point held off for a missing fact is switched on once
+    the fact is there (and nothing else is pending); one that now quotes a missing fact is held off.
     """
     batches = []
     for install in list_installs(db, tenant_id=tenant_id):
@@ -504,10 +804,96 @@ def do_refill(db: Session, *, tenant_id: int, actor: str, pack_id: str | None = 
                 kp.write_point(db, tenant_id=tenant_id, point=point, fields=new, label=f"{install.pack_id} {row.key}")
                 batch.record(row.key, "refilled", point_id=point.id, before=before, after=kp.snapshot(point),
                              tracking=tracking)
+            # The facts that were missing may be there now (or one the shop cleared is gone): switch accordingly.
+            settle(db, batch, row, point, now)
         if batch.row is not None:
             batch.announce()
             batches.append(batch.row.id)
     return batches
+
+
+# --- the owner's review and the to-do list ----------------------------------------------------------------
+
+DECISIONS = ("confirm", "off", "link")
+
+
+@dataclass
+class Waiting:
+    """A pack point the shop cannot use yet: for review (a promise, a maybe-duplicate) or to complete (facts)."""
+
+    row: PackPoint
+    point: KnowledgePoint
+    duplicate_of: KnowledgePoint | None
+
+
+def list_waiting(db: Session, *, tenant_id: int, pack_id: str = "") -> list[Waiting]:
+    """List the shop's pack points waiting for review or for facts, review first, in pack order."""
+    q = select(PackPoint).where(PackPoint.tenant_id == tenant_id, PackPoint.point_id.is_not(None),
+                                (PackPoint.review != "") | PackPoint.held.is_(True))
+    if pack_id:
+        q = q.where(PackPoint.pack_id == pack_id)
+    rows = list(db.scalars(q.order_by(PackPoint.id)))
+    points = _points(db, tenant_id, [r.point_id for r in rows] + [r.linked_to for r in rows])
+    out = [Waiting(r, points[r.point_id], points.get(r.linked_to) if r.review == "duplicate" else None)
+           for r in rows if r.point_id in points]
+    return sorted(out, key=lambda w: not w.row.review)
+
+
+def do_review(db: Session, *, tenant_id: int, pack_id: str, decisions: dict[str, str], actor: str) -> dict[str, int]:
+    """Apply the owner's decisions on pack points waiting for review ({key: confirm | off | link}).
+
+    confirm: the promise is the shop's (or the point is not a duplicate): it goes live once no fact is missing.
+    off: the shop does not want it; it stays switched off as the shop's choice. link (a maybe-duplicate): it does
+    repeat the shop's point: the pack's copy is deleted and the key linked, so updates never bring it back.
+    """
+    install = get_install(db, tenant_id=tenant_id, pack_id=pack_id, lock=True)
+    rows = _rows(db, tenant_id, pack_id)
+    wrong = sorted(k for k, r in ((k, rows.get(k)) for k in decisions) if r is None or not r.review
+                   or r.point_id is None)
+    if wrong:
+        raise KefuError(f"nothing waits for review under {', '.join(wrong[:10])} in {pack_id}", code="not_in_review",
+                        status=422)
+    bad = sorted(k for k, d in decisions.items()
+                 if d not in DECISIONS or (d == "link" and rows[k].review != "duplicate"))
+    if bad:
+        raise KefuError(f"{', '.join(bad[:10])}: a decision is confirm or off (and link, for a possible duplicate)",
+                        code="bad_decision", status=422)
+    values = _values(db, tenant_id, install.placeholders or {})
+    points = _points(db, tenant_id, [rows[k].point_id for k in decisions])
+    batch = _Batch(db, tenant_id=tenant_id, pack_id=pack_id, kind="review", from_version=install.version,
+                   to_version=install.version, actor=actor, lazy=True)
+    done: Counter[str] = Counter()
+    for key, decision in decisions.items():
+        row, point = rows[key], points[rows[key].point_id]
+        tracking, before = _tracking(row), kp.snapshot(point)
+        if decision == "confirm":
+            what = "not a duplicate" if row.review == "duplicate" else f"promise confirmed: {', '.join(row.promise)}"
+            row.review = "promise" if row.review == "duplicate" and row.promise else ""
+            settle(db, None, row, point, values)
+            note = what + ("" if point.enabled else "; still off: " + (_hold_note(row.missing_facts, row.review,
+                                                                                  row.promise) or "switched off"))
+            batch.record(key, "confirmed", point_id=point.id, before=before, after=kp.snapshot(point),
+                         tracking=tracking, note=note)
+        elif decision == "off":
+            row.review, row.held = "", False
+            if point.enabled:
+                kp.set_enabled(db, tenant_id=tenant_id, point=point, enabled=False)
+            batch.record(key, "switched_off", point_id=point.id, before=before, after=kp.snapshot(point),
+                         tracking=tracking, note="the shop does not want it: it stays off")
+        else:
+            shop_point = db.get(KnowledgePoint, row.linked_to) if row.linked_to else None
+            if shop_point is None:
+                raise KefuError(f"{key}: the shop's point it may repeat is gone; confirm or switch it off",
+                                code="link_target_gone", status=409)
+            kp.delete_point(db, tenant_id=tenant_id, point=point)
+            row.point_id, row.deleted_by_shop, row.review, row.held, row.missing_facts = None, True, "", False, []
+            batch.record(key, "linked", point_id=shop_point.id, before=before, after=None, tracking=tracking,
+                         note=f"repeats the shop's point {shop_point.id}: the pack's copy is removed, the shop's "
+                              "answer wins")
+        done[decision] += 1
+    db.flush()
+    batch.announce()
+    return dict(done)
 
 
 # --- rollback --------------------------------------------------------------------------------------------
@@ -599,6 +985,12 @@ def _restore_tracking(db: Session, tenant_id: int, pack_id: str, key: str, row: 
         point_id = saved["point_id"] if exists is not None and exists.tenant_id == tenant_id else None
     row.point_id, row.base, row.filled_with = point_id, saved["base"], saved.get("filled_with") or {}
     row.deleted_by_shop = point_id is None
+    row.held, row.review = bool(saved.get("held")) and point_id is not None, saved.get("review") or ""
+    row.missing_facts, row.promise = saved.get("missing_facts") or [], saved.get("promise") or []
+    linked = saved.get("linked_to")
+    exists = db.get(KnowledgePoint, linked) if linked is not None else None
+    row.linked_to = linked if exists is not None and exists.tenant_id == tenant_id else None
+    row.link_score = saved.get("link_score")
 
 
 def _restore_install(db: Session, tenant_id: int, batch: PackBatch, install: PackInstall | None) -> None:

@@ -75,24 +75,51 @@ def list_packs(as_json: bool = typer.Option(False, "--json", help="Print JSON in
         typer.secho(f"skipped: {problem}", fg="yellow", err=True)
 
 
+def _facts(pairs: list[str]) -> dict[str, str]:
+    facts = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise typer.BadParameter(f"{pair!r}: write it as name=value, e.g. service_phone=400-820-1234",
+                                     param_hint="--fact")
+        facts[name.strip()] = value.strip()
+    return facts
+
+
 @packs_app.command("import")
 def import_pack(
     pack_id: str = typer.Argument(..., help="The pack's id, e.g. ecommerce-zh."),
     tenant: str = typer.Option(..., help="The shop's slug."),
     version: str | None = typer.Option(None, help="Default: the newest."),
+    fact: list[str] = typer.Option([], "--fact", help="A shop fact the answers quote, saved first: name=value "
+                                                      "(repeatable), e.g. --fact service_phone=400-820-1234."),
 ) -> None:
-    """Import a pack into a shop (a vertical's base first if the shop lacks it)."""
+    """Import a pack into a shop (a vertical's base first if the shop lacks it), and say what is still missing."""
     from kefu.packs.actions import do_import_pack
+
+    facts = _facts(fact)
 
     def go():
         database = _database()
         with database.session() as db:
-            done = do_import_pack(db, tenant_id=_tenant_id(db, tenant), pack_id=pack_id, version=version, actor="cli")
+            done = do_import_pack(db, tenant_id=_tenant_id(db, tenant), pack_id=pack_id, version=version, actor="cli",
+                                  facts=facts)
         database.dispose()
         for d in done:
             linked = f", {len(d.linked)} linked to the shop's own points" if d.linked else ""
             typer.echo(f"imported {d.pack_id} {d.version} into {tenant}: {d.added} points added{linked} "
-                       f"(batch {d.batch_id})")
+                       f"(batch {d.batch_id}); {d.live} live")
+            if d.review:
+                typer.echo(f"  {len(d.review)} switched off for review (service promises, possible duplicates): "
+                           f"{', '.join(d.review)}")
+            for f in d.facts:
+                if f.status == "missing":
+                    typer.secho(f"  missing: {f.name} ({f.label}), quoted by {f.points} point(s) — they stay off "
+                                f"until it is set (--fact {f.name}=… on import, or Settings → shop facts)",
+                                fg="yellow")
+            defaults = [f"{f.name}={f.value}" for f in d.facts if f.status == "default"]
+            if defaults:
+                typer.echo(f"  pack defaults in use (the shop has not said): {'; '.join(defaults)}")
 
     _run(go)
 

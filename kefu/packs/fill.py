@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from kefu.knowledge.schemas import TAG_SEPARATOR, clean_category, split_items
-from kefu.tenants.facts import DEFAULT_FACTS
+from kefu.tenants.facts import DEFAULT_FACTS, PLACEHOLDER, unfilled
 
-PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_]+)\s*\}\}")
 # The fields of a point a pack provides and an update merges; "similar" and "tags" are lists.
 TEXT_FIELDS = ("category", "question", "answer")
 LIST_FIELDS = ("similar", "tags")
@@ -61,6 +59,11 @@ def values_for(defaults: Mapping[str, str], facts: Mapping[str, Any] | None, sho
         values["shop_name"] = shop_name.strip()
     values.update({k: str(v) for k, v in (facts or {}).items() if v is not None and str(v).strip()})
     return values
+
+
+def point_unfilled(point: Template) -> bool:
+    """Tell whether a filled point still shows a stand-in for a fact in a text a customer sees."""
+    return any(unfilled(t) for t in (point["question"], point["answer"], *point["similar"]))
 
 
 def used_values(template: Template, values: Mapping[str, str]) -> dict[str, str]:

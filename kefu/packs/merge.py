@@ -49,6 +49,10 @@ class KeyPlan:
     upstream_changed: bool = False
     point_id: int | None = None
     link_point_id: int | None = None  # add: the shop's own point with this question is linked, not duplicated
+    # add: the shop's own point this one repeats by meaning (kefu.packs.duplicates.Duplicate), linked or to review
+    duplicate: Any = None
+    missing_facts: list[str] = field(default_factory=list)  # add: facts it quotes the shop has not given
+    promise: list[str] = field(default_factory=list)  # the service promises it makes (the new version's)
 
     @property
     def conflict_fields(self) -> list[str]:

@@ -5,14 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kefu.db import Base, UTCDateTime, utcnow
 
-BATCH_KINDS = ("import", "update", "refill", "rollback")
+BATCH_KINDS = ("import", "update", "refill", "rollback", "review")
 CHANGE_ACTIONS = ("added", "linked", "updated", "kept", "deleted", "conflict", "resolved", "stays_deleted",
-                  "rolled_back", "refilled")
+                  "rolled_back", "refilled", "held", "released", "confirmed", "switched_off")
+REVIEWS = ("promise", "duplicate")  # why a pack point waits for the owner
 
 
 class PackInstall(Base):
@@ -40,7 +41,12 @@ class PackInstall(Base):
 class PackPoint(Base):
     """One point of an installed pack: the pack's version of it the shop has, and the shop's knowledge point.
 
-    point_id becomes NULL when the shop deletes its point: the point then stays deleted through updates.
+    point_id becomes NULL when the shop deletes its point: the point then stays deleted through updates. A key that
+    duplicates one of the shop's own points by meaning is never imported: point_id NULL, linked_to the shop's point,
+    deleted_by_shop set so updates treat it like a deleted one (they never add it back).
+
+    held: kefu switched the point off (facts missing, or waiting for review) and switches it on again once nothing
+    is pending; a point the shop switched off itself is never held, so it stays off.
     """
 
     __tablename__ = "pack_points"
@@ -57,6 +63,15 @@ class PackPoint(Base):
     # The placeholder values the point was last filled with: text equal to base filled with these is the pack's.
     filled_with: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     deleted_by_shop: Mapped[bool] = mapped_column(Boolean, default=False)
+    held: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Facts the point quotes that the shop has not given (it is held off until they are set).
+    missing_facts: Mapped[list[str]] = mapped_column(JSON, default=list)
+    review: Mapped[str] = mapped_column(String(16), default="")  # "" | promise | duplicate
+    promise: Mapped[list[str]] = mapped_column(JSON, default=list)  # the pack's promise kinds for this point
+    # The shop's own point this key duplicates: linked (point_id NULL) or, with review "duplicate", a candidate.
+    linked_to: Mapped[int | None] = mapped_column(ForeignKey("knowledge_points.id", ondelete="SET NULL"),
+                                                  nullable=True)
+    link_score: Mapped[float | None] = mapped_column(Float, nullable=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
@@ -68,7 +83,7 @@ class PackBatch(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
     pack_id: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(16))  # import | update | refill | rollback
+    kind: Mapped[str] = mapped_column(String(16))  # import | update | refill | rollback | review
     from_version: Mapped[str | None] = mapped_column(String(32), nullable=True)
     to_version: Mapped[str | None] = mapped_column(String(32), nullable=True)
     actor: Mapped[str] = mapped_column(String(64))  # user:<id> | api | cli | auto | update:<version>

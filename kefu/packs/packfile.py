@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -30,6 +30,11 @@ PACK_ID = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 POINT_KEY = re.compile(r"^[a-z0-9_.-]{1,200}$")
 VERSION = re.compile(r"^(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$")
 MIN_SIMILAR = 5
+# Service promises a shop may not offer: a point that makes one is imported for the owner to confirm, not live
+# (docs/pack-format.md). The names are the API's; the console has words for each.
+Promise = Literal["fast_delivery", "price_protection", "cash_on_delivery", "installments", "installation",
+                  "insurance", "compensation", "trade_in", "gift_service"]
+PROMISES: tuple[str, ...] = get_args(Promise)
 
 
 class PackError(KefuError):
@@ -82,6 +87,7 @@ class PackPoint(BaseModel):
     similar: list[str] = Field(max_length=MAX_SIMILAR_COUNT)
     answer: str = Field(min_length=1, max_length=MAX_ANSWER)
     tags: list[str] = Field(default_factory=list)
+    promise: list[Promise] = Field(default_factory=list, description="the service promises the answer makes")
 
     @field_validator("question", "answer")
     @classmethod
@@ -95,6 +101,11 @@ class PackPoint(BaseModel):
     @classmethod
     def _category(cls, v: str) -> str:
         return clean_category(v)
+
+    @field_validator("promise")
+    @classmethod
+    def _promise(cls, v: list[str]) -> list[str]:
+        return sorted(set(v))
 
     @field_validator("similar")
     @classmethod
@@ -178,6 +189,13 @@ class Pack(BaseModel):
 
     def templates(self) -> dict[str, Template]:
         return {p.key: p.template() for p in self.points}
+
+    def promises(self) -> dict[str, list[str]]:
+        """The promise kinds of every point that makes one, by key."""
+        return {p.key: list(p.promise) for p in self.points if p.promise}
+
+    def labels(self) -> dict[str, str]:
+        return {name: ph.label for name, ph in self.placeholders.items()}
 
     def summary(self, versions: list[str] | None = None) -> PackSummary:
         return PackSummary(id=self.id, name=self.name, version=self.version, versions=versions or [self.version],

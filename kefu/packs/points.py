@@ -54,14 +54,22 @@ def check_fields(fields: Template, label: str) -> KnowledgeIn:
 
 
 def write_point(db: Session, *, tenant_id: int, point: KnowledgePoint | None, fields: Template,
-                label: str) -> KnowledgePoint:
-    """Create a point with these fields, or set them on an existing one (keeping its other columns)."""
+                label: str, enabled: bool = True) -> KnowledgePoint:
+    """Create a point with these fields (switched on or off), or set them on an existing one (keeping its other
+    columns, enabled included)."""
     data = check_fields(fields, label)
     if point is None:
-        return kb.do_create_point(db, tenant_id=tenant_id, data=data)
+        return kb.do_create_point(db, tenant_id=tenant_id, data=data.model_copy(update={"enabled": enabled}))
     kept = {name: getattr(point, name) for name in SHOP_COLUMNS}
     data = _data({**data.model_dump(), **kept}, label)
     return kb.do_update_point(db, tenant_id=tenant_id, point_id=point.id, data=data)
+
+
+def set_enabled(db: Session, *, tenant_id: int, point: KnowledgePoint, enabled: bool) -> KnowledgePoint:
+    """Switch a point on or off, changing nothing else."""
+    saved = snapshot(point)
+    return restore_point(db, tenant_id=tenant_id, point=point, saved={**saved, "enabled": enabled},
+                         label=f"point {point.id}")
 
 
 def restore_point(db: Session, *, tenant_id: int, point: KnowledgePoint | None, saved: dict[str, Any],

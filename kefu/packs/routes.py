@@ -1,4 +1,5 @@
-"""Routes to list knowledge packs, import one, preview and apply its updates, see the history, roll back."""
+"""Routes to list knowledge packs, import one (with the shop's facts), preview and apply its updates, review what
+waits for the owner, see the history, roll back."""
 
 from __future__ import annotations
 
@@ -11,12 +12,15 @@ from kefu.packs.schemas import (
     AutoUpdateIn,
     BatchOut,
     ChangePage,
-    ImportedOut,
     ImportIn,
     ImportOut,
+    ImportPreviewOut,
     InstallOut,
     PackList,
     PreviewOut,
+    ReviewIn,
+    ReviewOut,
+    TodoOut,
     UpdateIn,
     UpdateOut,
 )
@@ -51,6 +55,14 @@ def history(
                               limit=limit, offset=offset)
 
 
+@router.get("/todo", response_model=TodoOut)
+def todo(principal: Staff, db: DbDep, pack_id: str = Query("", max_length=64)) -> TodoOut:
+    """Pack points the shop cannot use yet, all switched off: those waiting for the owner's review (service
+    promises the shop has not confirmed, possible duplicates of its own points) and those waiting for facts the
+    shop has not given (they go live by themselves once the facts are set in Settings)."""
+    return views.todo(db, tenant_id=principal.tenant_id, pack_id=pack_id)
+
+
 @router.get("/batches", response_model=list[BatchOut])
 def batches(principal: Staff, db: DbDep, pack_id: str = Query("", max_length=64),
             limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)) -> list[BatchOut]:
@@ -71,13 +83,34 @@ def rollback(batch_id: int, principal: Admin, db: DbDep) -> BatchOut:
 PackId = Annotated[str, Path(pattern=PACK_ID, description="The pack's id, e.g. ecommerce-zh.")]
 
 
+@router.get("/{pack_id}/import-preview", response_model=ImportPreviewOut)
+def import_preview(pack_id: PackId, principal: Staff, db: DbDep,
+                   version: str | None = Query(None, max_length=32, description="Default: the newest.")
+                   ) -> ImportPreviewOut:
+    """What importing the pack would do: the facts its answers quote with the shop's value of each (missing ones
+    first), and the points that would not simply go live — linked to the shop's own points, for review, or waiting
+    for facts. Nothing is written."""
+    return views.import_preview(db, tenant_id=principal.tenant_id, pack_id=pack_id, version=version)
+
+
 @router.post("/{pack_id}/import", response_model=ImportOut, status_code=201)
 def import_pack(pack_id: PackId, body: ImportIn, principal: Admin, db: DbDep) -> ImportOut:
-    """Import a pack into the shop in one go (a vertical's base first, if the shop lacks it); answers are filled
-    from the shop's facts, and a question the shop has already is linked instead of duplicated."""
+    """Import a pack into the shop in one go (a vertical's base first, if the shop lacks it), after saving the facts
+    given. Answers are filled from the shop's facts; a question the shop has, or one of its points repeated by
+    meaning, is linked instead of duplicated; points quoting a missing fact, making a service promise or maybe
+    repeating a shop point are imported switched off (GET /todo)."""
     done = actions.do_import_pack(db, tenant_id=principal.tenant_id, pack_id=pack_id, version=body.version,
-                                  actor=actor_of(principal))
-    return ImportOut(packs=[ImportedOut(**vars(d)) for d in done])
+                                  actor=actor_of(principal), facts=body.facts)
+    return ImportOut(packs=[views.imported(d) for d in done])
+
+
+@router.post("/{pack_id}/review", response_model=ReviewOut)
+def review(pack_id: PackId, body: ReviewIn, principal: Admin, db: DbDep) -> ReviewOut:
+    """Decide on points waiting for review: confirm (live once no fact is missing), off, or link (a possible
+    duplicate that is one: the shop's point answers, and updates never bring the pack's back)."""
+    counts = actions.do_review(db, tenant_id=principal.tenant_id, pack_id=pack_id, decisions=body.decisions,
+                               actor=actor_of(principal))
+    return ReviewOut(pack_id=pack_id, counts=counts)
 
 
 @router.get("/{pack_id}/preview", response_model=PreviewOut)

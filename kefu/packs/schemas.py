@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from kefu.knowledge.schemas import MAX_ANSWER, MAX_CATEGORY, MAX_QUESTION, MAX_SIMILAR_COUNT
 from kefu.packs.packfile import PackSummary
+from kefu.tenants.facts import MAX_FACT_CHARS
 
 FieldValue = str | list[str] | None
 
@@ -47,18 +48,89 @@ class ImportIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     version: str | None = Field(None, max_length=32, description="Default: the newest.")
+    facts: dict[str, str] | None = Field(None, max_length=50, description=(
+        "Shop facts to save before importing (merged into Settings → shop facts; an empty value removes one). Only "
+        "facts the pack quotes (see the import preview)."))
+
+    @field_validator("facts")
+    @classmethod
+    def _facts(cls, v: dict[str, str] | None) -> dict[str, str] | None:
+        for key, value in (v or {}).items():
+            if not key or len(key) > 50 or len(value) > MAX_FACT_CHARS:
+                raise ValueError(f"fact names are 1-50 characters, values at most {MAX_FACT_CHARS}")
+        return v
+
+
+class FactOut(BaseModel):
+    """A fact a pack's answers quote, and the shop's value of it."""
+
+    name: str
+    label: str = Field(description="The pack's words for it.")
+    value: str = Field(description="What answers say (empty while missing).")
+    default: str = Field(description="The pack's default.")
+    status: Literal["set", "default", "missing"] = Field(description=(
+        "set: the shop gave it; default: the pack's default stands; missing: no real value (empty, or a stand-in "
+        "such as 400-000-0000): points quoting it are switched off until it is set."))
+    points: int = Field(description="How many of the pack's points quote it.")
+
+
+class DuplicateOut(BaseModel):
+    """The shop's own point a pack point repeats by meaning."""
+
+    point_id: int
+    question: str
+    score: float = Field(description="0..1: how close the pack point's questions come to this point.")
+    sure: bool = Field(description="true: linked (the shop's answer wins); false: for the owner to review.")
 
 
 class ImportedOut(BaseModel):
     pack_id: str
     version: str
     batch_id: int
-    added: int
-    linked: list[str] = Field(description="Keys whose question the shop had: its own point is linked instead.")
+    added: int = Field(description="Points created (switched on, or off for review or facts).")
+    linked: list[str] = Field(description="Keys whose question the shop had, or that repeat one of its points by "
+                                          "meaning: its own point is linked instead.")
+    live: int = Field(0, description="Points created and switched on.")
+    review: list[str] = Field(default_factory=list, description="Created switched off for the owner to review "
+                                                                "(service promises, possible duplicates).")
+    to_complete: list[str] = Field(default_factory=list, description="Created switched off until missing facts are "
+                                                                     "set.")
+    missing_facts: list[str] = Field(default_factory=list)
+    facts: list[FactOut] = Field(default_factory=list, description="Every fact the pack quotes, missing first.")
 
 
 class ImportOut(BaseModel):
     packs: list[ImportedOut] = Field(description="The pack, after its base if the base had to be imported first.")
+
+
+class PointPlanOut(BaseModel):
+    """What importing one point would do (only points that would not simply go live are listed)."""
+
+    key: str
+    question: str
+    state: Literal["live", "linked", "review", "to_complete"]
+    action: Literal["add", "link", "link_similar", "review_duplicate"] = Field(description=(
+        "add; link: the shop has this very question; link_similar: it repeats one of the shop's points by meaning "
+        "(not imported); review_duplicate: it may repeat one (imported switched off for the owner to decide)."))
+    missing_facts: list[str]
+    promise: list[str] = Field(description="Service promises it makes (imported switched off for review).")
+    point_id: int | None = Field(None, description="link: the shop's point with this question.")
+    duplicate: DuplicateOut | None = None
+
+
+class ImportPlanOut(BaseModel):
+    pack_id: str
+    name: str
+    version: str
+    source: str
+    points: int
+    counts: dict[str, int] = Field(description="live | linked | review | to_complete")
+    facts: list[FactOut]
+    items: list[PointPlanOut]
+
+
+class ImportPreviewOut(BaseModel):
+    packs: list[ImportPlanOut] = Field(description="The pack, after its base if the import would bring it too.")
 
 
 class PointOut(BaseModel):
@@ -85,7 +157,12 @@ class PlanItemOut(BaseModel):
     action: Literal["auto", "keep", "conflict", "add", "remove", "stays_deleted", "unchanged"]
     reason: str = Field("", description="For a conflict: both_changed | upstream_deleted | question_taken.")
     point_id: int | None
-    link_point_id: int | None = Field(None, description="add: the shop's point with the same question, linked.")
+    link_point_id: int | None = Field(None, description="add: the shop's point with the same question, linked; "
+                                                        "stays_deleted with reason linked: the shop's point it "
+                                                        "repeats.")
+    duplicate: DuplicateOut | None = Field(None, description="add: one of the shop's points it repeats by meaning.")
+    missing_facts: list[str] = Field(default_factory=list, description="add: facts it quotes the shop has not given.")
+    promise: list[str] = Field(default_factory=list, description="Service promises it makes.")
     upstream_changed: bool
     conflict_fields: list[str]
     fields: dict[str, FieldOut]
@@ -101,6 +178,7 @@ class PreviewOut(BaseModel):
     update_available: bool = Field(description="to_version is newer than the installed version.")
     counts: dict[str, int]
     items: list[PlanItemOut] = Field(description="Every key but the unchanged ones, conflicts first.")
+    facts: list[FactOut] = Field(default_factory=list, description="The facts the version quotes, missing first.")
 
 
 class EditedPoint(BaseModel):
@@ -154,10 +232,49 @@ class InstallOut(BaseModel):
     updated_at: dt.datetime
 
 
+class WaitingOut(BaseModel):
+    """A pack point the shop cannot use yet."""
+
+    pack_id: str
+    key: str
+    point_id: int
+    question: str
+    answer: str
+    enabled: bool
+    review: Literal["", "promise", "duplicate"] = Field(description="promise: it makes a service promise; "
+                                                                    "duplicate: it may repeat duplicate_of.")
+    promise: list[str]
+    missing_facts: list[str] = Field(description="Facts it quotes that the shop has not given.")
+    duplicate_of: PointOut | None = None
+    duplicate_point_id: int | None = None
+    score: float | None = None
+
+
+class TodoOut(BaseModel):
+    review: list[WaitingOut] = Field(description="For the owner to confirm, switch off or (a duplicate) link.")
+    to_complete: list[WaitingOut] = Field(description="Switched off until the facts they quote are set.")
+    missing_facts: dict[str, int] = Field(description="Each missing fact and how many points wait for it.")
+
+
+class ReviewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decisions: dict[str, Literal["confirm", "off", "link"]] = Field(
+        min_length=1, max_length=2000, description=(
+            "Per key waiting for review: confirm (the promise is the shop's / not a duplicate: it goes live once no "
+            "fact is missing), off (keep it switched off), link (a possible duplicate that is one: the pack's copy "
+            "is removed and the shop's point answers)."))
+
+
+class ReviewOut(BaseModel):
+    pack_id: str
+    counts: dict[str, int]
+
+
 class BatchOut(BaseModel):
     id: int
     pack_id: str
-    kind: Literal["import", "update", "refill", "rollback"]
+    kind: Literal["import", "update", "refill", "rollback", "review"]
     from_version: str | None
     to_version: str | None
     actor: str = Field(description="user:<id> | api | cli | auto")
@@ -178,7 +295,8 @@ class ChangeOut(BaseModel):
     to_version: str | None
     key: str
     action: str = Field(description="added | linked | updated | kept | deleted | conflict | resolved | "
-                                    "stays_deleted | rolled_back | refilled")
+                                    "stays_deleted | rolled_back | refilled | held | released | confirmed | "
+                                    "switched_off")
     point_id: int | None
     before: dict[str, Any] | None
     after: dict[str, Any] | None

@@ -12,17 +12,25 @@ from kefu.packs import actions
 from kefu.packs.merge import KeyPlan
 from kefu.packs.models import PackBatch, PackChange
 from kefu.packs.packfile import PackSummary, version_key
-from kefu.packs.points import to_api
+from kefu.packs.points import fields_of, to_api
 from kefu.packs.schemas import (
     BatchOut,
     ChangeOut,
     ChangePage,
+    DuplicateOut,
+    FactOut,
     FieldOut,
+    ImportedOut,
+    ImportPlanOut,
+    ImportPreviewOut,
     PackList,
     PackOut,
     PlanItemOut,
+    PointPlanOut,
     PreviewOut,
     SourceOut,
+    TodoOut,
+    WaitingOut,
 )
 from kefu.packs.sources import Catalog
 from kefu.tenants.models import User
@@ -55,10 +63,52 @@ def _field(value):
     return list(value) if isinstance(value, list) else value
 
 
+def duplicate_out(d) -> DuplicateOut | None:
+    return None if d is None else DuplicateOut(point_id=d.point_id, question=d.question, score=d.score, sure=d.sure)
+
+
+def facts_out(facts) -> list[FactOut]:
+    return [FactOut(**vars(f)) for f in facts]
+
+
+def imported(done: actions.Imported) -> ImportedOut:
+    return ImportedOut(**{**vars(done), "facts": facts_out(done.facts)})
+
+
+def import_preview(db: Session, *, tenant_id: int, pack_id: str, version: str | None = None,
+                   catalog: Catalog | None = None) -> ImportPreviewOut:
+    out = []
+    for plan in actions.preview_import(db, tenant_id=tenant_id, pack_id=pack_id, version=version, catalog=catalog):
+        items = [PointPlanOut(key=p.key, question=p.question, state=p.state, action=p.action,
+                              missing_facts=p.missing_facts, promise=p.promise, point_id=p.point_id,
+                              duplicate=duplicate_out(p.duplicate)) for p in plan.points if p.state != "live"]
+        out.append(ImportPlanOut(pack_id=plan.pack.id, name=plan.pack.name, version=plan.pack.version,
+                                 source=plan.source, points=len(plan.points), counts=plan.counts(),
+                                 facts=facts_out(plan.facts), items=items))
+    return ImportPreviewOut(packs=out)
+
+
+def todo(db: Session, *, tenant_id: int, pack_id: str = "") -> TodoOut:
+    """The pack points waiting for the owner's review, and those waiting for facts."""
+    review, to_complete, missing = [], [], Counter()
+    for w in actions.list_waiting(db, tenant_id=tenant_id, pack_id=pack_id):
+        r, p = w.row, w.point
+        item = WaitingOut(pack_id=r.pack_id, key=r.key, point_id=p.id, question=p.question, answer=p.answer,
+                          enabled=p.enabled, review=r.review, promise=list(r.promise or []),
+                          missing_facts=list(r.missing_facts or []),
+                          duplicate_of=to_api(fields_of(w.duplicate_of)) if w.duplicate_of else None,
+                          duplicate_point_id=w.duplicate_of.id if w.duplicate_of else None,
+                          score=r.link_score if r.review == "duplicate" else None)
+        (review if r.review else to_complete).append(item)
+        missing.update(r.missing_facts or [])
+    return TodoOut(review=review, to_complete=to_complete, missing_facts=dict(sorted(missing.items())))
+
+
 def plan_item(item: KeyPlan) -> PlanItemOut:
     return PlanItemOut(
         key=item.key, action=item.action, reason=item.reason, point_id=item.point_id,
-        link_point_id=item.link_point_id, upstream_changed=item.upstream_changed,
+        link_point_id=item.link_point_id, duplicate=duplicate_out(item.duplicate),
+        missing_facts=list(item.missing_facts), promise=list(item.promise), upstream_changed=item.upstream_changed,
         conflict_fields=[API_FIELD.get(f, f) for f in item.conflict_fields],
         fields={API_FIELD.get(name, name): FieldOut(status=f.status, base=_field(f.base), mine=_field(f.mine),
                                                      theirs=_field(f.theirs), result=_field(f.result))
@@ -71,7 +121,7 @@ def preview(db: Session, *, tenant_id: int, pack_id: str, version: str | None = 
     plan = actions.preview_update(db, tenant_id=tenant_id, pack_id=pack_id, version=version, catalog=catalog)
     return PreviewOut(pack_id=pack_id, from_version=plan.from_version, to_version=plan.to_version,
                       update_available=version_key(plan.to_version) > version_key(plan.from_version),
-                      counts=plan.counts(), items=[plan_item(i) for i in plan.listed()])
+                      counts=plan.counts(), items=[plan_item(i) for i in plan.listed()], facts=facts_out(plan.facts))
 
 
 def _names(db: Session, tenant_id: int, actors) -> dict[str, str]:

@@ -11,9 +11,11 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy import delete
 
 from kefu.db import Database
 from kefu.demo.seed import seed_demo
+from kefu.knowledge.models import KnowledgePoint
 from kefu.migrate import upgrade
 from tests.browser.conftest import DemoServer
 from tests.conftest import BACKEND
@@ -110,6 +112,10 @@ def packs_server(tmp_path_factory, packs_dir) -> Iterator[DemoServer]:
     upgrade(url)
     database = Database(url)
     info = seed_demo(database)
+    with database.session() as db:
+        # Without the demo's own points: "小包多久发货？" would rightly be linked to the demo's "什么时候发货？" as a
+        # duplicate (the first test shows that), and this module is about updates and conflicts.
+        db.execute(delete(KnowledgePoint).where(KnowledgePoint.tenant_id == info.tenant_id))
     database.dispose()
     server = LiveServer(url, log_dir=path.parent, env={"KEFU_PACKS_DIR": str(packs_dir)}).start()
     yield DemoServer(server, info.public_key, info.tenant_id)
@@ -160,40 +166,102 @@ def test_import_ecommerce_pack_in_one_click(demo_server, page, owner_http):
     expect(page.locator("#packs-source-list")).to_contain_text("内置")
     expect(shop.locator(".pack-auto-switch")).to_have_count(0)  # only an installed pack has one
 
-    # Cancelling the confirmation imports nothing.
+    # The demo shop has not given its service phone (cleared for this test): importing shows the facts the answers
+    # quote, the missing one first, what will be linked to the shop's own points and what waits for review.
+    check(owner_http.patch("/api/v1/settings", json={"facts": {"service_phone": ""}}))
     shop.locator(".pack-import").click()
-    expect(page.locator("#confirm-dialog")).to_contain_text("导入“电商通用知识库”？")
-    expect(page.locator("#confirm-dialog")).to_contain_text("311 个知识点")
-    page.locator("#confirm-cancel").click()
-    expect(page.locator("#confirm-dialog")).to_have_count(0)
+    panel = shop.locator(".import-panel")
+    expect(panel.locator(".import-summary")).to_contain_text("共 311 个知识点", timeout=30_000)
+    expect(panel.locator(".import-summary")).to_contain_text("缺少店铺信息")
+    phone = panel.locator('.import-fact[data-fact="service_phone"]')
+    expect(phone.locator(".fact-status")).to_have_text("未填写")
+    expect(phone.locator("label")).to_contain_text("客服电话")
+    expect(phone.locator("input")).to_be_focused()
+    expect(panel.locator('.import-fact[data-fact="return_address"] input')).to_have_value(re.compile("示范路 100 号"))
+    expect(panel.locator('.import-fact[data-fact="price_protect_days"] .fact-status')).to_have_text("默认值")
+    expect(panel.locator(".import-facts-hint")).to_contain_text("1 项还没有填写")
+    links = panel.locator(".import-links")
+    expect(links.locator("summary")).to_contain_text("与店铺已有知识点重复，将关联")
+    links.locator("summary").click()
+    expect(links.locator('.import-link[data-key="shipping.ship_time"]')).to_contain_text(
+        "付款后多久发货？ → 什么时候发货？")
+    expect(panel.locator('.import-review[data-key="payment.cod"]')).to_have_count(1)
+    shoot(page, "packs-import-zh.png")
+    # Cancelling imports nothing.
+    panel.locator(".import-cancel").click()
+    expect(panel).to_have_count(0)
     assert check(owner_http.get("/api/v1/packs/batches")) == []
 
-    # One click (and a confirmation): the result says what was added and linked.
+    # Import without the phone: the result says what went live, what waits for review and for facts.
     shop.locator(".pack-import").click()
-    page.locator("#confirm-ok").click()
+    expect(panel.locator(".import-confirm")).to_be_visible(timeout=30_000)
+    panel.locator(".import-confirm").click()
     result = shop.locator(".pack-result")
     expect(result).to_be_visible(timeout=30_000)
     expect(result).to_contain_text("已导入“电商通用知识库”1.0.0：新增")
     expect(shop.locator(".pack-installed")).to_have_text("已导入 1.0.0")
     expect(shop.locator(".pack-source dd")).to_have_text("内置")
     expect(shop.locator(".pack-import")).to_have_count(0)
-    imported = check(owner_http.get("/api/v1/packs/history", params={"pack_id": "ecommerce-zh", "limit": 1}))
-    added = sum(1 for c in check(owner_http.get("/api/v1/packs/history",
-                                                 params={"pack_id": "ecommerce-zh", "limit": 1000}))["items"]
-                if c["action"] == "added")
-    assert imported["total"] == 311
-    expect(result).to_contain_text(f"新增 {added} 个知识点，关联 {311 - added} 个")
+    changes = check(owner_http.get("/api/v1/packs/history", params={"pack_id": "ecommerce-zh", "limit": 1000}))
+    added = sum(1 for c in changes["items"] if c["action"] == "added")
+    linked = sum(1 for c in changes["items"] if c["action"] == "linked")
+    assert changes["total"] == 311 and added + linked == 311 and linked >= 10
+    todo = check(owner_http.get("/api/v1/packs/todo"))
+    live = added - len(todo["review"]) - len(todo["to_complete"])
+    expect(result).to_contain_text(f"新增 {added} 个知识点（{live} 个已上线，{len(todo['review'])} 个待确认，"
+                                   f"{len(todo['to_complete'])} 个待完善），关联 {linked} 个")
 
-    # The knowledge page has the new points, and the bot answers a pack question with the shop's facts.
-    page.locator("#nav-knowledge").click()
-    expect(page.locator("#kb-count")).to_have_text(f"共 {before + added} 条", timeout=WAIT)
+    # To complete: the points quoting the phone, off until it is filled in here.
+    complete = page.locator("#complete-card")
+    expect(complete).to_be_visible(timeout=WAIT)
+    fact = complete.locator('.complete-fact[data-fact="service_phone"]')
+    expect(fact.locator(".complete-label")).to_have_text("客服电话")
+    waiting = [w for w in todo["to_complete"] if "service_phone" in w["missing_facts"]]
+    expect(fact.locator(".complete-count")).to_have_text(f"{len(waiting)} 个知识点在等")
+    fact.locator("summary").click()
+    expect(fact.locator(".complete-point")).to_have_count(len(waiting))
+    # To review: promises and possible duplicates, each with its reason.
+    review = page.locator("#review-card")
+    expect(review).to_be_visible()
+    cod = review.locator('.review-item[data-key="payment.cod"]')
+    expect(cod.locator(".todo-why")).to_contain_text("承诺了：货到付款")
+    expect(review.locator(".review-item")).to_have_count(len(todo["review"]))
+    dup = review.locator('.review-item[data-review="duplicate"]').first
+    expect(dup.locator(".todo-why")).to_contain_text("可能与你的")
+    expect(dup.locator(".todo-mine")).to_contain_text("你的答案")
+    shoot(page, "packs-todo-zh.png")
+
+    # The bot does not answer with a point that waits: asking about cash on delivery gets the offer of a person.
     key = check(owner_http.post("/api/v1/api-keys", json={"name": "browser tests (packs)"}))
     channel = ApiChannel(base, key["secret"])
     conv = channel.open(unique("pack-"))
+    asked = channel.say(conv["conversation"]["id"], "自称客服的人加我微信或QQ，可信吗？")
+    assert not any("请勿相信" in r["text"] for r in asked if r["sender"] == "bot"), asked
+
+    # Decide: cash on delivery is not offered (off), a possible duplicate is the shop's own (link).
+    cod.locator(".review-off").click()
+    expect(page.locator("#toast")).to_contain_text("已关闭", timeout=WAIT)
+    expect(cod).to_have_count(0)
+    dup_key = dup.get_attribute("data-key")
+    dup.locator(".review-link").click()
+    expect(review.locator(f'.review-item[data-key="{dup_key}"]')).to_have_count(0, timeout=WAIT)
+    expect(review.locator(".review-item")).to_have_count(len(todo["review"]) - 2)
+    history = check(owner_http.get("/api/v1/packs/history", params={"key": "payment.cod"}))["items"]
+    assert history[0]["action"] == "switched_off"
+
+    # Fill the phone in: the waiting points go live by themselves, and the bot quotes the number.
+    fact.locator(".complete-input").fill("0571-8800 1234")
+    fact.locator(".complete-save").click()
+    expect(page.locator("#toast")).to_contain_text("已保存“客服电话”", timeout=WAIT)
+    expect(complete).to_be_hidden(timeout=WAIT)
+    assert check(owner_http.get("/api/v1/packs/todo"))["to_complete"] == []
     replies = channel.say(conv["conversation"]["id"], "自称客服的人加我微信或QQ，可信吗？")
     bot = [r["text"] for r in replies if r["sender"] == "bot"]
-    assert bot and bot[0].startswith("请勿相信！我们的客服只通过店铺内在线客服和官方电话"), bot
-    assert "{{" not in bot[0]  # the placeholders are filled with the shop's facts (or the defaults)
+    assert bot and bot[0].startswith("请勿相信！我们的客服只通过店铺内在线客服和官方电话0571-8800 1234"), bot
+
+    # The knowledge page has the new points: the live ones and those waiting, switched off.
+    page.locator("#nav-knowledge").click()
+    expect(page.locator("#kb-count")).to_have_text(f"共 {before + added - 1} 条", timeout=WAIT)  # one linked
 
     # Auto-update: the switch saves at once.
     page.locator("#nav-packs").click()
@@ -216,7 +284,6 @@ def test_import_ecommerce_pack_in_one_click(demo_server, page, owner_http):
     en = card(page, "ecommerce-en")
     check(owner_http.post("/api/v1/packs/ecommerce-en/import", json={}))
     en.locator(".pack-import").click()
-    page.locator("#confirm-ok").click()
     error = en.locator(".pack-error")
     expect(error).to_be_visible(timeout=WAIT)
     expect(error).to_contain_text("店铺已经导入了这个知识库")
@@ -227,8 +294,8 @@ def test_import_ecommerce_pack_in_one_click(demo_server, page, owner_http):
     page.locator("#tab-history").click()
     expect(page).to_have_url(re.compile(r"/admin/packs\?tab=history$"), timeout=WAIT)
     rows = page.locator(".batch-row")
-    expect(rows).to_have_count(2, timeout=WAIT)
-    first = page.locator('.batch-row:has-text("电商通用知识库")')
+    expect(rows).to_have_count(5, timeout=WAIT)  # ecommerce-zh: import, 2 reviews, refill; ecommerce-en: import
+    first = page.locator('.batch-row[data-kind="import"]:has-text("电商通用知识库")')
     expect(first).to_contain_text("导入")
     expect(first).to_contain_text("→ 1.0.0")
     expect(first).to_contain_text(f"新增 {added}")
@@ -244,9 +311,13 @@ def test_import_ecommerce_pack_in_one_click(demo_server, page, owner_http):
     # Filter by pack: only ecommerce-zh's changes, and one batch's changes from its row.
     page.locator("#history-pack").select_option("ecommerce-zh")
     expect(page).to_have_url(re.compile(r"pack=ecommerce-zh"), timeout=WAIT)
-    expect(page.locator("#change-count")).to_have_text("共 311 条", timeout=WAIT)
-    expect(page.locator(".batch-row")).to_have_count(1)
-    page.locator(".batch-row .batch-changes").first.click()
+    zh_total = check(owner_http.get("/api/v1/packs/history", params={"pack_id": "ecommerce-zh", "limit": 1}))["total"]
+    expect(page.locator("#change-count")).to_have_text(f"共 {zh_total} 条", timeout=WAIT)
+    expect(page.locator(".batch-row")).to_have_count(4)
+    expect(page.locator('.batch-row[data-kind="review"]').last).to_contain_text("已关闭 1")
+    expect(page.locator('.batch-row[data-kind="review"]').first).to_contain_text("关联 1")
+    expect(page.locator('.batch-row[data-kind="refill"]')).to_contain_text("已上线")
+    page.locator('.batch-row[data-kind="import"] .batch-changes').click()
     expect(page.locator("#change-batch-filter")).to_be_visible(timeout=WAIT)
     expect(page.locator("#change-count")).to_have_text("共 311 条")
     row = page.locator('.change-row[data-action="added"]').first
@@ -268,8 +339,10 @@ def test_update_preview_conflicts_apply_history_rollback(packs_server, page, pac
     expect(mine).to_be_visible(timeout=WAIT)
     expect(page.locator("#packs-source-list")).to_contain_text("本地文件夹")
     mine.locator(".pack-import").click()
-    page.locator("#confirm-ok").click()
-    expect(mine.locator(".pack-result")).to_contain_text("新增 5 个知识点，关联 0 个", timeout=WAIT)
+    expect(mine.locator(".import-summary")).to_contain_text("5 个直接上线", timeout=WAIT)
+    mine.locator(".import-confirm").click()
+    expect(mine.locator(".pack-result")).to_contain_text(
+        "新增 5 个知识点（5 个已上线，0 个待确认，0 个待完善），关联 0 个", timeout=WAIT)
     expect(mine.locator(".pack-update")).to_have_count(0)
 
     # The shop edits two points: one in the knowledge page, one through the API.

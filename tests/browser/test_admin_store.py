@@ -7,11 +7,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import AGENT, WAIT, check, login, unique, watch_errors
+from tests.support.browser import AGENT, WAIT, check, login, on_duty, unique, watch_errors
 
 NEW_PAGES = ("admin-store.html", "admin-flows.html")
 DEFAULT_POLICY = {"customer_asks": True, "not_understood_in_row": 2, "on_anger": True, "anxious_in_row": 2,
-                  "on_flow_failure": True, "vip_tags": ["VIP"]}
+                  "on_flow_failure": True, "vip_tags": ["VIP"], "max_wait_minutes": 10}
 ANGRY = "你们太垃圾了！气死我了，投诉你们！"
 NEVER_OPEN = {"timezone": "Asia/Shanghai", "days": [0, 1, 2, 3, 4, 5, 6], "open": "03:00", "close": "03:00"}
 
@@ -213,7 +213,7 @@ def test_store_products_add_and_edit(demo_server, page, owner_http):
 def test_store_returns_approve_and_refund(demo_server, page, owner_http, api_channel):
     # A customer opens a return for a delivered order through the bot.
     conv = api_channel.open("demo-customer", name="张三")["conversation"]["id"]
-    for text in ("我要退货", "D1004", "退货", "全部", "尺码不合适"):
+    for text in ("我要退货", "D1004", "全部", "尺码不合适"):  # "退货" names the kind already
         api_channel.say(conv, text)
     done = bot_texts(api_channel.say(conv, "确认"))
     return_no = re.search(r"R[0-9A-F]{6,}", done[0]).group(0)
@@ -310,11 +310,11 @@ def test_settings_facts_and_handoff_policy(demo_server, page, owner_http, api_ch
         # Shop facts: the shop's own values filled in, the defaults as placeholders.
         expect(page.locator("#fact-return_days")).to_have_value("7", timeout=WAIT)
         expect(page.locator("#fact-carrier")).to_have_value("中通快递")
-        expect(page.locator("#fact-warranty_months")).to_have_value("")
-        expect(page.locator("#fact-warranty_months")).to_have_attribute("placeholder", "12")
+        expect(page.locator("#fact-price_protect_days")).to_have_value("")  # the one the demo shop leaves
+        expect(page.locator("#fact-price_protect_days")).to_have_attribute("placeholder", "7")
         expect(page.locator("label[for=fact-return_days]")).to_have_text("无理由退货（天）")
         page.locator("#fact-return_days").fill("15")
-        page.locator("#fact-warranty_months").fill("24")
+        page.locator("#fact-price_protect_days").fill("24")
         page.locator("#facts-save").click()
         expect(page.locator("#facts-saved")).to_be_visible(timeout=WAIT)
 
@@ -331,20 +331,27 @@ def test_settings_facts_and_handoff_policy(demo_server, page, owner_http, api_ch
         expect(page.locator("#handoff-vip_tags")).to_have_value("VIP，老客户, 批发")
         expect(page.locator("#handoff-on_anger")).not_to_be_checked()
         page.locator("#handoff-not_understood_in_row").fill("3")
+        # The longest wait in the queue before the customer is offered to leave a message: 0-240 minutes.
+        expect(page.locator("#handoff-max_wait_minutes")).to_have_value("10")
+        page.locator("#handoff-max_wait_minutes").fill("300")
+        page.locator("#handoff-save").click()
+        expect(page.locator("#handoff-error")).to_have_text("等待时间必须是 0 到 240 之间的整数（分钟）。")
+        page.locator("#handoff-max_wait_minutes").fill("15")
         page.locator("#handoff-save").click()
         expect(page.locator("#handoff-saved")).to_be_visible(timeout=WAIT)
         expect(page.locator("#handoff-error")).to_be_hidden()
 
         page.reload()
         expect(page.locator("#fact-return_days")).to_have_value("15", timeout=WAIT)
-        expect(page.locator("#fact-warranty_months")).to_have_value("24")
+        expect(page.locator("#fact-price_protect_days")).to_have_value("24")
         expect(page.locator("#handoff-on_anger")).not_to_be_checked()
         expect(page.locator("#handoff-not_understood_in_row")).to_have_value("3")
+        expect(page.locator("#handoff-max_wait_minutes")).to_have_value("15")
         expect(page.locator("#handoff-vip_tags")).to_have_value("VIP, 老客户, 批发")
         stored = check(owner_http.get("/api/v1/settings"))
-        assert stored["facts"]["return_days"] == "15" and stored["facts"]["warranty_months"] == "24"
+        assert stored["facts"]["return_days"] == "15" and stored["facts"]["price_protect_days"] == "24"
         assert stored["handoff_policy"] == {**DEFAULT_POLICY, "on_anger": False, "not_understood_in_row": 3,
-                                            "vip_tags": ["VIP", "老客户", "批发"]}
+                                            "vip_tags": ["VIP", "老客户", "批发"], "max_wait_minutes": 15}
 
         # The bot follows the new policy: an angry message no longer goes straight to a person.
         conv = api_channel.open(unique("calm-"))["conversation"]["id"]
@@ -352,12 +359,12 @@ def test_settings_facts_and_handoff_policy(demo_server, page, owner_http, api_ch
         assert check(owner_http.get(f"/api/v1/conversations/{conv}"))["conversation"]["status"] == "bot"
 
         # Emptying a fact goes back to the default.
-        page.locator("#fact-warranty_months").fill("")
+        page.locator("#fact-price_protect_days").fill("")
         page.locator("#facts-save").click()
         expect(page.locator("#facts-saved")).to_be_visible(timeout=WAIT)
-        assert "warranty_months" not in check(owner_http.get("/api/v1/settings"))["facts"]
+        assert "price_protect_days" not in check(owner_http.get("/api/v1/settings"))["facts"]
     finally:
-        check(owner_http.patch("/api/v1/settings", json={"facts": {"return_days": "7", "warranty_months": ""},
+        check(owner_http.patch("/api/v1/settings", json={"facts": {"return_days": "7", "price_protect_days": ""},
                                                           "handoff_policy": DEFAULT_POLICY}))
 
 
@@ -438,8 +445,9 @@ def test_settings_service_hours_and_order_system(demo_server, page, owner_http):
 def test_handoff_context_panel_and_emotion_badges(demo_server, page, owner_http, api_channel):
     name = unique("着急的顾客")
     conv = api_channel.open(unique("angry-"), name=name)["conversation"]["id"]
-    api_channel.say(conv, "我的订单D1003到底什么时候到？")
-    api_channel.say(conv, ANGRY)
+    with on_duty(demo_server):  # someone available: the bot hands over rather than take a message
+        api_channel.say(conv, "我的订单D1003到底什么时候到？")
+        api_channel.say(conv, ANGRY)
     transcript = check(owner_http.get(f"/api/v1/conversations/{conv}"))
     handoff = transcript["handoff"]
     assert transcript["conversation"]["status"] == "queued" and handoff["reason"] == "angry"

@@ -4,13 +4,14 @@ in the workspace and by the owner in the console's transcript."""
 from __future__ import annotations
 
 import base64
+import contextlib
 
 from playwright.sync_api import expect
 
 from tests.browser.test_widget import bot_msgs, chat_frame, conversation_id, open_store, open_widget, send
 from tests.browser.test_workspace import LIVE_WAIT, close_quietly, take_chat, workspace
 from tests.support import images
-from tests.support.browser import AGENT, OWNER, WAIT, check, login
+from tests.support.browser import AGENT, OWNER, WAIT, check, login, on_duty
 
 LOADED = "img => img.complete && img.naturalWidth > 0"
 
@@ -80,6 +81,8 @@ def test_customer_photo_reaches_the_agent_and_the_transcript(demo_server, browse
     base = demo_server.base_url
     shop = context.new_page()
     chat = open_store(shop, base)
+    duty = contextlib.ExitStack()
+    duty.enter_context(on_duty(demo_server))  # a colleague on duty is busy: the chat waits in the queue
     send(chat, "转人工")
     expect(chat.locator("#kefu-subtitle")).to_contain_text("正在为您转接人工客服", timeout=WAIT)
     conv = conversation_id(chat)
@@ -124,3 +127,4 @@ def test_customer_photo_reaches_the_agent_and_the_transcript(demo_server, browse
         expect(page.locator('#transcript .msg[data-sender="customer"]').filter(has_text="[图片]")).to_have_count(0)
     finally:
         close_quietly(owner_http, conv)
+        duty.close()

@@ -16,6 +16,7 @@ from kefu.conversations.models import Customer, Message
 from kefu.db import Database
 from kefu.tenants.models import Tenant
 from kefu.tenants.security import sign_identity_token
+from tests.support.browser import check, on_duty, unique
 
 WAIT = 10_000            # ms: an answer, a page, a frame
 RECONNECT_WAIT = 20_000  # ms: a server start plus the widget's backoff (capped at 5 s)
@@ -211,20 +212,60 @@ def test_message_markup_shows_as_text(demo_server, context):
     assert chat_frame(page).evaluate("() => typeof window.__xss") == "undefined"
 
 
-def test_handoff_button_connects_to_a_person(demo_server, context):
+def test_handoff_button_queues_with_place_and_wait_and_a_message_can_be_left(demo_server, context, api_channel,
+                                                                             owner_http):
     page = context.new_page()
     chat = open_store(page, demo_server.base_url)
-    handoff = chat.locator("#kefu-handoff")
-    expect(handoff).to_be_visible()
-    expect(handoff).to_have_text("转人工")
-    handoff.click()
-    system = chat.locator('.kefu-msg[data-sender="system"]')
-    expect(system).to_have_count(2, timeout=WAIT)  # connecting you …, then the place in the queue
-    expect(system.first).to_contain_text("人工客服")
-    expect(system.last).to_contain_text("第 1 位")
-    expect(system.locator(".kefu-label")).to_have_count(0)  # plain, centred, no bot badge
-    expect(chat.locator("#kefu-subtitle")).to_contain_text("人工客服", timeout=WAIT)
-    expect(handoff).to_be_visible()  # still there for the customer while waiting
+    with on_duty(demo_server) as duty:
+        ahead = api_channel.open(unique("ahead-"))["conversation"]["id"]
+        api_channel.say(ahead, "转人工")  # someone is already waiting
+        handoff = chat.locator("#kefu-handoff")
+        expect(handoff).to_be_visible()
+        expect(handoff).to_have_text("转人工")
+        handoff.click()
+        system = chat.locator('.kefu-msg[data-sender="system"]')
+        expect(system).to_have_count(2, timeout=WAIT)  # connecting you …, then the place in the queue
+        expect(system.first).to_contain_text("人工客服")
+        expect(system.last).to_contain_text("第 2 位")
+        expect(system.last).to_contain_text("预计等待")
+        expect(system.locator(".kefu-label")).to_have_count(0)  # plain, centred, no bot badge
+        expect(chat.locator("#kefu-subtitle")).to_contain_text("人工客服", timeout=WAIT)
+        expect(handoff).to_be_visible()  # still there for the customer while waiting
+        # The queue card: the place and the wait, below the latest message.
+        card = chat.locator(".kefu-queue")
+        expect(card.locator(".kefu-queue-place")).to_have_text("您前面还有 1 位，当前排在第 2 位", timeout=WAIT)
+        expect(card.locator(".kefu-queue-eta")).to_contain_text("预计等待")
+        # The customer ahead is done: the card moves up in place, no new line in the chat.
+        check(owner_http.post(f"/api/v1/conversations/{ahead}/close"))
+        expect(card.locator(".kefu-queue-place")).to_have_text("您前面还有 0 位，当前排在第 1 位", timeout=WAIT)
+        expect(system).to_have_count(2)
+        expect(chat.locator(".kefu-queue")).to_have_count(1)
+
+        # The last agent available leaves: the customer is offered to leave a message, and does.
+        with httpx.Client(base_url=demo_server.base_url, timeout=10) as staff:
+            check(staff.post("/api/v1/auth/login", json={"email": duty["email"], "password": duty["password"]}))
+            check(staff.put("/api/v1/auth/me/status", json={"status": "away"}))
+        offer = system.filter(has_text="客服暂时都不在线了")
+        expect(offer).to_have_count(1, timeout=WAIT)
+        offer.locator(".kefu-option", has_text="留言").click()
+        expect(bot_msgs(chat, "联系方式")).to_have_count(1, timeout=WAIT)
+        expect(chat.locator(".kefu-queue")).to_have_count(1)  # their place is kept until the message is left
+        send(chat, "13800138000")
+        expect(bot_msgs(chat, "描述")).to_have_count(1, timeout=WAIT)
+        send(chat, "等不及了，请尽快回电")
+        expect(bot_msgs(chat, "已收到您的留言")).to_have_count(1, timeout=WAIT)
+        expect(chat.locator(".kefu-queue")).to_have_count(0)
+        expect(chat.locator("#kefu-subtitle")).to_contain_text("智能客服机器人")
+
+
+def test_nobody_with_a_workspace_open_means_leaving_a_message(demo_server, context):
+    """The demo's agent is "online" but nobody has the workspace open: the bot says so and takes a message."""
+    page = context.new_page()
+    chat = open_store(page, demo_server.base_url)
+    chat.locator("#kefu-handoff").click()
+    expect(chat.locator('.kefu-msg[data-sender="system"]').last).to_contain_text("暂时没有客服在线", timeout=WAIT)
+    expect(bot_msgs(chat, "联系方式")).to_have_count(1, timeout=WAIT)
+    expect(chat.locator(".kefu-queue")).to_have_count(0)
 
 
 def test_english_ui_and_answer(demo_server, browser):
@@ -411,45 +452,46 @@ def test_agent_reply_badge_and_closed_conversation(demo_server, context):
     page = context.new_page()
     chat = open_store(page, demo_server.base_url)
     conv = conversation_id(chat)
-    chat.locator("#kefu-handoff").click()
-    expect(chat.locator('.kefu-msg[data-sender="system"]')).to_have_count(2, timeout=WAIT)
-    chat.locator("#kefu-close").click()
-    expect(page.locator("#kefu-frame")).to_be_hidden()
+    with on_duty(demo_server):  # someone available, busy: the chat waits in the queue
+        chat.locator("#kefu-handoff").click()
+        expect(chat.locator('.kefu-msg[data-sender="system"]')).to_have_count(2, timeout=WAIT)
+        chat.locator("#kefu-close").click()
+        expect(page.locator("#kefu-frame")).to_be_hidden()
 
-    # Waiting for a person, the customer moves on to another page: the widget reconnects there in the background.
-    page.reload()
-    expect(page.locator("#kefu-frame")).to_be_hidden()
-    expect(page.frame_locator("#kefu-frame").locator("#kefu-status")).to_have_attribute("data-state", "open",
-                                                                                         timeout=WAIT)
-    with httpx.Client(base_url=demo_server.base_url, timeout=10) as staff:
-        log_in_as_agent(staff)
-        staff.post(f"/api/v1/conversations/{conv}/messages",
-                   json={"text": "您好，我是客服小王。\n<b>马上</b>为您查询。"}).raise_for_status()
+        # Waiting for a person, the customer moves on to another page: the widget reconnects there in the background.
+        page.reload()
+        expect(page.locator("#kefu-frame")).to_be_hidden()
+        expect(page.frame_locator("#kefu-frame").locator("#kefu-status")).to_have_attribute("data-state", "open",
+                                                                                             timeout=WAIT)
+        with httpx.Client(base_url=demo_server.base_url, timeout=10) as staff:
+            log_in_as_agent(staff)
+            staff.post(f"/api/v1/conversations/{conv}/messages",
+                       json={"text": "您好，我是客服小王。\n<b>马上</b>为您查询。"}).raise_for_status()
 
-        # Closed, the widget shows an unread badge on the launcher; opened, the person's reply is labelled.
-        expect(page.locator("#kefu-launcher")).to_contain_text("1", timeout=WAIT)
-        chat = open_widget(page)
-        expect(page.locator("#kefu-launcher")).not_to_contain_text("1")
-        agent = chat.locator('.kefu-msg[data-sender="agent"]')
-        expect(agent).to_have_count(1, timeout=WAIT)
-        expect(agent.locator(".kefu-label")).to_contain_text("人工客服")
-        expect(agent.locator(".kefu-label")).to_contain_text("客服小王")
-        shown = agent.locator(".kefu-bubble").evaluate("e => e.textContent")
-        assert shown == "您好，我是客服小王。\n<b>马上</b>为您查询。"
-        expect(chat.locator("#kefu-subtitle")).to_contain_text("人工客服为您服务中", timeout=WAIT)
+            # Closed, the widget shows an unread badge on the launcher; opened, the person's reply is labelled.
+            expect(page.locator("#kefu-launcher")).to_contain_text("1", timeout=WAIT)
+            chat = open_widget(page)
+            expect(page.locator("#kefu-launcher")).not_to_contain_text("1")
+            agent = chat.locator('.kefu-msg[data-sender="agent"]')
+            expect(agent).to_have_count(1, timeout=WAIT)
+            expect(agent.locator(".kefu-label")).to_contain_text("人工客服")
+            expect(agent.locator(".kefu-label")).to_contain_text("客服小王")
+            shown = agent.locator(".kefu-bubble").evaluate("e => e.textContent")
+            assert shown == "您好，我是客服小王。\n<b>马上</b>为您查询。"
+            expect(chat.locator("#kefu-subtitle")).to_contain_text("人工客服为您服务中", timeout=WAIT)
 
-        staff.post(f"/api/v1/conversations/{conv}/close").raise_for_status()
-    expect(chat.locator(".kefu-note")).to_contain_text("对话已结束", timeout=WAIT)
+            staff.post(f"/api/v1/conversations/{conv}/close").raise_for_status()
+        expect(chat.locator(".kefu-note")).to_contain_text("对话已结束", timeout=WAIT)
 
-    # The next message starts a new conversation (the server refuses it on the closed one) and is sent once.
-    send(chat, "怎么退货")
-    expect(bot_msgs(chat, "7 天内可无理由退货")).to_have_count(1, timeout=RECONNECT_WAIT)
-    expect(customer_msgs(chat, "怎么退货")).to_have_count(1)
-    new_conv = conversation_id(chat)
-    assert new_conv != conv
-    assert stored_count(demo_server, new_conv, "怎么退货") == 1
-    assert stored_count(demo_server, conv, "怎么退货") == 0
-    assert_ids_unique(page)
+        # The next message starts a new conversation (the server refuses it on the closed one) and is sent once.
+        send(chat, "怎么退货")
+        expect(bot_msgs(chat, "7 天内可无理由退货")).to_have_count(1, timeout=RECONNECT_WAIT)
+        expect(customer_msgs(chat, "怎么退货")).to_have_count(1)
+        new_conv = conversation_id(chat)
+        assert new_conv != conv
+        assert stored_count(demo_server, new_conv, "怎么退货") == 1
+        assert stored_count(demo_server, conv, "怎么退货") == 0
+        assert_ids_unique(page)
 
 
 def test_unsent_message_survives_a_reload_during_an_outage(demo_server, context):

@@ -27,7 +27,7 @@ from tests.browser.test_widget import (
     open_widget,
     send,
 )
-from tests.support.browser import AGENT, OWNER, WAIT, check, login, unique, watch_errors
+from tests.support.browser import AGENT, OWNER, WAIT, check, login, on_duty, unique, watch_errors
 
 LIVE_WAIT = 15_000  # ms: a message or an event travelling customer → server → staff socket (or back)
 PASSWORD = "agent-pass-123"
@@ -131,9 +131,11 @@ def test_customer_to_agent_to_colleague_close_and_rating(demo_server, browser, c
     second = make_agent(demo_server, "客服小李 Agent Li")
     shop = context.new_page()
     conv = 0
+    duty = contextlib.ExitStack()
     try:
-        # The customer asks the bot, then asks for a person: the demo agent is on duty, nobody's workspace is
-        # open, so the chat waits in the queue.
+        # The customer asks the bot, then asks for a person: a colleague on duty is busy, so the chat waits in the
+        # queue.
+        duty.enter_context(on_duty(demo_server))
         chat = open_store(shop, base)
         send(chat, "什么时候发货？")
         expect(bot_msgs(chat, "48 小时内发货")).to_have_count(1, timeout=WAIT)
@@ -158,6 +160,7 @@ def test_customer_to_agent_to_colleague_close_and_rating(demo_server, browser, c
             choose_status(desk, "online", "在线")
             expect(desk.locator("#ws-offline-hint")).to_be_hidden()
             take_chat(desk, conv)
+            duty.close()
             expect(desk.locator(f'.queue-item[data-id="{conv}"]')).to_have_count(0, timeout=WAIT)
             expect(desk.locator("#chat-status")).to_have_text("人工接待中", timeout=WAIT)
             # The bot's part of the conversation and what it passed on are there.
@@ -261,6 +264,7 @@ def test_customer_to_agent_to_colleague_close_and_rating(demo_server, browser, c
         assert conversation_id(chat) != conv
         expect(customer_msgs(chat, "怎么退货")).to_have_count(1)
     finally:
+        duty.close()
         set_status(demo_server, *AGENT, "offline")
         set_status(demo_server, second["email"], second["password"], "offline")
         if conv:
@@ -271,14 +275,15 @@ def test_customer_to_agent_to_colleague_close_and_rating(demo_server, browser, c
 
 def test_internal_notes_never_reach_the_widget(demo_server, browser, context, owner_http):
     base = demo_server.base_url
-    make_agent(demo_server, "值班 On duty", status="online")  # on duty (so the chat queues), never connected
     agent = make_agent(demo_server, "客服小赵 Agent Zhao", status="away")
     shop = context.new_page()
     frames: list[str] = []
     shop.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(str(payload))))
     note = unique("内部备注：这位顾客上周投诉过物流-")
     conv = 0
+    duty = contextlib.ExitStack()
     try:
+        duty.enter_context(on_duty(demo_server))  # a colleague on duty is busy: the chat queues
         chat = open_store(shop, base)
         send(chat, "转人工")
         expect(chat.locator("#kefu-subtitle")).to_contain_text("正在为您转接人工客服", timeout=WAIT)
@@ -325,6 +330,7 @@ def test_internal_notes_never_reach_the_widget(demo_server, browser, context, ow
     finally:
         if conv:
             close_quietly(owner_http, conv)
+        duty.close()
 
 
 def test_canned_response_by_slash(demo_server, browser, owner_http, api_channel):
@@ -381,9 +387,10 @@ def test_canned_response_by_slash(demo_server, browser, owner_http, api_channel)
 
 def test_supervisor_sees_queue_and_loads(demo_server, browser, owner_http, api_channel):
     base = demo_server.base_url
-    make_agent(demo_server, "值班 On duty 2", status="online")  # on duty, never connected: chats wait
     agent = make_agent(demo_server, "客服小孙 Agent Sun", status="away")
     convs = []
+    duty = contextlib.ExitStack()
+    duty.enter_context(on_duty(demo_server, "值班 On duty 2"))  # a colleague on duty is busy: chats wait
     for _ in range(2):
         opened = api_channel.open(unique("sup-"), name=unique("排队顾客"))
         convs.append(opened["conversation"]["id"])
@@ -428,3 +435,4 @@ def test_supervisor_sees_queue_and_loads(demo_server, browser, owner_http, api_c
             expect(boss.locator("#tab-chats")).to_have_attribute("aria-current", "page")
     finally:
         close_quietly(owner_http, *convs)
+        duty.close()

@@ -79,3 +79,25 @@ def test_kefu_demo_prints_urls_and_logins_and_serves(tmp_path):
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(10)
+
+
+def test_a_fresh_demo_with_no_workspace_open_takes_a_message_and_an_open_one_takes_the_chat(app, runtime):
+    """The issue: the seeded agent counted as online with nobody's workspace open, so 转人工 queued for no one."""
+    from fastapi.testclient import TestClient
+
+    from kefu.demo.seed import LOGINS
+    from tests.support.chat import Chat
+
+    info = seed_demo(runtime.db)
+    chat = Chat.open(runtime, info.tenant_id)
+    out = chat.say("转人工")
+    assert "暂时没有客服在线" in out[0] and "联系方式" in out[-1]
+    assert chat.conversation().status == "bot"
+    _role, email, name, password = next(row for row in LOGINS if row[0] == "agent")
+    with TestClient(app) as agent:
+        assert agent.post("/api/v1/auth/login", json={"email": email, "password": password}).status_code == 200
+        with agent.websocket_connect("/api/v1/live/ws") as staff:  # the demo agent opens the workspace
+            assert staff.receive_json()["type"] == "ready"
+            other = Chat.open(runtime, info.tenant_id)
+            assert f"客服 {name} 为您服务" in other.say("转人工")
+            assert other.conversation().status == "with_agent"

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from kefu.commerce.models import Order, ReturnRequest
 from kefu.knowledge.actions import do_create_point
 from kefu.knowledge.schemas import KnowledgeIn
+from kefu.tenants.models import Tenant
 from tests.support.chat import Chat, add_order
 
 
@@ -187,16 +188,57 @@ def test_cancel_after_shipment_is_refused(runtime, orders):
 
 # --- 退货/退款 --------------------------------------------------------------------------------------
 
-def test_return_within_the_window_creates_a_request(runtime, orders):
+def _set_facts(runtime, tenant_id, **facts):
+    with runtime.db.session() as db:
+        db.get(Tenant, tenant_id).facts = facts
+
+
+def test_return_within_the_window_creates_a_request_and_gives_the_address(runtime, orders):
+    _set_facts(runtime, orders, return_address="杭州市西湖区示范路100号 售后仓")
     chat = Chat.open(runtime, orders, external_id="u-3")
     assert "哪件" in chat.say("我要退货")[-1]  # "退货" names the kind already
     assert "原因" in chat.say("牛仔裤")[-1]
     assert "确认提交" in chat.say("尺码不合适")[-1]
-    out = chat.say("确认")[-1]
-    assert "申请单号 R" in out and "退货地址" in out or "寄回" in out
+    out = chat.say("确认")
+    assert len(out) == 1 and "申请单号 R" in out[0]
+    assert "请在7天内将商品寄回：杭州市西湖区示范路100号 售后仓，并在订单页填写退货物流单号" in out[0]
+    assert chat.last_payload()["type"] == "return"
     with runtime.db.session() as db:
         req = db.scalar(select(ReturnRequest))
         assert req.kind == "return" and req.skus == ["SKU-2"] and req.reason == "尺码不合适"
+
+
+def test_without_a_return_address_the_flow_says_a_person_will_give_it(runtime, orders):
+    chat = Chat.open(runtime, orders, external_id="u-3")
+    chat.say("我要退货")
+    chat.say("退货退款")
+    chat.say("牛仔裤")
+    chat.say("尺码不合适")
+    out = chat.say("确认")
+    assert "申请单号 R" in out[0] and "退货地址将由人工客服提供" in out[0]
+    assert "转人工" in out[1] and chat.last_payload()["buttons"][0]["action"] == "handoff"
+    assert not any("为准" in text or "{return_address}" in text for text in out)
+    with runtime.db.session() as db:
+        assert db.scalar(select(ReturnRequest)).kind == "return"  # the request is made all the same
+    # An exchange says the same.
+    add_order(runtime, orders, "A1006", "delivered", customer_ref="u-6", delivered_days_ago=1)
+    chat = Chat.open(runtime, orders, external_id="u-6")
+    chat.say("我要换货")
+    chat.say("换货")
+    chat.say("尺码不合适")
+    out = chat.say("确认")
+    assert "退货地址将由人工客服提供" in out[0] and chat.last_payload()["buttons"][0]["action"] == "handoff"
+
+
+def test_a_shop_wording_that_quotes_a_missing_fact_says_a_person_will_tell(runtime, orders):
+    from kefu.flows.base import FlowContext
+    from kefu.flows.registry import get_flow
+
+    ctx = FlowContext(flow=get_flow("return_refund"), locale="en", slots={}, memory={}, commerce=None,
+                      customer_ref=None, facts={"return_address": "", "carrier": "SF"},
+                      overrides={"next_exchange": "Ship it with {carrier} to {return_address}."})
+    assert ctx.text("next_exchange") == "Ship it with SF to (a person from our team will tell you)."
+    assert ctx.fact("return_address") is None and ctx.fact("carrier") == "SF"
 
 
 def test_return_after_the_window_is_refused_with_a_person_offered(runtime, orders):
@@ -342,3 +384,9 @@ def test_asking_for_the_same_flow_again_repeats_the_question(runtime, orders):
     chat.say("查物流")
     out = chat.say("我的快递到哪了")
     assert "订单号" in out[-1] and not any("没能理解" in t for t in out)
+
+
+def test_a_chinese_only_shop_still_answers_an_english_question(runtime, orders, faq):
+    chat = Chat.open(runtime, orders, locale="en")
+    out = chat.say("how much is the shipping fee")
+    assert out == ["满99元包邮。"]  # nothing in English to prefer: its own answer beats a fallback

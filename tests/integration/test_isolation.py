@@ -54,6 +54,7 @@ BODIES = {
     ("POST", "/api/v1/channels/api/conversations/{conversation_id}/close"): None,
     ("POST", "/api/v1/channels/api/conversations/{conversation_id}/rating"): {"score": 1},
     ("POST", "/api/v1/packs/{pack_id}/import"): {},
+    ("POST", "/api/v1/packs/{pack_id}/review"): {"decisions": {"promo.price_protect": "off"}},
     ("POST", "/api/v1/packs/{pack_id}/update"): {"resolutions": {}},
     ("PUT", "/api/v1/packs/{pack_id}/auto-update"): {"enabled": True},
     ("POST", "/api/v1/packs/batches/{batch_id}/rollback"): None,
@@ -135,6 +136,8 @@ def shop_a_data(client, shop_a, runtime):
     client.patch("/api/v1/settings", headers=h, json={"facts": {"return_address": MARK}})
     pack = client.post("/api/v1/packs/ecommerce-en/import", headers=h, json={}).json()
     assert MARK in client.get("/api/v1/packs/history", headers=h, params={"limit": 1000}).text
+    todo = client.get("/api/v1/packs/todo", headers=h).json()
+    assert "promo.price_protect" in {w["key"] for w in todo["review"]} and todo["to_complete"]  # no phone given
     return {"point_id": point["id"], "conversation_id": cid, "key_id": key["id"], "job_id": job["id"],
             "term_id": term["id"], "sku": "A-SKU", "order_no": "A-ORDER-1", "tracking_no": "A-TRACK",
             "return_no": ret.return_no, "flow_id": "track_parcel", "message_id": left_id,
@@ -169,7 +172,8 @@ def _snapshot(client, shop, ids):
             client.get("/api/v1/packs", headers=h).json()["items"],
             client.get("/api/v1/packs/history", headers=h, params={"limit": 1000}).json(),
             client.get("/api/v1/packs/batches", headers=h).json(),
-            client.get(f"/api/v1/attachments/{ids['attachment_id']}", headers=h).content)
+            client.get(f"/api/v1/attachments/{ids['attachment_id']}", headers=h).content,
+            client.get("/api/v1/packs/todo", headers=h).json())
 
 
 def test_shop_b_can_reach_nothing_of_shop_a(app, client, login, shop_a, shop_b, shop_a_data):

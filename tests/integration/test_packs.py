@@ -1,5 +1,7 @@
 """Knowledge packs end to end in one process: import (API and CLI), facts fill and refill, updates with
-auto / keep / conflict / add / remove, resolutions, pending conflicts, rollback, history, auto-update, sources."""
+auto / keep / conflict / add / remove, resolutions, pending conflicts, rollback, history, auto-update, sources;
+what the shop has not confirmed stays off: points quoting missing facts, service promises, possible duplicates of
+the shop's own points (and sure duplicates are linked, not imported, through updates too)."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from kefu.knowledge.models import KnowledgePoint
 from kefu.packs import actions
 from kefu.packs.models import PackChange, PackInstall, PackPoint
 from kefu.packs.sources import Catalog, FolderSource, RemoteSource
+from kefu.tenants.facts import unfilled
 from kefu.tenants.models import Tenant
 from tests.conftest import api_headers, wipe
 
@@ -73,6 +76,31 @@ def v110() -> dict:
                                    "可以开专票，{{vat_note}}。")
     pack["points"] = list(points.values())
     return pack
+
+
+def facts_pack() -> dict:
+    """A pack whose answers quote facts with no real default (a dummy phone, a stand-in address) and a promise."""
+    cod = _point("pay.cod", "能货到付款吗？", ["货到付款行吗", "到付可以吗", "先收货后付款", "cod支持吗", "收货再给钱"],
+                 "支持货到付款，签收时付给快递员。")
+    return {
+        "id": "facts-zh", "name": "店铺信息小包", "version": "1.0.0", "language": "zh", "description": "tests",
+        "base": None,
+        "placeholders": {"service_phone": {"label": "客服电话", "default": "400-000-0000"},
+                         "return_address": {"label": "退货地址", "default": "请以客服提供的退货地址为准"},
+                         "ship_within_hours": {"label": "发货时效", "default": "48"}},
+        "points": [
+            _point("contact.phone", "客服电话是多少？",
+                   ["电话多少", "怎么打电话", "有客服热线吗", "热线号码", "dh多少"],
+                   "客服热线{{service_phone}}，9点到22点有人接听。"),
+            _point("returns.where", "退货寄到哪里？",
+                   ["退货地址", "寄回哪里", "退到哪", "退货往哪寄", "地址给一下 退货"], "请寄到：{{return_address}}。"),
+            _point("ship.hours", "付款后几小时发货？",
+                   ["几个小时发出", "多少小时发货", "付完款多久发", "发货时效", "fh时效"],
+                   "付款后{{ship_within_hours}}小时内发货。"),
+            cod | {"promise": ["cash_on_delivery"]},
+            _point("stock.check", "这个还有货吗？", ["有货吗", "有现货吗", "还有库存不", "缺货吗", "能发吗 有货不"],
+                   "页面能选的规格都有货。"),
+        ]}
 
 
 def write_pack(folder: Path, pack: dict) -> Path:
@@ -138,9 +166,15 @@ def test_import_fills_the_shop_s_facts_and_the_bot_answers_with_them(client, run
     h = api_headers(shop_a)
     assert client.patch("/api/v1/settings", headers=h, json={"facts": {"return_days": "15"}}).status_code == 200
     before = _kb_version(runtime, shop_a.tenant_id)
-    done = _import(client, shop_a)
-    assert done["packs"] == [{"pack_id": PACK, "version": "1.0.0", "batch_id": done["packs"][0]["batch_id"],
-                              "added": 7, "linked": []}]
+    done = _import(client, shop_a)["packs"]
+    assert [{k: d[k] for k in ("pack_id", "version", "added", "linked", "live", "review", "to_complete",
+                               "missing_facts")} for d in done] == [
+        {"pack_id": PACK, "version": "1.0.0", "added": 7, "linked": [], "live": 7, "review": [], "to_complete": [],
+         "missing_facts": []}]
+    facts = {f["name"]: f for f in done[0]["facts"]}
+    assert facts["return_days"] | {"points": 1} == {"name": "return_days", "label": "退货天数", "value": "15",
+                                                    "default": "7", "status": "set", "points": 1}
+    assert (facts["carrier"]["status"], facts["carrier"]["value"]) == ("default", "顺丰")
     points = _points(runtime, shop_a.tenant_id)
     assert points["多少天内可以退货？"].answer == "本店支持15天无理由退货。"
     assert points["多久发货？"].answer == "付款后48小时内发货，默认顺丰。"  # the pack's defaults
@@ -222,6 +256,258 @@ def test_a_point_two_packs_share_survives_one_of_them_dropping_it(client, runtim
     change = client.get("/api/v1/packs/history", headers=api_headers(shop_a),
                         params={"pack_id": "other-zh", "key": "ship.when"}).json()["items"][0]
     assert "stays for tiny-zh ship.when" in change["note"]
+
+
+# --- facts the shop has not given, promises, duplicates ----------------------------------------------------------
+
+def _enabled(runtime, tenant_id) -> dict[str, KnowledgePoint]:
+    return {q: p for q, p in _points(runtime, tenant_id).items() if p.enabled}
+
+
+def test_import_asks_for_facts_and_holds_back_what_the_shop_has_not_confirmed(client, runtime, login, shop_a,
+                                                                             packs_dir):
+    write_pack(packs_dir, facts_pack())
+    h = api_headers(shop_a)
+    # The preview: the facts the answers quote, missing first, and what would not simply go live.
+    r = login(shop_a.agent_email).get("/api/v1/packs/facts-zh/import-preview")
+    assert r.status_code == 200, r.text
+    plan = r.json()["packs"][0]
+    assert plan["counts"] == {"live": 2, "linked": 0, "review": 1, "to_complete": 2}
+    assert [(f["name"], f["status"], f["value"]) for f in plan["facts"]] == [
+        ("return_address", "missing", ""), ("service_phone", "missing", ""), ("ship_within_hours", "default", "48")]
+    items = {i["key"]: i for i in plan["items"]}
+    assert items["pay.cod"]["state"] == "review" and items["pay.cod"]["promise"] == ["cash_on_delivery"]
+    assert items["contact.phone"]["state"] == "to_complete" and items["contact.phone"]["missing_facts"] == [
+        "service_phone"]
+    assert _points(runtime, shop_a.tenant_id) == {}  # a preview writes nothing
+
+    # A fact the pack does not quote is refused, and nothing is saved or imported.
+    r = client.post("/api/v1/packs/facts-zh/import", headers=h, json={"facts": {"servce_phone": "1"}})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "unknown_fact", r.text
+    assert "servce_phone" in r.json()["error"]["message"] and "service_phone" in r.json()["error"]["message"]
+    assert client.get("/api/v1/settings", headers=h).json()["facts"] == {}
+    assert _points(runtime, shop_a.tenant_id) == {}
+
+    # Import with the return address given: it is saved as the shop's fact; the phone is still missing.
+    done = _import(client, shop_a, "facts-zh", facts={"return_address": "杭州市西湖区示范路100号"})["packs"][0]
+    assert (done["live"], done["review"], done["to_complete"], done["missing_facts"]) == (
+        3, ["pay.cod"], ["contact.phone"], ["service_phone"])
+    assert client.get("/api/v1/settings", headers=h).json()["facts"] == {"return_address": "杭州市西湖区示范路100号"}
+    points = _points(runtime, shop_a.tenant_id)
+    assert points["退货寄到哪里？"].enabled and points["退货寄到哪里？"].answer == "请寄到：杭州市西湖区示范路100号。"
+    assert not points["客服电话是多少？"].enabled and not points["能货到付款吗？"].enabled
+    assert not any(unfilled(p.answer) for p in _enabled(runtime, shop_a.tenant_id).values())
+    todo = client.get("/api/v1/packs/todo", headers=h).json()
+    assert [(w["key"], w["review"], w["promise"]) for w in todo["review"]] == [
+        ("pay.cod", "promise", ["cash_on_delivery"])]
+    assert [(w["key"], w["missing_facts"]) for w in todo["to_complete"]] == [("contact.phone", ["service_phone"])]
+    assert todo["missing_facts"] == {"service_phone": 1}
+    change = client.get("/api/v1/packs/history", headers=h, params={"key": "contact.phone"}).json()["items"][0]
+    assert change["action"] == "added" and "facts missing: service_phone" in change["note"]
+    # The bot answers neither: the phone is unknown, cash on delivery unconfirmed.
+    cid = client.post("/api/v1/channels/api/conversations", headers=h, json={"customer_id": "c1"}).json()
+    cid = cid["conversation"]["id"]
+    for question in ("电话多少", "货到付款行吗"):
+        reply = client.post(f"/api/v1/channels/api/conversations/{cid}/messages", headers=h,
+                            json={"text": question}).json()["replies"]
+        assert not any("400-000-0000" in m["text"] or "货到付款，签收" in m["text"] for m in reply), reply
+
+    # The review: a wrong decision or key is refused; confirming the promise puts it live.
+    r = client.post("/api/v1/packs/facts-zh/review", headers=h, json={"decisions": {"pay.cod": "link"}})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "bad_decision"
+    r = client.post("/api/v1/packs/facts-zh/review", headers=h, json={"decisions": {"contact.phone": "confirm"}})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "not_in_review"
+    assert login(shop_a.agent_email).post("/api/v1/packs/facts-zh/review",
+                                          json={"decisions": {"pay.cod": "confirm"}}).status_code == 403
+    r = client.post("/api/v1/packs/facts-zh/review", headers=h, json={"decisions": {"pay.cod": "confirm"}})
+    assert r.status_code == 200 and r.json()["counts"] == {"confirm": 1}, r.text
+    assert _points(runtime, shop_a.tenant_id)["能货到付款吗？"].enabled
+    assert client.get("/api/v1/packs/todo", headers=h).json()["review"] == []
+    change = client.get("/api/v1/packs/history", headers=h, params={"key": "pay.cod"}).json()["items"][0]
+    assert change["action"] == "confirmed" and change["before"]["enabled"] is False and change["after"]["enabled"]
+
+    # Setting the phone later: the refill fills it in and switches the point on.
+    assert client.patch("/api/v1/settings", headers=h, json={"facts": {"service_phone": "0571-88001234"}}).is_success
+    phone = _points(runtime, shop_a.tenant_id)["客服电话是多少？"]
+    assert phone.enabled and phone.answer == "客服热线0571-88001234，9点到22点有人接听。"
+    assert client.get("/api/v1/packs/todo", headers=h).json() == {"review": [], "to_complete": [],
+                                                                  "missing_facts": {}}
+    actions_ = [c["action"] for c in client.get("/api/v1/packs/history", headers=h,
+                                                params={"key": "contact.phone"}).json()["items"]]
+    assert actions_[:2] == ["released", "refilled"]
+
+    # A point the shop switched off itself stays off when the facts come and go.
+    assert phone.enabled
+    _edit(client, shop_a, phone, enabled=False)
+    client.patch("/api/v1/settings", headers=h, json={"facts": {"service_phone": ""}})
+    assert client.get("/api/v1/packs/todo", headers=h).json()["to_complete"] == []  # the shop's own choice
+    client.patch("/api/v1/settings", headers=h, json={"facts": {"service_phone": "0571-88009999"}})
+    phone = _points(runtime, shop_a.tenant_id)["客服电话是多少？"]
+    assert not phone.enabled and "0571-88009999" in phone.answer
+
+
+def test_rolling_back_an_import_with_points_held_and_reviewed_removes_them_all(client, runtime, shop_a, packs_dir):
+    write_pack(packs_dir, facts_pack())
+    h = api_headers(shop_a)
+    batch = _import(client, shop_a, "facts-zh")["packs"][0]["batch_id"]
+    client.post("/api/v1/packs/facts-zh/review", headers=h, json={"decisions": {"pay.cod": "off"}})
+    client.patch("/api/v1/settings", headers=h, json={"facts": {"service_phone": "0571-1"}})
+    assert client.post(f"/api/v1/packs/batches/{batch}/rollback", headers=h).status_code == 200
+    assert _points(runtime, shop_a.tenant_id) == {}
+    assert client.get("/api/v1/packs/todo", headers=h).json()["review"] == []
+    kinds = [b["kind"] for b in client.get("/api/v1/packs/batches", headers=h).json()]
+    assert kinds == ["rollback", "refill", "review", "import"]
+
+
+def test_a_promise_marked_later_puts_the_point_in_review_and_a_rollback_undoes_it(client, runtime, shop_a, packs_dir):
+    h = api_headers(shop_a)
+    _import(client, shop_a)
+    points = _points(runtime, shop_a.tenant_id)
+    _edit(client, shop_a, points["支持哪些付款方式？"], answer="支付宝、微信都行。")
+    # The same version, now marking promises (what a shop that imported before promises were marked sees).
+    marked = v100()
+    for p in marked["points"]:
+        if p["key"] in ("gift.wrap", "pay.methods"):
+            p["promise"] = ["gift_service"] if p["key"] == "gift.wrap" else ["cash_on_delivery"]
+    write_pack(packs_dir, marked)
+    r = client.post(f"/api/v1/packs/{PACK}/update", headers=h, json={})
+    assert r.status_code == 200 and r.json()["counts"] == {"held": 1}, r.text
+    points = _points(runtime, shop_a.tenant_id)
+    assert not points["可以包装成礼物吗？"].enabled
+    assert points["支持哪些付款方式？"].enabled  # the shop's own answer there: not the pack's promise
+    assert [w["key"] for w in client.get("/api/v1/packs/todo", headers=h).json()["review"]] == ["gift.wrap"]
+    batch = client.get("/api/v1/packs/batches", headers=h).json()[0]
+    assert client.post(f"/api/v1/packs/batches/{batch['id']}/rollback", headers=h).status_code == 200
+    assert _points(runtime, shop_a.tenant_id)["可以包装成礼物吗？"].enabled
+    assert client.get("/api/v1/packs/todo", headers=h).json()["review"] == []
+
+
+def test_clearing_a_fact_switches_off_the_points_that_quote_it(client, runtime, shop_a, packs_dir):
+    write_pack(packs_dir, facts_pack())
+    h = api_headers(shop_a)
+    _import(client, shop_a, "facts-zh", facts={"return_address": "杭州市西湖区示范路100号", "service_phone": "0571-1"})
+    assert _points(runtime, shop_a.tenant_id)["客服电话是多少？"].enabled
+    client.patch("/api/v1/settings", headers=h, json={"facts": {"service_phone": ""}})
+    phone = _points(runtime, shop_a.tenant_id)["客服电话是多少？"]
+    assert not phone.enabled and "400-000-0000" in phone.answer  # the pack's stand-in, never sent
+    assert [w["key"] for w in client.get("/api/v1/packs/todo", headers=h).json()["to_complete"]] == ["contact.phone"]
+    batch = client.get("/api/v1/packs/batches", headers=h).json()[0]
+    assert batch["kind"] == "refill" and batch["counts"] == {"refilled": 1, "held": 1}
+
+
+def test_the_bot_never_sends_an_answer_quoting_a_stand_in(client, runtime, shop_a):
+    h = api_headers(shop_a)
+    client.post("/api/v1/knowledge", headers=h, json={
+        "question": "客服电话是多少？", "similar_questions": ["电话多少", "热线号码"],
+        "answer": "请拨打400-000-0000。"})
+    cid = client.post("/api/v1/channels/api/conversations", headers=h, json={"customer_id": "c1"}).json()
+    cid = cid["conversation"]["id"]
+    reply = client.post(f"/api/v1/channels/api/conversations/{cid}/messages", headers=h,
+                        json={"text": "客服电话是多少？"}).json()["replies"]
+    assert [m["payload"]["buttons"][0]["action"] for m in reply] == ["handoff"]  # the fallback offering a person
+    assert not any("400-000-0000" in m["text"] for m in reply)
+
+
+def test_a_shop_point_repeated_by_meaning_is_linked_and_updates_never_add_it(client, runtime, shop_a, packs_dir):
+    h = api_headers(shop_a)
+    mine = client.post("/api/v1/knowledge", headers=h, json={
+        "question": "你们一般几天内发货？", "answer": "我们当天发。",
+        "similar_questions": ["发货要几天", "付款后多久发出", "啥时候能发货", "下单后几天发", "多久能发货"]}).json()
+    preview = client.get(f"/api/v1/packs/{PACK}/import-preview", headers=h).json()["packs"][0]
+    link = next(i for i in preview["items"] if i["key"] == "ship.when")
+    assert (link["state"], link["action"], link["duplicate"]["point_id"], link["duplicate"]["sure"]) == (
+        "linked", "link_similar", mine["id"], True)
+    done = _import(client, shop_a)["packs"][0]
+    assert done["linked"] == ["ship.when"] and done["added"] == 6
+    points = _points(runtime, shop_a.tenant_id)
+    assert "多久发货？" not in points and points["你们一般几天内发货？"].answer == "我们当天发。"
+    change = client.get("/api/v1/packs/history", headers=h, params={"key": "ship.when"}).json()["items"][0]
+    assert change["action"] == "linked" and change["point_id"] == mine["id"] and "by meaning" in change["note"]
+    cid = client.post("/api/v1/channels/api/conversations", headers=h, json={"customer_id": "c1"}).json()
+    reply = client.post(f"/api/v1/channels/api/conversations/{cid['conversation']['id']}/messages", headers=h,
+                        json={"text": "发货要多久"}).json()["replies"]
+    assert [m["text"] for m in reply] == ["我们当天发。"]
+    # 1.1.0 changes that point: the update shows it linked and leaves the shop's point as it is, adding nothing.
+    write_pack(packs_dir, v110())
+    plan = client.get(f"/api/v1/packs/{PACK}/preview", headers=h).json()
+    item = next(i for i in plan["items"] if i["key"] == "ship.when")
+    assert (item["action"], item["reason"], item["link_point_id"]) == ("stays_deleted", "linked", mine["id"])
+    assert client.post(f"/api/v1/packs/{PACK}/update", headers=h, json={}).status_code == 200
+    points = _points(runtime, shop_a.tenant_id)
+    assert "多久发货？" not in points and points["你们一般几天内发货？"].answer == "我们当天发。"
+    with runtime.db.session() as db:
+        row = db.scalar(select(PackPoint).where(PackPoint.key == "ship.when"))
+        assert (row.point_id, row.linked_to, row.deleted_by_shop) == (None, mine["id"], True)
+
+
+def test_ecommerce_zh_in_the_freshly_seeded_demo_shop(app, runtime):
+    """The issue's case: the demo shop's own answers win, nothing unconfirmed or unfilled reaches a customer."""
+    from kefu.demo.seed import seed_demo
+    from kefu.packs.sources import BUILTIN_DIR, read_pack_file
+    from kefu.tenants.actions import do_update_settings
+    from tests.support.chat import Chat
+
+    info = seed_demo(runtime.db)
+    tid = info.tenant_id
+    with runtime.db.session() as db:  # this demo shop has not given its service phone yet
+        tenant = db.get(Tenant, tid)
+        tenant.facts = {k: v for k, v in tenant.facts.items() if k != "service_phone"}
+        shipping = db.scalar(select(KnowledgePoint).where(KnowledgePoint.tenant_id == tid,
+                                                          KnowledgePoint.question == "什么时候发货？"))
+        own = {p.id for p in db.scalars(select(KnowledgePoint).where(KnowledgePoint.tenant_id == tid))}
+        done = actions.do_import_pack(db, tenant_id=tid, pack_id="ecommerce-zh", actor="cli")[0]
+    assert done.missing_facts == ["service_phone"] and done.added + len(done.linked) == 311
+    pack = read_pack_file(BUILTIN_DIR / "ecommerce-zh" / "1.0.0.json")
+    quotes_phone = {p.key for p in pack.points if "{{service_phone}}" in p.answer}
+    with runtime.db.session() as db:
+        rows = {r.key: r for r in db.scalars(select(PackPoint).where(PackPoint.tenant_id == tid))}
+        points = {p.id: p for p in db.scalars(select(KnowledgePoint).where(KnowledgePoint.tenant_id == tid))}
+        # The shop's own shipping-time point is linked: the pack's "付款后多久发货？" is not imported.
+        ship = rows["shipping.ship_time"]
+        assert (ship.point_id, ship.linked_to) == (None, shipping.id)
+        assert "付款后多久发货？" not in {p.question for p in points.values()}
+        assert own <= set(points) and all(points[i].enabled for i in own)  # the shop's own points untouched
+        # No enabled point quotes a stand-in.
+        assert not [p.question for p in points.values() if p.enabled and unfilled(p.answer)]
+        # Every promise point is linked to a shop point or switched off for review.
+        for key in pack.promises():
+            row = rows[key]
+            assert row.point_id is None or (row.review and not points[row.point_id].enabled), key
+        assert rows["payment.cod"].review == "promise" and rows["promo.price_protection"].review == "promise"
+        # The points quoting the phone are off and listed to complete.
+        waiting = {k for k in quotes_phone if rows[k].point_id is not None}
+        assert waiting and all(not points[rows[k].point_id].enabled and rows[k].missing_facts == ["service_phone"]
+                               for k in waiting)
+        assert waiting - {w.row.key for w in actions.list_waiting(db, tenant_id=tid) if w.row.review} == set(
+            done.to_complete)
+    chat = Chat.open(runtime, tid)
+    assert chat.say("多久发货") == ["现货商品在付款后 48 小时内发货；预售商品以商品页标注的时间为准。"]
+
+    # Once the shop gives its phone, the points waiting only for it go live with the number.
+    with runtime.db.session() as db:
+        do_update_settings(db, tenant_id=tid, changes={"facts": {"service_phone": "0571-8800 1234"}})
+        actions.do_refill(db, tenant_id=tid, actor="cli")
+    with runtime.db.session() as db:
+        for key in done.to_complete:
+            row = db.scalar(select(PackPoint).where(PackPoint.tenant_id == tid, PackPoint.key == key))
+            point = db.get(KnowledgePoint, row.point_id)
+            assert point.enabled and "0571-8800 1234" in point.answer and not row.held, key
+        assert not [p.question for p in db.scalars(select(KnowledgePoint).where(KnowledgePoint.tenant_id == tid))
+                    if p.enabled and unfilled(p.answer)]
+
+    # Possible duplicates: the owner links one (the pack's copy goes, the shop's answers) and keeps another.
+    with runtime.db.session() as db:
+        maybe = [w for w in actions.list_waiting(db, tenant_id=tid) if w.row.review == "duplicate"]
+        assert len(maybe) >= 2 and all(w.duplicate_of is not None and w.duplicate_of.id in own for w in maybe)
+        same, other = maybe[0], next(w for w in maybe[1:] if not w.row.promise and not w.row.missing_facts)
+        counts = actions.do_review(db, tenant_id=tid, pack_id="ecommerce-zh", actor="cli",
+                                   decisions={same.row.key: "link", other.row.key: "confirm"})
+        assert counts == {"link": 1, "confirm": 1}
+        same_id, other_id, linked_to = same.point.id, other.point.id, same.duplicate_of.id
+    with runtime.db.session() as db:
+        row = db.scalar(select(PackPoint).where(PackPoint.tenant_id == tid, PackPoint.key == same.row.key))
+        assert (row.point_id, row.linked_to, row.review, db.get(KnowledgePoint, same_id)) == (None, linked_to, "", None)
+        assert db.get(KnowledgePoint, other_id).enabled
 
 
 # --- facts refill --------------------------------------------------------------------------------------------
@@ -520,6 +806,35 @@ def test_cli_lists_imports_and_updates(tmp_path, packs_dir):
     assert answer == "支持7天无理由退货（定制商品除外）。" and "cli" in actors
     r = run("packs", "update", "--auto")
     assert r.returncode == 0 and "0 pack(s) updated" in r.stdout
+
+
+def test_cli_import_takes_facts_and_says_what_is_missing(tmp_path, packs_dir):
+    write_pack(packs_dir, facts_pack())
+    url = f"sqlite:///{tmp_path / 'facts.db'}"
+    run = lambda *a, **kw: kefu(*a, db_url=url, packs_dir=packs_dir, **kw)  # noqa: E731
+    run("db", "upgrade")
+    run("tenant", "create", "--slug", "tea", "--name", "茶叶店", "--owner-email", "o@tea.test",
+        "--owner-password", "long-enough-pw")
+    r = run("packs", "import", "facts-zh", "--tenant", "tea", "--fact", "return_address")
+    assert r.returncode == 2 and "name=value" in r.stderr
+    r = run("packs", "import", "facts-zh", "--tenant", "tea", "--fact", "nope=1")
+    assert r.returncode == 2 and "nope: not a fact facts-zh quotes" in r.stderr
+    r = run("packs", "import", "facts-zh", "--tenant", "tea", "--fact", "return_address=杭州市示范路100号",
+            "--fact", "ship_within_hours=24")
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    assert "5 points added" in out and "3 live" in out
+    assert "1 switched off for review (service promises, possible duplicates): pay.cod" in out
+    assert "missing: service_phone (客服电话), quoted by 1 point(s)" in out and "--fact service_phone=" in out
+    from kefu.db import make_engine
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        facts = conn.scalar(select(Tenant.facts).where(Tenant.slug == "tea"))
+        answer = conn.scalar(select(KnowledgePoint.answer).where(KnowledgePoint.question == "付款后几小时发货？"))
+    engine.dispose()
+    assert facts == {"return_address": "杭州市示范路100号", "ship_within_hours": "24"}
+    assert answer == "付款后24小时内发货。"
 
 
 def test_cli_update_auto_runs_every_shop_with_auto_update_on(tmp_path, packs_dir):

@@ -215,7 +215,7 @@ def test_an_agent_who_drops_out_loses_no_chats(runtime, shop):
     later = queue(runtime, shop, "later", minutes_ago=0)
     with runtime.db.session() as db:
         db.get(User, gone).seen_at = utcnow() - dt.timedelta(seconds=120)
-    assert actions.sweep(runtime) == [gone]
+    actions.sweep(runtime)
     with runtime.db.session() as db:
         assert db.get(User, gone).status == "offline"
         requeued = db.scalars(select(Conversation).where(Conversation.id.in_(chats))).all()
@@ -228,10 +228,11 @@ def test_an_agent_who_drops_out_loses_no_chats(runtime, shop):
 
 def test_a_heartbeat_within_the_grace_keeps_the_agent(runtime, shop):
     kept = agent(runtime, shop, "kept")
-    queue(runtime, shop, "c")
-    assert actions.sweep(runtime) == []
+    chat = queue(runtime, shop, "c")
+    actions.sweep(runtime)
     with runtime.db.session() as db:
         assert db.get(User, kept).status == "online"
+    assert state(runtime, chat) == ("with_agent", kept)
 
 
 def test_coming_online_drains_the_queue(client, runtime, shop, shop_a, login):
@@ -247,12 +248,17 @@ def test_overview_accept_and_transfer_over_the_api(client, runtime, shop, shop_a
     agent_client = login(shop_a.agent_email)
     other = agent(runtime, shop, "other", present=False)
     chat = queue(runtime, shop, "c", minutes_ago=2)
+    # Only to a colleague who will see it: online with the workspace open.
+    r = agent_client.post(f"/api/v1/live/conversations/{chat}/transfer", json={"to_user_id": other})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "agent_offline"
     live = agent_client.get("/api/v1/live").json()
     assert live["queue_length"] == 1 and live["queue"][0]["conversation_id"] == chat
     assert live["longest_wait_seconds"] >= 100
     assert agent_client.post(f"/api/v1/live/conversations/{chat}/accept").status_code == 200
     again = agent_client.post(f"/api/v1/live/conversations/{chat}/accept")
     assert again.status_code == 409 and again.json()["error"]["code"] == "not_queued"
+    with runtime.db.session() as db:
+        db.get(User, other).seen_at = utcnow()  # their workspace connects
     r = agent_client.post(f"/api/v1/live/conversations/{chat}/transfer", json={"to_user_id": other, "note": "VIP"})
     assert r.status_code == 200 and state(runtime, chat) == ("with_agent", other)
     notes = agent_client.get(f"/api/v1/conversations/{chat}/notes").json()
@@ -261,7 +267,8 @@ def test_overview_accept_and_transfer_over_the_api(client, runtime, shop, shop_a
     group = owner.post("/api/v1/live/skill-groups", json={"name": "售前", "intents": ["presale"],
                                                           "members": [other]}).json()
     r = agent_client.post(f"/api/v1/live/conversations/{chat}/transfer", json={"to_group_id": group["id"]})
-    assert r.status_code == 200 and state(runtime, chat) == ("queued", None)
+    # Through the queue, where routing gives it to the group's available member.
+    assert r.status_code == 200 and r.json()["status"] == "queued" and state(runtime, chat) == ("with_agent", other)
     assert owner.put(f"/api/v1/live/agents/{other}", json={"max_chats": 8}).json()["max_chats"] == 8
     bad = agent_client.post(f"/api/v1/live/conversations/{chat}/transfer", json={})
     assert bad.status_code == 409 and bad.json()["error"]["code"] == "bad_transfer"

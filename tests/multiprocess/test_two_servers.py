@@ -16,7 +16,15 @@ from websockets.sync.client import connect
 
 from kefu.db import Database, make_engine
 from kefu.migrate import upgrade
-from tests.conftest import PASSWORD, POSTGRES_URL, REDIS_URL, _postgres_problem, make_shop, redis_problem
+from tests.conftest import (
+    PASSWORD,
+    POSTGRES_URL,
+    REDIS_URL,
+    _postgres_problem,
+    busy_colleague,
+    make_shop,
+    redis_problem,
+)
 from tests.support.server import LiveServer
 
 pytestmark = pytest.mark.multiprocess
@@ -177,6 +185,13 @@ def test_agents_on_two_processes_accepting_one_chat_only_one_wins(shared_databas
 
     servers = two_servers
     shop, emails = _shop_with_agents(shared_database, 6, present=False)
+    # Someone available (connected, busy) so that the bot queues the chat rather than take a message.
+    from kefu.config import Settings
+    from kefu.runtime import Runtime
+
+    rt = Runtime(Settings(database_url=shared_database))
+    busy_colleague(rt, shop.tenant_id)
+    rt.db.dispose()
     with httpx.Client(base_url=servers[0].base_url, headers={"Authorization": f"Bearer {shop.api_key}"}) as c:
         cid = c.post("/api/v1/channels/api/conversations", json={"customer_id": "c"}).json()["conversation"]["id"]
         c.post(f"/api/v1/channels/api/conversations/{cid}/messages", json={"text": "转人工"})

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 
 import httpx
 from playwright.sync_api import Page, expect
@@ -61,3 +65,55 @@ class ApiChannel:
 
     def messages(self, conversation_id: int) -> list[dict]:
         return check(self.client.get(f"/api/v1/channels/api/conversations/{conversation_id}/messages"))
+
+
+@contextmanager
+def on_duty(demo_server, name: str = "值班 On duty") -> Iterator[dict]:
+    """An agent of the demo shop who is available for the block (online, their staff websocket open) but busy with
+    as many chats as they take: "转人工" then queues the chat, and it waits there for whoever accepts it.
+
+    Afterwards their chat is closed (nobody inherits it) and they go offline.
+    """
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.client import connect
+
+    from kefu.conversations.models import Conversation, Customer
+    from kefu.db import Database, utcnow
+    from kefu.tenants.actions import do_create_user
+    from kefu.web.deps import SESSION_COOKIE
+
+    email, password = f"{unique('on-duty-')}@test.kefu", "on-duty-pass-123"
+    database = Database(demo_server.server.database_url)
+    with database.session() as s:
+        user = do_create_user(s, tenant_id=demo_server.tenant_id, email=email, name=name, role="agent",
+                              password=password)
+        user.status, user.max_chats = "online", 1
+        customer = Customer(tenant_id=demo_server.tenant_id, external_id=unique("busy-"))
+        s.add(customer)
+        s.flush()
+        filler = Conversation(tenant_id=demo_server.tenant_id, customer_id=customer.id, channel="api",
+                              status="with_agent", assigned_user_id=user.id, assigned_at=utcnow())
+        s.add(filler)
+        s.flush()
+        user_id, filler_id = user.id, filler.id
+
+    def read(ws) -> None:  # keep reading so the server never waits on this socket
+        with suppress(ConnectionClosed):
+            for _frame in ws:
+                pass
+
+    try:
+        with httpx.Client(base_url=demo_server.base_url, timeout=10) as http:
+            check(http.post("/api/v1/auth/login", json={"email": email, "password": password}))
+            url = demo_server.base_url.replace("http", "ws", 1) + "/api/v1/live/ws"
+            with connect(url, additional_headers={"Cookie": f"{SESSION_COOKIE}={http.cookies[SESSION_COOKIE]}"}) as ws:
+                assert json.loads(ws.recv(timeout=10))["type"] == "ready"
+                threading.Thread(target=read, args=(ws,), daemon=True).start()
+                try:
+                    yield {"id": user_id, "email": email, "password": password}
+                finally:
+                    with database.session() as s:
+                        s.get(Conversation, filler_id).status = "closed"
+                    check(http.put("/api/v1/auth/me/status", json={"status": "offline"}))
+    finally:
+        database.dispose()

@@ -1,7 +1,9 @@
 /* kefu admin console: industry knowledge packs.
  *
- * - The list (/admin/packs): every pack the sources offer, import in one click, "update available", conflicts
- *   waiting for a decision, the auto-update switch.
+ * - The list (/admin/packs): every pack the sources offer; import (first the shop facts the answers quote, with
+ *   what would be linked, reviewed or wait for facts), "update available", conflicts waiting for a decision, the
+ *   auto-update switch; above them, the imported points still waiting: for the owner's review (promises, possible
+ *   duplicates: confirm / switch off / link) and for shop facts (a box per missing fact).
  * - An update (/admin/packs?preview=ID[&version=V]): the plan grouped by what happens to each point, every point
  *   expandable to its fields; conflicts side by side (base | the shop's | the pack's new) with a decision each
  *   (keep mine / take theirs / edit by hand, or decide later); Apply sends the decisions.
@@ -18,7 +20,7 @@
   var FIELDS = ["question", "answer", "category", "similar_questions", "tags"];
   var GROUPS = ["conflict", "auto", "keep", "add", "remove", "stays_deleted"];
   var CHANGE_ORDER = ["added", "linked", "updated", "kept", "resolved", "conflict", "deleted", "stays_deleted",
-    "refilled", "rolled_back"];
+    "refilled", "held", "released", "confirmed", "switched_off", "rolled_back"];
   var admin = false;
   var packs = { items: [], sources: [], problems: [], loaded: false };
   var packsById = {};
@@ -205,7 +207,7 @@
     var foot = el("div", { className: "card-foot pack-foot" });
     if (!installed && admin) {
       var imp = el("button", { type: "button", className: "btn btn-primary pack-import", text: t("packs.import") });
-      imp.addEventListener("click", function () { importPack(p, imp, error); });
+      imp.addEventListener("click", function () { openImport(p, card, imp, error); });
       foot.appendChild(imp);
     }
     if (installed) {
@@ -248,38 +250,283 @@
     return label;
   }
 
-  function importPack(p, button, error) {
-    var base = p.base ? packsById[p.base] : null;
-    var body = t("packs.import.body", { n: p.points, s: p.similar_questions });
-    if (p.base && !(base && base.installed_version)) {
-      body += t("packs.import.withBase", { name: base ? base.name : p.base, n: base ? base.points : "?" });
-    }
-    K.confirmDialog({ title: t("packs.import.title", { name: p.name }), body: body, ok: t("packs.import") })
-      .then(function (yes) {
-        if (!yes) return;
-        button.disabled = true;
-        button.textContent = t("packs.importing");
-        K.showError(error, null);
-        K.api("POST", "/packs/" + enc(p.id) + "/import", {}).then(function (res) {
-          res.packs.forEach(function (d) {
-            ui[d.pack_id] = ui[d.pack_id] || {};
-            ui[d.pack_id].result = t("packs.import.done", { name: packName(d.pack_id), v: d.version, added: d.added,
-              linked: d.linked.length });
-          });
-          K.toast(t("packs.import.toast", { name: p.name }));
-          return loadList();
-        }, function (err) {
-          button.disabled = false;
-          button.textContent = t("packs.import");
-          K.showError(error, err);
-        });
+  // --- import: the facts the answers quote and what would wait, then import ------------------------------
+
+  function factLabel(f) {
+    return f.label || K.label("fact.", f.name);
+  }
+
+  /** The facts of every pack an import brings (a vertical and its base), each name once, missing first. */
+  function mergedFacts(plans) {
+    var byName = {}, out = [];
+    plans.forEach(function (plan) {
+      plan.facts.forEach(function (f) {
+        if (byName[f.name]) { byName[f.name].points += f.points; return; }
+        byName[f.name] = { name: f.name, label: f.label, value: f.value, "default": f["default"], status: f.status,
+          points: f.points };
+        out.push(byName[f.name]);
       });
+    });
+    var order = { missing: 0, "default": 1, set: 2 };
+    return out.sort(function (a, b) { return order[a.status] - order[b.status]; });
+  }
+
+  function promiseText(kinds) {
+    return (kinds || []).map(function (k) { return K.label("packs.promise.", k); }).join(listSep());
+  }
+
+  function openImport(p, card, button, error) {
+    if (card.querySelector(".import-panel")) return;
+    button.disabled = true;
+    K.showError(error, null);
+    var panel = el("div", { className: "card-body import-panel" }, [
+      el("div", { className: "loading", text: t("packs.import.checking") })
+    ]);
+    card.insertBefore(panel, card.querySelector(".pack-foot"));
+    K.api("GET", "/packs/" + enc(p.id) + "/import-preview").then(function (res) {
+      renderImport(p, panel, res, button, error);
+    }, function (err) {
+      panel.remove();
+      button.disabled = false;
+      K.showError(error, err);
+    });
+  }
+
+  function renderImport(p, panel, res, button, error) {
+    K.clear(panel);
+    var facts = mergedFacts(res.packs);
+    panel.appendChild(el("h3", { className: "import-title", text: t("packs.import.title", { name: p.name }) }));
+    res.packs.forEach(function (plan) {
+      var c = plan.counts;
+      panel.appendChild(el("p", { className: "import-summary", "data-pack": plan.pack_id, text: t("packs.import.summary",
+        { name: plan.name, n: plan.points, live: c.live, linked: c.linked, review: c.review, todo: c.to_complete }) }));
+    });
+
+    var missing = facts.filter(function (f) { return f.status === "missing"; }).length;
+    var grid = el("div", { className: "import-fact-grid" });
+    facts.forEach(function (f) {
+      var id = "import-" + p.id + "-" + f.name;
+      var input = el("input", { className: "input import-fact-input", id: id, "data-fact": f.name, maxlength: "500",
+        autocomplete: "off", value: f.status === "set" ? f.value : "",
+        placeholder: f.status === "default" ? f["default"] : t("packs.fact.placeholder") });
+      grid.appendChild(el("div", { className: "field import-fact is-" + f.status, "data-fact": f.name }, [
+        el("label", { "for": id }, [
+          el("span", { text: factLabel(f) }),
+          el("span", { className: "fact-status fact-status-" + f.status, text: t("packs.fact." + f.status) })
+        ]),
+        input,
+        el("p", { className: "hint", text: t("packs.fact.points", { n: f.points }) +
+          (f.status === "default" ? " · " + t("packs.fact.defaultHint") : "") })
+      ]));
+    });
+    panel.appendChild(el("div", { className: "import-facts" }, [
+      el("p", { className: "import-facts-hint", text: missing ? t("packs.import.factsMissing", { n: missing })
+        : t("packs.import.factsOk") }),
+      grid
+    ]));
+
+    var items = [];
+    res.packs.forEach(function (plan) { items = items.concat(plan.items); });
+    var linked = items.filter(function (i) { return i.state === "linked"; });
+    var review = items.filter(function (i) { return i.state === "review"; });
+    if (linked.length) {
+      panel.appendChild(el("details", { className: "import-list import-links" }, [
+        el("summary", { text: t("packs.import.linksTitle", { n: linked.length }) }),
+        el("ul", {}, linked.map(function (i) {
+          var mine = i.duplicate ? i.duplicate.question : t("packs.import.sameQuestion");
+          return el("li", { className: "import-link", "data-key": i.key }, [
+            el("span", { className: "plan-q", text: i.question }), " → ", el("span", { text: mine })
+          ]);
+        }))
+      ]));
+    }
+    if (review.length) {
+      panel.appendChild(el("details", { className: "import-list import-reviews" }, [
+        el("summary", { text: t("packs.import.reviewTitle", { n: review.length }) }),
+        el("ul", {}, review.map(function (i) {
+          var why = i.duplicate ? t("packs.review.maybe", { q: i.duplicate.question })
+            : t("packs.review.promise", { kinds: promiseText(i.promise) });
+          return el("li", { className: "import-review", "data-key": i.key }, [
+            el("span", { className: "plan-q", text: i.question }), " · ", el("span", { className: "muted", text: why })
+          ]);
+        }))
+      ]));
+    }
+
+    var status = el("span", { className: "import-status muted", "aria-live": "polite" });
+    var go = el("button", { type: "button", className: "btn btn-primary import-confirm", text: t("packs.import.go") });
+    var cancel = el("button", { type: "button", className: "btn import-cancel", text: t("common.cancel") });
+    panel.appendChild(el("div", { className: "import-actions" }, [go, cancel, status]));
+    cancel.addEventListener("click", function () {
+      panel.remove();
+      button.disabled = false;
+    });
+    go.addEventListener("click", function () {
+      var body = {}, given = {};
+      facts.forEach(function (f) {
+        var v = panel.querySelector('.import-fact-input[data-fact="' + f.name + '"]').value.trim();
+        if (v !== (f.status === "set" ? f.value : "")) given[f.name] = v;
+      });
+      if (Object.keys(given).length) body.facts = given;
+      go.disabled = cancel.disabled = true;
+      status.textContent = t("packs.importing");
+      K.showError(error, null);
+      K.api("POST", "/packs/" + enc(p.id) + "/import", body).then(function (out) {
+        out.packs.forEach(function (d) {
+          ui[d.pack_id] = ui[d.pack_id] || {};
+          ui[d.pack_id].result = t("packs.import.done", { name: packName(d.pack_id), v: d.version, added: d.added,
+            live: d.live, linked: d.linked.length, review: d.review.length, todo: d.to_complete.length });
+        });
+        K.toast(t("packs.import.toast", { name: p.name }));
+        return Promise.all([loadList(), loadTodo()]);
+      }, function (err) {
+        go.disabled = cancel.disabled = false;
+        status.textContent = "";
+        K.showError(error, err); // what was typed stays
+      });
+    });
+    var first = panel.querySelector(".import-fact.is-missing .import-fact-input");
+    if (first) first.focus();
+  }
+
+  // --- what imported packs still wait for: review, facts ------------------------------------------------
+
+  var todo = { data: null };
+
+  function loadTodo() {
+    return K.api("GET", "/packs/todo").then(function (data) {
+      todo.data = data;
+      renderTodo();
+    }, function (err) {
+      K.showError($("#packs-error"), err);
+    });
+  }
+
+  function renderTodo() {
+    var d = todo.data;
+    if (!d) return;
+    var reviewCard = $("#review-card"), completeCard = $("#complete-card");
+    reviewCard.hidden = !d.review.length;
+    completeCard.hidden = !d.to_complete.length;
+    $("#review-count").textContent = String(d.review.length);
+    $("#complete-count").textContent = String(d.to_complete.length);
+    var list = K.clear($("#review-list"));
+    d.review.forEach(function (w) { list.appendChild(reviewItem(w)); });
+    var box = K.clear($("#complete-list"));
+    Object.keys(d.missing_facts).forEach(function (name) {
+      var points = d.to_complete.filter(function (w) { return w.missing_facts.indexOf(name) >= 0; });
+      box.appendChild(completeFact(name, points));
+    });
+  }
+
+  function reviewItem(w) {
+    var why = w.review === "duplicate"
+      ? t("packs.review.maybe", { q: w.duplicate_of ? w.duplicate_of.question : "" })
+      : t("packs.review.promise", { kinds: promiseText(w.promise) });
+    var body = [
+      el("div", { className: "todo-head" }, [
+        el("span", { className: "plan-q", text: w.question }),
+        el("span", { className: "plan-key", text: w.pack_id + " · " + w.key }),
+        el("span", { className: "badge plain review-kind review-" + w.review, text: t("packs.review.kind." + w.review) })
+      ]),
+      el("p", { className: "todo-why", text: why }),
+      el("div", { className: "val-text todo-answer", text: w.answer })
+    ];
+    if (w.duplicate_of) {
+      body.push(el("div", { className: "todo-mine" }, [
+        el("span", { className: "muted small", text: t("packs.review.yours") }),
+        el("div", { className: "val-text", text: w.duplicate_of.answer })
+      ]));
+    }
+    if (w.missing_facts.length) {
+      body.push(el("p", { className: "hint", text: t("packs.review.alsoFacts", {
+        facts: w.missing_facts.map(function (n) { return K.label("fact.", n); }).join(listSep()) }) }));
+    }
+    var node = el("div", { className: "todo-item review-item", "data-key": w.key, "data-pack": w.pack_id,
+      "data-review": w.review }, body);
+    if (admin) {
+      var actions = el("div", { className: "todo-actions" });
+      var choices = w.review === "duplicate" ? ["link", "confirm", "off"] : ["confirm", "off"];
+      choices.forEach(function (how) {
+        var b = el("button", { type: "button", className: "btn btn-sm review-" + how + (how === choices[0] ? " btn-primary" : ""),
+          text: t("packs.review." + how + (w.review === "duplicate" ? "Dup" : "")) });
+        b.addEventListener("click", function () { decide(w, how, node); });
+        actions.appendChild(b);
+      });
+      node.appendChild(actions);
+    }
+    return node;
+  }
+
+  function decide(w, how, node) {
+    var buttons = node.querySelectorAll("button");
+    for (var i = 0; i < buttons.length; i++) buttons[i].disabled = true;
+    K.showError($("#review-error"), null);
+    var decisions = {};
+    decisions[w.key] = how;
+    K.api("POST", "/packs/" + enc(w.pack_id) + "/review", { decisions: decisions }).then(function () {
+      K.toast(t("packs.review.done." + how, { q: w.question }));
+      return loadTodo();
+    }, function (err) {
+      for (var i = 0; i < buttons.length; i++) buttons[i].disabled = false;
+      K.showError($("#review-error"), err);
+    });
+  }
+
+  function completeFact(name, points) {
+    var id = "complete-" + name;
+    var input = el("input", { className: "input complete-input", id: id, maxlength: "500", autocomplete: "off",
+      placeholder: t("packs.fact.placeholder"), disabled: !admin });
+    var save = el("button", { type: "button", className: "btn btn-primary btn-sm complete-save", text: t("common.save"),
+      disabled: !admin });
+    var error = el("div", { className: "alert alert-error complete-error", role: "alert", hidden: true });
+    function send() {
+      var value = input.value.trim();
+      if (!value) { input.focus(); return; }
+      var facts = {};
+      facts[name] = value;
+      save.disabled = true;
+      K.showError(error, null);
+      K.api("PATCH", "/settings", { facts: facts }).then(function () {
+        K.toast(t("packs.complete.saved", { fact: K.label("fact.", name) }));
+        return loadTodo();
+      }, function (err) {
+        save.disabled = false;
+        K.showError(error, err);
+      });
+    }
+    save.addEventListener("click", send);
+    input.addEventListener("keydown", function (ev) { if (ev.key === "Enter") send(); });
+    return el("div", { className: "todo-item complete-fact", "data-fact": name }, [
+      el("div", { className: "todo-head" }, [
+        el("label", { "for": id, className: "complete-label", text: K.label("fact.", name) }),
+        el("span", { className: "plan-key", text: "{" + name + "}" }),
+        el("span", { className: "muted small complete-count", text: t("packs.complete.count", { n: points.length }) })
+      ]),
+      el("div", { className: "complete-form" }, [input, save]),
+      error,
+      el("details", { className: "complete-points" }, [
+        el("summary", { text: t("packs.complete.which") }),
+        el("ul", {}, points.map(function (w) {
+          var others = w.missing_facts.filter(function (n) { return n !== name; });
+          return el("li", { className: "complete-point", "data-key": w.key }, [
+            el("span", { text: w.question }),
+            others.length ? el("span", { className: "muted small", text: " · " + t("packs.complete.also", {
+              facts: others.map(function (n) { return K.label("fact.", n); }).join(listSep()) }) }) : null
+          ]);
+        }))
+      ])
+    ]);
   }
 
   function initList() {
     $("#list-panel").hidden = false;
-    K.onLangChange(function () { if (packs.loaded) renderList(); });
+    K.onLangChange(function () {
+      if (packs.loaded) renderList();
+      renderTodo();
+    });
     loadList();
+    loadTodo();
   }
 
   // --- an update: preview, decide, apply ------------------------------------------------------------
@@ -364,10 +611,25 @@
       body.appendChild(fieldTable(rows, cols));
     } else if (i.action === "add") {
       if (i.link_point_id) body.appendChild(el("p", { className: "plan-note", text: t("packs.add.linked") }));
+      else if (i.duplicate) {
+        body.appendChild(el("p", { className: "plan-note add-duplicate", text: t(i.duplicate.sure ? "packs.add.similar"
+          : "packs.add.maybe", { q: i.duplicate.question }) }));
+      }
+      if (!i.link_point_id && !(i.duplicate && i.duplicate.sure)) {
+        if (i.promise.length) {
+          body.appendChild(el("p", { className: "plan-note add-promise", text: t("packs.review.promise",
+            { kinds: promiseText(i.promise) }) + " " + t("packs.add.offUntil") }));
+        }
+        if (i.missing_facts.length) {
+          body.appendChild(el("p", { className: "plan-note add-missing", text: t("packs.add.missing", {
+            facts: i.missing_facts.map(function (n) { return K.label("fact.", n); }).join(listSep()) }) }));
+        }
+      }
       body.appendChild(fieldTable(pointRows(i.after || i.theirs, "after"), [["after", "packs.col.new"]]));
     } else if (i.action === "remove") {
       body.appendChild(fieldTable(pointRows(i.mine, "mine"), [["mine", "packs.col.removed"]]));
     } else if (i.action === "stays_deleted") {
+      if (i.reason === "linked") body.appendChild(el("p", { className: "plan-note", text: t("packs.staysDeleted.linked") }));
       if (i.theirs) body.appendChild(fieldTable(pointRows(i.theirs, "theirs"), [["theirs", "packs.col.theirs"]]));
       else body.appendChild(el("p", { className: "plan-note", text: t("packs.staysDeleted.gone") }));
     }
@@ -376,7 +638,12 @@
         el("span", { className: "plan-q", text: itemQuestion(i) }),
         el("span", { className: "plan-key", text: i.key }),
         changed.length ? el("span", { className: "plan-fields-changed", text: changed.join(listSep()) }) : null,
-        i.action === "add" && i.link_point_id ? el("span", { className: "badge plain badge-paid", text: t("packs.add.link") }) : null
+        i.action === "add" && (i.link_point_id || (i.duplicate && i.duplicate.sure))
+          ? el("span", { className: "badge plain badge-paid", text: t("packs.add.link") }) : null,
+        i.action === "add" && !i.link_point_id && !(i.duplicate && i.duplicate.sure) &&
+          (i.duplicate || i.promise.length || i.missing_facts.length)
+          ? el("span", { className: "badge plain badge-wait plan-off", text: t("packs.add.off") }) : null,
+        i.reason === "linked" ? el("span", { className: "badge plain badge-paid", text: t("packs.add.link") }) : null
       ]),
       body
     ]);

@@ -269,6 +269,7 @@
     var p = s.handoff_policy || {};
     POLICY_FLAGS.forEach(function (k) { $("#handoff-" + k).checked = !!p[k]; });
     POLICY_COUNTS.forEach(function (k) { $("#handoff-" + k).value = p[k] == null ? "" : String(p[k]); });
+    $("#handoff-max_wait_minutes").value = p.max_wait_minutes == null ? "" : String(p.max_wait_minutes);
     $("#handoff-vip_tags").value = (p.vip_tags || []).join(", ");
   }
 
@@ -290,6 +291,14 @@
       bad.focus();
       return;
     }
+    var wait = $("#handoff-max_wait_minutes");
+    var minutes = /^\d{1,3}$/.test(wait.value.trim()) ? parseInt(wait.value.trim(), 10) : -1;
+    if (minutes < 0 || minutes > 240 || wait.validity.badInput) {
+      K.showError($("#handoff-error"), t("set.handoff.badWait"));
+      wait.focus();
+      return;
+    }
+    policy.max_wait_minutes = minutes;
     policy.vip_tags = $("#handoff-vip_tags").value.split(/[,，、\n]/).map(function (s) { return s.trim(); })
       .filter(function (s, i, all) { return s && all.indexOf(s) === i; });
     patchSection("handoff", { handoff_policy: policy }, fillHandoff);

@@ -14,6 +14,11 @@
  * by {type:"rated"} or an error frame. The "ready" frame's pending_rating names an ended conversation still
  * waiting for its rating, so the card is back after a reload until the customer rates.
  *
+ * While the customer waits for a person a queue card below the latest message shows their place and estimated
+ * wait; it is updated in place by {type:"queue"} frames (and the ready frame's conversation.queue), never as a
+ * new line. A system message may carry buttons: "leave_message" sends {type:"leave_message"} (the bot takes a
+ * message; the chat leaves the queue once it is left).
+ *
  * Photos and files (the attach button, or an image pasted into the input) go by HTTP, not the socket:
  * POST /api/v1/widget/attachments with the same credentials as the hello frame in X-Kefu-* headers. They wait in
  * memory (not localStorage) until the socket is ready, show their upload progress, and come back as a customer
@@ -88,6 +93,13 @@
       rateThanks: "感谢您的评价！",
       rateThanksNext: "如需继续咨询，直接发送消息即可开始新的对话。",
       rateGiven: "您的评分：{n} 星",
+      queueTitle: "排队等待人工客服",
+      queueWaiting: "正在为您排队…",
+      queuePlace: "您前面还有 {ahead} 位，当前排在第 {position} 位",
+      queueEta: "预计等待{eta}",
+      queueEtaUnknown: "暂时无法估计等待时间",
+      etaSoon: "不到 1 分钟",
+      etaMinutes: "约 {n} 分钟",
       attach: "发送图片或文件",
       uploading: "上传中 {pct}%",
       image: "图片",
@@ -156,6 +168,13 @@
       rateThanks: "Thank you for your feedback!",
       rateThanksNext: "To ask something else, just type a message: it starts a new conversation.",
       rateGiven: "Your rating: {n} star(s)",
+      queueTitle: "Waiting for a person",
+      queueWaiting: "Finding your place in the queue…",
+      queuePlace: "You are number {position} ({ahead} ahead of you)",
+      queueEta: "About {eta} to wait",
+      queueEtaUnknown: "The wait can't be estimated right now",
+      etaSoon: "under a minute",
+      etaMinutes: "{n} min",
       attach: "Send a photo or file",
       uploading: "Uploading {pct}%",
       image: "Image",
@@ -260,6 +279,9 @@
   var firstHello = true;         // the first hello of a page load asks for the whole history
   var status = "bot";            // the conversation's status
   var pendingHandoff = false;
+  var pendingLeave = false;      // "leave a message" pressed while disconnected: sent on the next ready
+  var queueInfo = null;          // {position, ahead, eta_seconds} while waiting for a person
+  var queueCard = null;          // the card showing it, kept below the latest message and updated in place
   var visible = !EMBEDDED;
   var unread = 0;
   var rendered = {};             // message id -> element
@@ -344,6 +366,7 @@
     document.title = config ? config.shop_name + " · " + tr("title") : tr("title");
     if (config) titleEl.textContent = config.shop_name;
     renderSubtitle();
+    renderQueue();
     refreshPendingStates();
     refreshRatingTexts();
     checkInput();
@@ -554,6 +577,7 @@
         if (frame.conversation) {
           conversationId = frame.conversation.id;
           app.setAttribute("data-conversation-id", String(frame.conversation.id));
+          queueInfo = frame.conversation.queue || null;
           setStatus(frame.conversation.status);
         }
         var messages = Array.isArray(frame.messages) ? frame.messages : [];
@@ -570,6 +594,10 @@
           pendingHandoff = false;
           transmit({ type: "handoff", locale: locale });
         }
+        if (pendingLeave) {
+          pendingLeave = false;
+          transmit({ type: "leave_message", locale: locale });
+        }
         break;
       case "message":
         if (frame.message && frame.message.client_id) dropFromOutbox(frame.message.client_id);
@@ -580,7 +608,16 @@
         addMessage(frame.message, true);
         break;
       case "conversation":
-        if (frame.conversation) setStatus(frame.conversation.status);
+        if (frame.conversation) {
+          if (frame.conversation.queue) queueInfo = frame.conversation.queue;
+          setStatus(frame.conversation.status);
+        }
+        break;
+      case "queue":
+        if (frame.queue && status === "queued") {
+          queueInfo = frame.queue;
+          renderQueue();
+        }
         break;
       case "rated":
         ratingDone();
@@ -626,11 +663,54 @@
 
   function setStatus(next) {
     if (next) tellParent({ type: "kefu:conversation", status: next });
-    if (!next || next === status) { renderSubtitle(); return; }
+    if (next && next !== "queued") queueInfo = null;
+    if (!next || next === status) { renderSubtitle(); renderQueue(); return; }
     var was = status;
     status = next;
     renderSubtitle();
+    renderQueue();
     if (next === "closed" && was !== "closed") addNote(tr("closedNote"), "closedNote");
+  }
+
+  // --- the queue card: place and estimated wait, updated in place as the queue moves ----------------
+
+  function waitText(seconds) {
+    if (typeof seconds !== "number") return tr("queueEtaUnknown");
+    var span = seconds < 60 ? tr("etaSoon") : tr("etaMinutes", { n: Math.ceil(seconds / 60) });
+    return tr("queueEta", { eta: span });
+  }
+
+  function renderQueue() {
+    if (status !== "queued") {
+      if (queueCard && queueCard.parentNode) queueCard.parentNode.removeChild(queueCard);
+      queueCard = null;
+      return;
+    }
+    if (!queueCard) {
+      queueCard = el("li", "kefu-queue");
+      queueCard.setAttribute("role", "status");
+      queueCard.setAttribute("aria-live", "polite");
+      queueCard.appendChild(el("div", "kefu-queue-title"));
+      queueCard.appendChild(el("div", "kefu-queue-place"));
+      queueCard.appendChild(el("div", "kefu-queue-eta"));
+    }
+    var info = queueInfo && typeof queueInfo.position === "number" ? queueInfo : null;
+    queueCard.querySelector(".kefu-queue-title").textContent = tr("queueTitle");
+    queueCard.querySelector(".kefu-queue-place").textContent = info
+      ? tr("queuePlace", { position: info.position, ahead: info.ahead }) : tr("queueWaiting");
+    var eta = queueCard.querySelector(".kefu-queue-eta");
+    eta.textContent = info ? waitText(info.eta_seconds) : "";
+    eta.hidden = !info;
+    queueCard.setAttribute("data-position", info ? String(info.position) : "");
+    placeQueueCard();
+  }
+
+  function placeQueueCard() {
+    if (!queueCard) return;
+    var wasNear = nearBottom();
+    queueCard.setAttribute("data-order", String(maxId + 0.4));
+    place(queueCard, maxId + 0.4);
+    if (wasNear) scrollToBottom();
   }
 
   // --- messages ------------------------------------------------------------------------------------
@@ -721,6 +801,12 @@
       if (b.action === "handoff") {
         btn.classList.add("kefu-option--handoff");
         btn.addEventListener("click", function () { requestHandoff(); });
+      } else if (b.action === "leave_message") {
+        btn.classList.add("kefu-option--handoff", "kefu-option--leave");
+        btn.addEventListener("click", function () {
+          btn.disabled = true;
+          requestLeaveMessage();
+        });
       } else if (typeof b.value === "string") {
         btn.addEventListener("click", function () { sendText(b.value); });
       } else {
@@ -742,6 +828,8 @@
     if (sender === "bot") {
       var rich = richFor(m);
       if (rich) item.appendChild(rich);
+    }
+    if (sender === "bot" || sender === "system") {
       var buttons = buttonsFor(m);
       if (buttons) item.appendChild(buttons);
     }
@@ -775,6 +863,12 @@
     if (m.sender === "system" && m.payload && m.payload.type === "rating_request") {
       showRating(m.conversation_id, m.id + 0.25, false);
     }
+    if (live && m.sender === "system" && m.payload && m.payload.type === "queue" && status === "queued" &&
+        typeof m.payload.position === "number") {
+      queueInfo = m.payload; // the place the bot just announced, until the queue moves
+      renderQueue();
+    }
+    placeQueueCard();
     if (live && m.sender !== "customer" && !visible) {
       unread += 1;
       tellParent({ type: "kefu:unread", count: unread });
@@ -786,11 +880,16 @@
   function addPending(item) {
     if (pendingEls[item.client_id]) return pendingEls[item.client_id];
     var node = buildMessage({ sender: "customer", text: item.text, created_at: item.at ? new Date(item.at).toISOString() : null });
+    return showPending(node, item.client_id);
+  }
+
+  // A customer message not yet acknowledged by the server: shown at the end, marked until its ack arrives.
+  function showPending(node, clientId) {
     node.classList.add("is-pending");
-    node.setAttribute("data-client-id", item.client_id);
-    pendingEls[item.client_id] = node;
+    node.setAttribute("data-client-id", clientId);
+    pendingEls[clientId] = node;
     place(node, Infinity);
-    markPending(item.client_id, "pending");
+    markPending(clientId, "pending");
     scrollToBottom();
     return node;
   }
@@ -1024,6 +1123,11 @@
     return true;
   }
 
+  function requestLeaveMessage() {
+    if (fatal) return;
+    if (!transmit({ type: "leave_message", locale: locale })) pendingLeave = true;
+  }
+
   function requestHandoff() {
     if (fatal) return;
     handoffBtn.disabled = true;
@@ -1202,12 +1306,7 @@
       preview: image ? URL.createObjectURL(file) : null };
     var node = buildMessage({ sender: "customer", text: "", created_at: null, preview: item.preview,
       payload: { type: "attachment", kind: image ? "image" : "file", name: file.name || "", size: file.size } });
-    node.classList.add("is-pending");
-    node.setAttribute("data-client-id", item.client_id);
-    pendingEls[item.client_id] = node;
-    place(node, Infinity);
-    markPending(item.client_id, "pending");
-    scrollToBottom();
+    showPending(node, item.client_id);
     uploads.push(item);
     flushUploads();
   }
