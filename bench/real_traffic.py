@@ -16,7 +16,7 @@ Systems, each on the same messages in the same run:
                         (Bot._wanted_flow); answers, "did you mean" options and flow starts are all scored.
   kefu, knowledge only  Bot.decide alone, as `kefu eval` runs it (flows never start).
   char-TF-IDF NN        nearest neighbour over the points' questions and the flows' examples; always answers.
-  USE NN                the same over USE embeddings; always answers.
+  USE NN                the same over USE embeddings; always answers (--e5-baseline: e5 NN too).
 
 Columns: direct right = answered (or the flow started) with a right point/flow; resolved = direct right, or a
 "did you mean" that offers a right option; top-1 = the first thing the system would give is right, whatever it
@@ -270,7 +270,7 @@ def bot_system(shop: Shop, knowledge_only: bool = False, embedder: str = "use") 
 
 
 class UseNearestNeighbour:
-    """Baseline: the closest text by USE cosine, always answered."""
+    """Baseline: the closest text by the embedder's cosine (USE, or e5), always answered."""
 
     def __init__(self, entries: list[Entry], embedder):
         self.embedder = embedder
@@ -294,7 +294,7 @@ def baseline_system(shop: Shop, kind: str) -> System:
     names = {**shop.names, **{-1 - i: f.id for i, f in enumerate(flows)}}
     entries = shop.entries() + flow_entries
     matcher = (CharTfidfMatcher(entries, answer_at=0.0, clarify_at=0.0) if kind == "tfidf"
-               else UseNearestNeighbour(entries, make_embedder("use")))
+               else UseNearestNeighbour(entries, make_embedder(kind)))
 
     def run(text: str) -> Outcome:
         out = _from_match(matcher.match(text), lambda pid: names[pid])
@@ -356,6 +356,8 @@ def run_set(label: str, cases: list[Case], shop: Shop, args) -> None:
     if not args.skip_baselines:
         systems += [("char-TF-IDF nearest neighbour", lambda: (baseline_system(shop, "tfidf"), lambda: None)),
                     ("USE nearest neighbour", lambda: (baseline_system(shop, "use"), lambda: None))]
+        if args.e5_baseline:
+            systems.append(("e5 nearest neighbour", lambda: (baseline_system(shop, "e5"), lambda: None)))
     for name, make in systems:
         system, close = make()
         dump = Path(args.dump) / (re.sub(r"\W+", "-", f"{label} {name}").strip("-") + ".jsonl") if args.dump else None
@@ -370,6 +372,7 @@ def main() -> None:
     ap.add_argument("--sets", default="real,small")
     ap.add_argument("--fold", default="all", choices=("all", "a", "b"))
     ap.add_argument("--skip-baselines", action="store_true")
+    ap.add_argument("--e5-baseline", action="store_true", help="also e5 nearest neighbour (the chinese extra)")
     ap.add_argument("--embedder", default="use", help="kefu's embedder setting for the kefu rows")
     ap.add_argument("--dump", help="write one JSON line per message and system into this folder (outside the "
                                    "repository: real-traffic lines carry JDDC text)")
