@@ -16,13 +16,14 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.shared import SHARED
 from kefu.bot.evaluate import entries, evaluate, load_kb, read_queries
 from kefu.bot.index import KnowledgeIndex
 from kefu.nlu.embed import make_embedder, make_embedders
 from kefu.nlu.hybrid import HybridMatcher
 from kefu.nlu.matcher import Candidate, CharTfidfMatcher, Entry, MatchResult
 
-EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
+EVAL = SHARED / "eval"
 
 
 class UseNearestNeighbour:

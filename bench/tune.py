@@ -1,8 +1,11 @@
 """Fit the confidence calibrations on validation data only (CLINC150 val; LCQMC dev for Chinese), print them.
 
-    python -m bench.tune [--embedder use+minilm]
+    python -m bench.tune [--embedder use+minilm] [--zh-shops]
 
 --embedder fits the main calibration for another embedder setting (the Chinese part always reads USE alone).
+--zh-shops fits only the calibration of Chinese questions in shops with a classifier, on fold a of the two
+development sets of bench.real_traffic (real JD.com messages with the ecommerce-zh pack, and the small shop),
+and prints what it does on fold b.
 The printed Calibration/Thresholds go into kefu/nlu/hybrid.py as the defaults; the test splits are never used.
 """
 
@@ -13,17 +16,16 @@ import csv
 import random
 import time
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
+from bench.shared import SHARED
 from kefu.bot.evaluate import entries, load_kb, read_queries
 from kefu.nlu.embed import make_embedder, make_embedders
-from kefu.nlu.hybrid import RETRIEVAL_ONLY, HybridMatcher
+from kefu.nlu.hybrid import RETRIEVAL_ONLY, Calibration, HybridMatcher
 from kefu.nlu.matcher import Entry
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 EVAL = SHARED / "eval"
 
 
@@ -44,8 +46,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--embedder", default="use", help="kefu's embedder setting, e.g. use+minilm (english extra)")
     ap.add_argument("--skip-chinese", action="store_true")
+    ap.add_argument("--zh-shops", action="store_true")
     args = ap.parse_args()
     primary, extras = make_embedders(args.embedder)
+    if args.zh_shops:
+        second = next((e for e in extras if e.name.startswith("e5")), None)
+        fit_chinese_shops(second)
+        return
     kb_entries = entries(load_kb(EVAL / "clinc150_val_kb.csv"))
     t = time.perf_counter()
     matcher = HybridMatcher(kb_entries, embedder=primary, classifier_embedders=extras)
@@ -109,6 +116,51 @@ def fit_chinese() -> None:
     fit(data, "a Chinese fit = Calibration", fields=("sem", "lex"), oos_weight=1.0)
 
 
+def shop_rows(entries: list[Entry], names: dict[int, str], cases, second=None) -> np.ndarray:
+    """(sem, lex, clf, gap, sem2, right, in scope, fold b) of each case's best point, ranked as the bot ranks."""
+    matcher = HybridMatcher(entries, embedder=make_embedder("use"), second_embedder=second)
+    matcher.train_classifier()
+    rows = []
+    for case in cases:
+        right = [names[int(p)] in case.right for p in matcher.point_ids]
+        if case.right and not any(right):
+            continue  # asks for a flow the knowledge base has no point for: not the calibration's to judge
+        sig = matcher.signals(case.text)
+        if sig is None:
+            rows.append((0.0, 0.0, 0.0, 0.0, 0.0, False, bool(case.right), case.fold == "b"))
+            continue
+        score = matcher.rank(sig)
+        best, runner = np.argsort(-score)[:2]
+        rows.append((sig["sem"][best], sig["lex"][best], sig["clf"][best], float(score[best] - score[runner]) / 10,
+                     sig["sem2"][best], right[best], bool(case.right), case.fold == "b"))
+    return np.array(rows, dtype=np.float64)
+
+
+def fit_chinese_shops(second=None) -> None:
+    """Fit CHINESE (CHINESE_E5 with a second embedder, kefu/nlu/hybrid.py) on fold a of both development sets;
+    print its outcomes on fold b."""
+    from bench.real_traffic import DATA, real_cases, small_cases
+    from kefu.packs.sources import BUILTIN_DIR, read_pack_file
+
+    pack = read_pack_file(BUILTIN_DIR / "ecommerce-zh" / "1.0.0.json")
+    real = shop_rows([Entry(i + 1, p.question, tuple(p.similar)) for i, p in enumerate(pack.points)],
+                     {i + 1: p.key for i, p in enumerate(pack.points)}, real_cases(), second)
+    small_kb = entries(load_kb(DATA / "small_shop_kb.csv"))
+    small = shop_rows(small_kb, {e.point_id: e.question for e in small_kb}, small_cases(), second)
+    fields = ("sem", "lex", "clf", "gap", "sem2") if second else ("sem", "lex", "clf", "gap")
+    cols = list(range(len(fields))) + [5, 6]
+    train = np.vstack([real[real[:, 7] == 0], small[small[:, 7] == 0]])[:, cols]
+    # Out-of-scope messages weigh three times: answering them is the costly error (chosen on fold a).
+    lr = fit(train, "a fit on fold a = Calibration", fields=fields, oos_weight=3.0)
+    for name, data in (("real traffic, fold b", real), ("small shop, fold b", small)):
+        b = data[data[:, 7] == 1]
+        outcomes(name, b[:, 5], b[:, 6].astype(bool), lr.predict_proba(b[:, :len(fields)])[:, 1])
+        if not second:
+            c = Calibration()
+            outcomes(f"{name}, main fit in use", b[:, 5], b[:, 6].astype(bool),
+                     np.array([c.confidence(*r[:4]) for r in b]))
+
+
 def fit(data, label: str, fields: tuple[str, ...] = ("sem", "lex", "clf", "gap"), oos_weight: float = 10.0
         ) -> None:
     """Fit a logistic calibration on rows (one column per field, then right, in scope); print it and its outcomes."""
@@ -119,8 +171,10 @@ def fit(data, label: str, fields: tuple[str, ...] = ("sem", "lex", "clf", "gap")
     lr = LogisticRegression(C=10.0, max_iter=1000).fit(X, y, sample_weight=weights)
     w = dict(zip(fields, lr.coef_[0], strict=True))
     print(f"{label}(w_sem={w.get('sem', 0):.2f}, w_lex={w.get('lex', 0):.2f}, w_clf={w.get('clf', 0):.2f}, "
-          f"w_gap={w.get('gap', 0):.2f}, bias={lr.intercept_[0]:.2f})")
+          f"w_gap={w.get('gap', 0):.2f}, bias={lr.intercept_[0]:.2f}"
+          + (f", w_sem2={w['sem2']:.2f})" if "sem2" in w else ")"))
     outcomes(label, y, in_scope, lr.predict_proba(X)[:, 1])
+    return lr
 
 
 def outcomes(label: str, y: np.ndarray, in_scope: np.ndarray, p: np.ndarray) -> None:

@@ -30,7 +30,8 @@ class Settings(BaseSettings):
     identity_token_max_age_days: int = 30
     # Sentence embedder of the answer engine: "use" (multilingual USE, ships with kefu), "none", "minilm" or
     # "st:<sentence-transformers model>"; "+<embedder>" adds one for the per-shop classifier only ("use+minilm":
-    # better on English, needs the `english` extra, see docs/benchmarks.md).
+    # better on English, needs the `english` extra), except "+e5", a second signal for Chinese questions
+    # ("use+e5": needs the `chinese` extra; see docs/benchmarks.md).
     embedder: str = "use"
     # Knowledge packs: a folder of <pack id>/<version>.json files besides the built-in ones, and the base URL of
     # a pack server (any kefu deployment serves its packs under /packs/v1/) to take new packs and versions from.

