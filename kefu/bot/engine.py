@@ -35,7 +35,7 @@ from kefu.emotion import Emotion
 from kefu.emotion import detect as detect_emotion
 from kefu.flows import runner
 from kefu.flows.intent import START_AT, FlowIntents
-from kefu.flows.parsers import is_cancel, is_resume
+from kefu.flows.parsers import is_cancel, is_resume, yes_no
 from kefu.flows.registry import is_enabled, public_flows
 from kefu.knowledge.models import KnowledgePoint
 from kefu.live.routing import group_for
@@ -315,7 +315,11 @@ class Bot:
                 return
         elif not (flow and flow["id"] == "leave_message"):  # someone leaving a message is already past the policy
             reason = self._policy_reason(policy, text, emotion, state, customer)
-            if reason:
+            if reason and reason != "customer_asked" and conv.channel != "test" and not self._can_come(db, tenant):
+                # The policy would bring a person, but nobody can come: say so once, offer to leave a message, and
+                # go on helping with this very message instead of trading it for a contact form.
+                self._nobody_can_come(db, conv, tenant, state, reason, locale)
+            elif reason:
                 self.hand_off(db, conv, tenant, state, reason=reason, locale=locale)
                 return
         env = self._env(db, conv, tenant, customer, locale)
@@ -414,10 +418,12 @@ class Bot:
         """Feed text to the flow in progress; False when the customer has moved on to something else."""
         flow = state["flow"]
         if flow.get("paused"):
-            if is_resume(text):
+            # "要继续吗？" — "继续", or a plain yes ("好的", "ok"), goes on; "算了", or a plain no, drops it.
+            answer = yes_no(text)
+            if is_resume(text) or answer is True:
                 self._flow_turn(db, conv, tenant, state, runner.resume(state, env), policy)
                 return True
-            if is_cancel(text):
+            if is_cancel(text) or answer is False:
                 self._flow_turn(db, conv, tenant, state, runner.stop(state, env), policy)
                 return True
             if found.order_no and not ents.without_numbers(text):
@@ -462,6 +468,8 @@ class Bot:
             state.pop("flow")
             self._start_flow(db, conv, tenant, state, env, wanted, text, found, policy)
             return True
+        if decision.kind == "smalltalk" and decision.smalltalk == "ack":
+            return False  # "嗯嗯" where an order number is asked: the question is simply asked again
         if decision.kind == "smalltalk" or decision.match.outcome == "answer":
             offer = runner.pause(state, env)
             if decision.kind == "smalltalk":
@@ -547,11 +555,30 @@ class Bot:
         self._say(db, conv, tenant, t(locale, "already_queued") + " " + queue_text(locale, "queue_position", queue),
                   payload={"type": "queue", **queue}, sender="system")
 
+    @staticmethod
+    def _can_come(db: Session, tenant: Tenant) -> bool:
+        """True when a person could take a chat now (service hours and someone available)."""
+        return in_service_hours(tenant.service_hours) and bool(agents_online(db, tenant.id))
+
+    def _nobody_can_come(self, db: Session, conv: Conversation, tenant: Tenant, state: dict, reason: str,
+                         locale: str) -> None:
+        state["trace"]["handoff"] = reason
+        if state.get("offered_message"):
+            return
+        state["offered_message"] = True
+        db.add(ConversationEvent(tenant_id=conv.tenant_id, conversation_id=conv.id, kind="handoff_unavailable",
+                                 data={"reason": reason, "emotion": state.get("emotion"), "soft": True}))
+        key = "sorry_nobody" if reason == "angry" else "nobody_keep_helping"
+        self._say(db, conv, tenant, t(locale, key), sender="system", payload={"type": "buttons", "buttons": [
+            {"label": t(locale, "leave_message_button"), "action": "leave_message"}]})
+
     def hand_off(self, db: Session, conv: Conversation, tenant: Tenant, state: dict, *, reason: str, locale: str,
                  announce: bool = True) -> None:
-        """Queue the conversation for a person with the bot's context, or take a message if nobody can come (or
-        the customer waiting in the queue would rather leave one: reason "leave_message"; they keep their place
-        until they have left it)."""
+        """Queue the conversation for a person with the bot's context, or take a message if nobody can come.
+
+        Reason "leave_message": the customer waiting in the queue would rather leave one; they keep their place
+        until they have left it.
+        """
         trace = state.setdefault("trace", new_trace("", None, locale))
         trace["handoff"] = reason
         if trace.get("outcome") != "flow":

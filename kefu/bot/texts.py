@@ -25,6 +25,9 @@ TEXTS = {
         "closed_hours": "现在不在人工客服服务时间（{service_hours}），您可以留言，我们上班后会尽快联系您。",
         "already_queued": "您已在等待人工客服，请稍候。",
         "stale_button": "这个选项已经处理过了。还有什么可以帮您？",
+        "sorry_nobody": "非常抱歉给您带来不好的体验。现在暂时没有人工客服在线，我先尽力帮您处理；也可以点“留言”，"
+                        "客服上线后第一时间联系您。",
+        "nobody_keep_helping": "现在暂时没有人工客服在线，我先尽力帮您处理；也可以点“留言”，客服上线后会联系您。",
         "waiting_note": "人工客服接入前，我会继续为您解答问题（您当前排在第 {position} 位）。",
         "waiting_fallback": "这个问题我记下了，人工客服接入后会为您解答，请稍候。",
         "test_handoff": "【测试】这里会转人工（原因：{reason}）。测试会话不会进入客服排队。",
@@ -54,6 +57,10 @@ TEXTS = {
         "closed_hours": "Our agents work {service_hours}. Leave a message and we'll get back to you.",
         "already_queued": "You are already waiting for a person; please hold on.",
         "stale_button": "That option has already been dealt with. Anything else I can help with?",
+        "sorry_nobody": "I'm very sorry about this. No agent is online right now, so I'll do my best to help; you "
+                        "can also press \"Leave a message\" and an agent will contact you first thing.",
+        "nobody_keep_helping": "No agent is online right now, so I'll do my best to help; you can also press "
+                               "\"Leave a message\" and an agent will get back to you.",
         "waiting_note": "Until a person joins, I'll keep answering your questions (you are number {position} in "
                         "the queue).",
         "waiting_fallback": "I've noted that; the person you're waiting for will answer it. Please hold on.",
