@@ -52,6 +52,20 @@ def _shop(workdir: Path, name: str) -> tuple[Database, int]:
 
 # --- (a) maintenance ---------------------------------------------------------------------------------------
 
+def answer_with_whole_pack(db, tenant_id: int, pack_id: str) -> None:
+    """Give the two facts the packs have no default for and confirm every point waiting for review.
+
+    What a shop that fills in its facts and reviews everything gets: the whole pack answers.
+    """
+    do_update_settings(db, tenant_id=tenant_id, changes={"facts": {
+        "service_phone": "0571-8800 1234", "return_address": "杭州市西湖区示范路100号"}})
+    actions.do_refill(db, tenant_id=tenant_id, actor="bench")
+    waiting = [w.row.key for w in actions.list_waiting(db, tenant_id=tenant_id) if w.row.review]
+    if waiting:
+        actions.do_review(db, tenant_id=tenant_id, pack_id=pack_id, actor="bench",
+                          decisions=dict.fromkeys(waiting, "confirm"))
+
+
 def synthetic_update(pack: dict, rng: random.Random, share: float = 0.10, added: int = 5) -> tuple[dict, dict]:
     """Return 1.1.0 of pack and what changed: 10% of the keys touched (answer, similar questions or both; a
     few deleted) and a few new points."""
@@ -181,15 +195,8 @@ def answers(language: str, questions: list[tuple[str, str]], bot) -> list[dict]:
                     actions.do_import_pack(db, tenant_id=tenant_id, pack_id=pack_id, actor="bench",
                                            catalog=Catalog([FolderSource("builtin", BUILTIN_DIR)]))
             elif stage == stages[2]:
-                # What a shop that fills in the two facts with no default and confirms every review gets.
                 with database.session() as db:
-                    do_update_settings(db, tenant_id=tenant_id, changes={"facts": {
-                        "service_phone": "0571-8800 1234", "return_address": "杭州市西湖区示范路100号"}})
-                    actions.do_refill(db, tenant_id=tenant_id, actor="bench")
-                    waiting = [w.row.key for w in actions.list_waiting(db, tenant_id=tenant_id) if w.row.review]
-                    if waiting:
-                        actions.do_review(db, tenant_id=tenant_id, pack_id=pack_id, actor="bench",
-                                          decisions=dict.fromkeys(waiting, "confirm"))
+                    answer_with_whole_pack(db, tenant_id, pack_id)
             with database.session() as db:
                 keys = dict(db.execute(select(PackPoint.point_id, PackPoint.key)
                                        .where(PackPoint.tenant_id == tenant_id)).all())

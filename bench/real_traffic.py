@@ -41,6 +41,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import select
 
+from bench.packs import answer_with_whole_pack
 from bench.shared import SHARED
 from kefu.bot.engine import Bot
 from kefu.bot.evaluate import load_kb, route
@@ -55,7 +56,7 @@ from kefu.nlu.matcher import CharTfidfMatcher, Entry, MatchResult
 from kefu.packs import actions as packs
 from kefu.packs.models import PackPoint
 from kefu.packs.sources import BUILTIN_DIR, Catalog, FolderSource
-from kefu.tenants.actions import do_create_tenant, do_update_settings
+from kefu.tenants.actions import do_create_tenant
 from kefu.tenants.models import Tenant
 
 DATA = Path(__file__).parent / "data"
@@ -201,15 +202,7 @@ def pack_shop(pack_id: str = "ecommerce-zh") -> Shop:
         packs.do_import_pack(db, tenant_id=tenant_id, pack_id=pack_id, actor="bench",
                              catalog=Catalog([FolderSource("builtin", BUILTIN_DIR)]))
     with database.session() as db:
-        # The two facts the pack has no default for, given, and every point waiting for review confirmed: the
-        # whole pack answers, as in bench.packs' last stage.
-        do_update_settings(db, tenant_id=tenant_id, changes={"facts": {
-            "service_phone": "0571-8800 1234", "return_address": "杭州市西湖区示范路100号"}})
-        packs.do_refill(db, tenant_id=tenant_id, actor="bench")
-        waiting = [w.row.key for w in packs.list_waiting(db, tenant_id=tenant_id) if w.row.review]
-        if waiting:
-            packs.do_review(db, tenant_id=tenant_id, pack_id=pack_id, actor="bench",
-                            decisions=dict.fromkeys(waiting, "confirm"))
+        answer_with_whole_pack(db, tenant_id, pack_id)  # as in bench.packs' last stage
     with database.session() as db:
         keys = dict(db.execute(select(PackPoint.point_id, PackPoint.key).where(PackPoint.tenant_id == tenant_id)).all())
     return Shop(database, tenant_id, keys, workdir)
