@@ -65,6 +65,8 @@ class Decision:
     smalltalk: str | None = None
     # A message with two questions ("运费多少，还有多久能发货") may be answered point by point.
     answers: list[Candidate] = field(default_factory=list)
+    # Each clause of a message asking several things, with the point answering it confidently.
+    clauses: list[tuple[str, Candidate]] = field(default_factory=list)
 
 
 # Clause boundaries of a message that asks two things at once.
@@ -220,40 +222,36 @@ class Bot:
         # A clause's answer counts only when the whole message agrees it is a candidate: one short clause matched
         # confidently on its own was the largest source of wrong answers on real traffic (bench.real_traffic).
         among = {c.point_id for c in result.candidates}
-        clauses = [a for a in self._clause_answers(matcher, text, locale) if a.point_id in among]
+        by_clause = self._clause_answers(matcher, text, locale)
+        clauses = [a for _, a in by_clause if a.point_id in among]
         if result.outcome == "answer":
             extra = [a for a in clauses if a.point_id != result.best.point_id][:1] if len(clauses) >= 2 else []
-            return Decision("answer", locale, match=result, answers=[result.best, *extra])
+            return Decision("answer", locale, match=result, answers=[result.best, *extra], clauses=by_clause)
         if len(clauses) >= 2:  # two questions, neither sure enough over the whole message alone
             return Decision("answer", locale, match=MatchResult("answer", clauses + [
-                c for c in result.candidates if c.point_id not in {a.point_id for a in clauses}]), answers=clauses)
-        return Decision(result.outcome, locale, match=result)
+                c for c in result.candidates if c.point_id not in {a.point_id for a in clauses}]), answers=clauses,
+                clauses=by_clause)
+        return Decision(result.outcome, locale, match=result, clauses=by_clause)
 
-    def _clause_answers(self, matcher, text: str, locale: str) -> list[Candidate]:
+    def _clause_answers(self, matcher, text: str, locale: str) -> list[tuple[str, Candidate]]:
         """The points a message asking several things answers, clause by clause (none unless ≥ 2 clauses)."""
         clauses = [c.strip() for c in _CLAUSES.split(text) if c and len(c.strip()) >= 2]
         if len(clauses) < 2:
             return []
-        found: list[Candidate] = []
+        found: list[tuple[str, Candidate]] = []
         for clause in clauses[:4]:
             r = self._in_language(matcher, matcher.match(clause), locale)
-            if r.outcome == "answer" and r.best.point_id not in {c.point_id for c in found}:
-                found.append(r.best)
+            if r.outcome == "answer" and r.best.point_id not in {c.point_id for _, c in found}:
+                found.append((clause, r.best))
         return found[:3]
 
-    def _side_questions(self, db: Session, tenant: Tenant, text: str, locale: str) -> list[Candidate]:
-        """Points answering the clauses of a message that are not the flow it asks for."""
-        clauses = [c.strip() for c in _CLAUSES.split(text) if c and len(c.strip()) >= 2]
-        if len(clauses) < 2:
-            return []
-        matcher = self.index.get(db, tenant.id)
+    def _side_questions(self, tenant: Tenant, decision: Decision) -> list[Candidate]:
+        """Points answering the clauses of a message that are not the flow it asks for (matched once, in decide)."""
         found: list[Candidate] = []
-        for clause in clauses[:4]:
-            r = self._in_language(matcher, matcher.match(clause), locale)
+        for clause, best in decision.clauses:
             flows = self.intents.rank(clause, self._enabled_flows(tenant))
-            if r.outcome == "answer" and not (flows and flows[0][1] >= max(START_AT, r.best.score)) \
-                    and r.best.point_id not in {c.point_id for c in found}:
-                found.append(r.best)
+            if not (flows and flows[0][1] >= max(START_AT, best.score)):
+                found.append(best)
         return found[:2]
 
     def _in_language(self, matcher, result: MatchResult, locale: str) -> MatchResult:
@@ -346,7 +344,7 @@ class Bot:
         wanted = self._wanted_flow(ranked, decision, text, found)
         if wanted:
             # "运费多少，我的D1003到哪了": the policy part is answered first, then the flow starts.
-            side = self._side_questions(db, tenant, asked or text, locale)
+            side = self._side_questions(tenant, decision)
             if side:
                 self._answer(db, conv, tenant, state, Decision("answer", locale, MatchResult("answer", side),
                                                                answers=side), policy)
