@@ -20,16 +20,21 @@ QUEUE_SIZE = 1000
 
 
 class LocalHub:
-    """Deliver events to the asyncio queues subscribed in this process."""
+    """Deliver events to the asyncio queues subscribed in this process.
+
+    Each queue is fed on the event loop it was subscribed from: an asyncio.Queue is not thread-safe, and a put from
+    another loop's thread would set the reader's future without waking its loop (the reader then hangs until some
+    other event happens to wake it).
+    """
 
     def __init__(self) -> None:
-        self._subs: dict[str, set[asyncio.Queue]] = defaultdict(set)
-        self.loop: asyncio.AbstractEventLoop | None = None
+        self._subs: dict[str, dict[asyncio.Queue, asyncio.AbstractEventLoop]] = defaultdict(dict)
+        self.loop: asyncio.AbstractEventLoop | None = None  # set while the bus is started (the server's loop)
 
     def add(self, channel: str, queue: asyncio.Queue) -> bool:
-        """Subscribe queue to channel; return True if it is the channel's first local subscriber."""
+        """Subscribe queue (from the running loop) to channel; return True if it is the channel's first one here."""
         first = not self._subs.get(channel)
-        self._subs[channel].add(queue)
+        self._subs[channel][queue] = asyncio.get_running_loop()
         return first
 
     def remove(self, channel: str, queue: asyncio.Queue) -> bool:
@@ -37,7 +42,7 @@ class LocalHub:
         subs = self._subs.get(channel)
         if subs is None:
             return False
-        subs.discard(queue)
+        subs.pop(queue, None)
         if not subs:
             del self._subs[channel]
             return True
@@ -45,25 +50,28 @@ class LocalHub:
 
     def dispatch(self, channel: str, event: dict[str, Any]) -> None:
         """Hand event to every local subscriber of channel, from any thread."""
-        if self.loop is None or self.loop.is_closed() or not self._subs.get(channel):
+        subs = list(self._subs.get(channel, {}).items())
+        if not subs:
             return
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:
             running = None
-        if running is self.loop:
-            self._deliver(channel, event)
-        else:
-            self.loop.call_soon_threadsafe(self._deliver, channel, event)
+        for queue, loop in subs:
+            if loop is running:
+                self._put(channel, queue, event)
+            elif not loop.is_closed():
+                with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: its socket is gone
+                    loop.call_soon_threadsafe(self._put, channel, queue, event)
 
-    def _deliver(self, channel: str, event: dict[str, Any]) -> None:
-        for queue in list(self._subs.get(channel, ())):
-            try:
-                queue.put_nowait(event)
-            except asyncio.QueueFull:
-                # A subscriber that stopped reading loses live events; it resyncs from the database
-                # on reconnect, so dropping here never loses stored data.
-                log.warning("event queue full on %s; dropping event for one subscriber", channel)
+    @staticmethod
+    def _put(channel: str, queue: asyncio.Queue, event: dict[str, Any]) -> None:
+        try:
+            queue.put_nowait(event)
+        except asyncio.QueueFull:
+            # A subscriber that stopped reading loses live events; it resyncs from the database
+            # on reconnect, so dropping here never loses stored data.
+            log.warning("event queue full on %s; dropping event for one subscriber", channel)
 
 
 class EventBus:
