@@ -6,10 +6,10 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
 
+from kefu.access import DbDep, RuntimeDep, StaffOrCustomer
 from kefu.attachments import actions
 from kefu.errors import NotFound
 from kefu.infra.storage import StoredFileMissing
-from kefu.web.deps import DbDep, RuntimeDep, StaffOrCustomer
 
 router = APIRouter(prefix="/api/v1/attachments", tags=["attachments"])
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from kefu.access import Admin, DbDep, RuntimeDep
 from kefu.bot.schemas import TraceOut, TryConversationOut, TryMessageIn, TryOpenIn, TryTurnOut
 from kefu.bot.trial import check_test_conversation, do_open_test_conversation, trace_of
 from kefu.channels.intake import take_customer_message
@@ -11,7 +12,6 @@ from kefu.conversations import actions
 from kefu.conversations.models import Conversation, Customer
 from kefu.conversations.schemas import ConversationOut, CustomerOut, MessageOut
 from kefu.db import commit
-from kefu.web.deps import Admin, DbDep, RuntimeDep
 
 router = APIRouter(prefix="/api/v1/bot/try", tags=["try the bot"])
 

@@ -7,6 +7,7 @@ from typing import Literal
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
+from kefu.access import DbDep, RuntimeDep, Staff
 from kefu.attachments.actions import take_attachment
 from kefu.channels.intake import take_customer_message
 from kefu.conversations import actions
@@ -17,7 +18,6 @@ from kefu.errors import NotFound
 from kefu.live.feedback import do_rate
 from kefu.live.queue import conversation_out
 from kefu.live.schemas import RatingIn
-from kefu.web.deps import DbDep, RuntimeDep, Staff
 
 router = APIRouter(prefix="/api/v1/channels/api", tags=["api channel"])
 

@@ -29,6 +29,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocketState
 
+from kefu.access import DbDep, RuntimeDep, WidgetCustomer
 from kefu.attachments.actions import take_attachment
 from kefu.channels.intake import take_customer_message
 from kefu.conversations import actions
@@ -40,7 +41,6 @@ from kefu.live.queue import conversation_out
 from kefu.runtime import Runtime
 from kefu.tenants.actions import check_public_key
 from kefu.tenants.security import IdentityError, verify_identity_token
-from kefu.web.deps import DbDep, RuntimeDep, WidgetCustomer
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1/widget", tags=["widget"])

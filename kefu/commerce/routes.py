@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
 
+from kefu.access import Admin, DbDep, Staff
 from kefu.commerce import actions
 from kefu.commerce.interface import ProductData
 from kefu.commerce.models import Order
@@ -22,7 +23,6 @@ from kefu.commerce.schemas import (
     TrackingIn,
 )
 from kefu.commerce.store import order_data, return_data, shipment_data
-from kefu.web.deps import Admin, DbDep, Staff
 
 router = APIRouter(prefix="/api/v1/store", tags=["store"])
 

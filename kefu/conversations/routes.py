@@ -6,6 +6,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Query
 
+from kefu.access import DbDep, RuntimeDep, Staff
 from kefu.conversations import actions
 from kefu.conversations.models import Customer
 from kefu.conversations.schemas import (
@@ -21,7 +22,6 @@ from kefu.conversations.schemas import (
 )
 from kefu.db import utcnow
 from kefu.errors import Forbidden
-from kefu.web.deps import DbDep, RuntimeDep, Staff
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
 

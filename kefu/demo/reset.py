@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session
 import kefu.models  # noqa: F401  (every table in the metadata, so every table of the shop is counted)
 from kefu.attachments.models import Attachment
 from kefu.db import Base, Database
+from kefu.demo import DEMO_SLUG
 from kefu.demo.seed import DemoInfo, seed_demo
 from kefu.infra.storage import Storage
 from kefu.tenants.models import Tenant
-from kefu.web.pages import DEMO_SLUG
 
 
 @dataclass

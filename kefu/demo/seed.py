@@ -9,12 +9,12 @@ from pathlib import Path
 from sqlalchemy import select
 
 from kefu.db import Database
+from kefu.demo import DEMO_SLUG
 from kefu.demo.store import seed_store
 from kefu.knowledge.actions import do_create_point
 from kefu.knowledge.schemas import KnowledgeIn
 from kefu.tenants.actions import do_create_tenant, do_create_user
 from kefu.tenants.models import Tenant, User
-from kefu.web.pages import DEMO_SLUG
 
 LOGINS = (
     ("owner", "owner@demo.kefu", "店主 Owner", "demo-owner-pass"),

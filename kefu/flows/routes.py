@@ -7,11 +7,11 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
+from kefu.access import Admin, DbDep, Staff
 from kefu.errors import KefuError, NotFound
 from kefu.flows.registry import is_enabled, public_flows
 from kefu.flows.texts import COMMON_TEXTS
 from kefu.tenants.models import Tenant
-from kefu.web.deps import Admin, DbDep, Staff
 
 router = APIRouter(prefix="/api/v1/flows", tags=["flows"])
 LOCALES = ("zh", "en")

@@ -8,6 +8,7 @@ from typing import Literal
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 from sqlalchemy import select
 
+from kefu.access import Admin, DbDep, RuntimeDep, Staff
 from kefu.db import commit
 from kefu.errors import KefuError
 from kefu.knowledge import actions, importer
@@ -23,7 +24,6 @@ from kefu.knowledge.schemas import (
     TermOut,
 )
 from kefu.tenants.models import Tenant
-from kefu.web.deps import Admin, DbDep, RuntimeDep, Staff
 
 router = APIRouter(prefix="/api/v1/knowledge", tags=["knowledge"])
 IMPORT_PATH = router.prefix + "/import"  # the one route whose body may exceed max_request_bytes

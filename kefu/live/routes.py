@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import delete, func, select
 
+from kefu.access import Admin, DbDep, Staff
 from kefu.commerce.connect import commerce_for
 from kefu.commerce.interface import CommerceError
 from kefu.conversations.actions import check_tags, customer_out, do_close, get_conversation, list_conversations
@@ -37,7 +38,6 @@ from kefu.live.schemas import (
 )
 from kefu.runtime import emit
 from kefu.tenants.models import Tenant, User
-from kefu.web.deps import Admin, DbDep, Staff
 
 router = APIRouter(prefix="/api/v1/live", tags=["live service"])
 

@@ -10,12 +10,12 @@ import logging
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
+from kefu.access import SESSION_COOKIE
 from kefu.errors import KefuError
 from kefu.live.actions import drain_shop
 from kefu.runtime import Runtime
 from kefu.tenants.actions import check_session
 from kefu.tenants.models import User
-from kefu.web.deps import SESSION_COOKIE
 
 log = logging.getLogger(__name__)
 PRESENCE_SECONDS = 20  # well inside the default 60 s grace (KEFU_AGENT_GRACE_SECONDS)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
+from kefu.access import Admin, DbDep, Principal, Staff
 from kefu.packs import actions, views
 from kefu.packs.schemas import (
     AutoUpdateIn,
@@ -24,7 +25,6 @@ from kefu.packs.schemas import (
     UpdateIn,
     UpdateOut,
 )
-from kefu.web.deps import Admin, DbDep, Principal, Staff
 
 router = APIRouter(prefix="/api/v1/packs", tags=["packs"])
 PACK_ID = r"^[a-z0-9-]{1,64}$"

@@ -73,8 +73,8 @@ def _close(database: Database) -> None:
 
 def demo_template(workdir: Path | None = None) -> Template:
     """The demo shop (kefu/demo/seed.py) with its knowledge, agent login and orders D1001-D1006."""
+    from kefu.demo import DEMO_SLUG
     from kefu.demo.seed import seed_demo
-    from kefu.web.pages import DEMO_SLUG
 
     workdir = workdir or Path(tempfile.mkdtemp(prefix="kefu-stories-"))
     path, url = _empty_database(workdir)

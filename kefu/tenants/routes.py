@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
 
+from kefu.access import SESSION_COOKIE, Admin, DbDep, RuntimeDep, Staff
 from kefu.runtime import emit
 from kefu.tenants import actions
 from kefu.tenants.facts import DEFAULT_FACTS
@@ -20,7 +21,6 @@ from kefu.tenants.schemas import (
     StatusIn,
     UserOut,
 )
-from kefu.web.deps import SESSION_COOKIE, Admin, DbDep, RuntimeDep, Staff
 
 router = APIRouter(prefix="/api/v1", tags=["shop"])
 

@@ -13,13 +13,13 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy import select
 
+from kefu.access import DbDep
+from kefu.demo import DEMO_SLUG
 from kefu.tenants.models import Tenant
-from kefu.web.deps import DbDep
 
 router = APIRouter(include_in_schema=False)
 PAGES = Path(__file__).parent / "pages"
 STATIC = Path(__file__).parent / "static"
-DEMO_SLUG = "demo"
 
 # One environment for the process: it compiles each template once and keeps it (and notices an edited file).
 TEMPLATES = Environment(loader=FileSystemLoader(PAGES), autoescape=select_autoescape(["html"]),

@@ -77,10 +77,10 @@ def on_duty(demo_server, name: str = "值班 On duty") -> Iterator[dict]:
     from websockets.exceptions import ConnectionClosed
     from websockets.sync.client import connect
 
+    from kefu.access import SESSION_COOKIE
     from kefu.conversations.models import Conversation, Customer
     from kefu.db import Database, utcnow
     from kefu.tenants.actions import do_create_user
-    from kefu.web.deps import SESSION_COOKIE
 
     email, password = f"{unique('on-duty-')}@test.kefu", "on-duty-pass-123"
     database = Database(demo_server.server.database_url)
