@@ -114,6 +114,18 @@ def new_trace(text: str, message_id: int | None, locale: str) -> dict[str, Any]:
             "handoff": None, "status": None}
 
 
+def turn_record(trace: dict[str, Any]) -> dict[str, Any]:
+    """What one bot turn did, kept as a `bot_turn` conversation event for reports and for learning what the bot
+    missed: the outcome (answer, clarify, fallback, flow, smalltalk, handoff …), the points answered with, the
+    options offered, the flow, the handoff reason. The customer's words stay in their message (message_id)."""
+    return {"message_id": trace["message_id"], "outcome": trace["outcome"], "locale": trace["locale"],
+            "button": trace["button"], "emotion": trace["emotion"]["label"],
+            "points": [p["id"] for p in trace["points"]],
+            "candidates": [[c["point_id"], c["score"]] for c in trace["candidates"][:3]],
+            "flow": (trace["flow"] or {}).get("id"), "flow_status": (trace["flow"] or {}).get("status"),
+            "handoff": trace["handoff"], "status": trace["status"]}
+
+
 class Bot:
     """The shop's bot; one instance per process, listening to committed events."""
 
@@ -297,6 +309,8 @@ class Bot:
             trace["status"] = conv.status
             state["trace"] = trace
             conv.bot_state = state
+        db.add(ConversationEvent(tenant_id=conv.tenant_id, conversation_id=conv.id, kind="bot_turn",
+                                 data=turn_record(trace)))
 
     def _reply(self, db: Session, conv: Conversation, tenant: Tenant, text: str, state: dict, emotion: str) -> None:
         trace = state["trace"]
