@@ -76,8 +76,7 @@ def _percentile(values: list[float], q: float) -> float:
 def first_response(db: Session, tenant_id: int, period: Period) -> dict[str, float] | None:
     values = sorted(v for (v,) in db.execute(select(ConversationFact.first_response_seconds).where(
         ConversationFact.tenant_id == tenant_id, ConversationFact.day >= period.start,
-        ConversationFact.day <= period.end, ConversationFact.engaged.is_(True),
-        ConversationFact.first_response_seconds.is_not(None))))
+        ConversationFact.day <= period.end, ConversationFact.first_response_seconds.is_not(None))))
     if not values:
         return None
     return {"p50": round(_percentile(values, 50), 1), "p90": round(_percentile(values, 90), 1),

@@ -143,8 +143,6 @@ def refresh(db: Session, *, tenant_id: int, now: dt.datetime | None = None) -> i
     zone_id = zone_name(tenant)
     state = _state(db, tenant_id, zone_id)
     zone = ZoneInfo(zone_id)
-    tests = set(db.scalars(select(Conversation.id).where(Conversation.tenant_id == tenant_id,
-                                                         Conversation.channel == TEST_CHANNEL)))
     dirty: set[int] = set()
     hourly: dict[tuple[dt.date, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
 
@@ -156,6 +154,7 @@ def refresh(db: Session, *, tenant_id: int, now: dt.datetime | None = None) -> i
     for rows in _read(db, messages, lambda after: select(
             Message.id, Message.conversation_id, Message.sender, Message.created_at)
             .where(Message.tenant_id == tenant_id, Message.id > after).order_by(Message.id)):
+        tests = _tests(db, {r[1] for r in rows})
         for _id, conv_id, sender, created in rows:
             if conv_id in tests:
                 continue
@@ -167,6 +166,7 @@ def refresh(db: Session, *, tenant_id: int, now: dt.datetime | None = None) -> i
             ConversationEvent.created_at)
             .where(ConversationEvent.tenant_id == tenant_id, ConversationEvent.id > after)
             .order_by(ConversationEvent.id)):
+        tests = _tests(db, {r[1] for r in rows})
         for _id, conv_id, kind, data, created in rows:
             if conv_id in tests:
                 continue
@@ -179,7 +179,7 @@ def refresh(db: Session, *, tenant_id: int, now: dt.datetime | None = None) -> i
         reader = _Reader(state, name, now)
         for rows in _read(db, reader, lambda after, m=model: select(m.id, m.conversation_id, m.created_at)
                           .where(m.tenant_id == tenant_id, m.id > after).order_by(m.id)):
-            dirty.update(conv_id for _id, conv_id, _c in rows if conv_id not in tests)
+            dirty.update(conv_id for _id, conv_id, _c in rows)
         reader.save()
     messages.save()
     events.save()
@@ -189,6 +189,16 @@ def refresh(db: Session, *, tenant_id: int, now: dt.datetime | None = None) -> i
     state.refreshed_at = now
     db.flush()
     return len(dirty)
+
+
+def _tests(db: Session, conversation_ids: set[int]) -> set[int]:
+    """Which of these conversations are the console's try-the-bot chats (never counted)."""
+    ids = sorted(conversation_ids)
+    out: set[int] = set()
+    for i in range(0, len(ids), CHUNK):
+        out.update(db.scalars(select(Conversation.id).where(Conversation.id.in_(ids[i:i + CHUNK]),
+                                                            Conversation.channel == TEST_CHANNEL)))
+    return out
 
 
 def _add_hourly(db: Session, tenant_id: int, hourly: dict[tuple[dt.date, int], dict[str, int]]) -> None:
@@ -297,7 +307,7 @@ def _fact(conv: Conversation, msgs: list, events: list, rating: int | None, sugg
         else:
             asked = [t for t in customer_times if t <= first_at]
             start = asked[-1] if asked else conv.created_at
-        first_response = max(0.0, (first_at - start).total_seconds())
+        first_response = max(0.0, (first_at - start).total_seconds()) if customer_times else None
         f["first_agent_id"] = first_id
         f["last_agent_id"] = agent_times[-1][1]
         if f["closed_at"] is not None:

@@ -118,6 +118,9 @@ def upgrade() -> None:
     with op.batch_alter_table('report_conversations', schema=None) as batch_op:
         batch_op.create_index('ix_report_conversations_customer', ['tenant_id', 'customer_id', 'created_at'], unique=False)
         batch_op.create_index('ix_report_conversations_tenant_day', ['tenant_id', 'day'], unique=False)
+        batch_op.create_index('ix_report_conversations_frt', ['tenant_id', 'day', 'first_response_seconds'],
+                              unique=False)
+        batch_op.create_index('ix_report_conversations_when', ['tenant_id', 'weekday', 'hour', 'day'], unique=False)
 
     with op.batch_alter_table('tenants', schema=None) as batch_op:
         batch_op.add_column(sa.Column('timezone', sa.String(length=64), server_default='Asia/Shanghai', nullable=False))
@@ -129,6 +132,8 @@ def downgrade() -> None:
         batch_op.drop_column('timezone')
 
     with op.batch_alter_table('report_conversations', schema=None) as batch_op:
+        batch_op.drop_index('ix_report_conversations_when')
+        batch_op.drop_index('ix_report_conversations_frt')
         batch_op.drop_index('ix_report_conversations_tenant_day')
         batch_op.drop_index('ix_report_conversations_customer')
 
