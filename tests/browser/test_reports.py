@@ -91,6 +91,7 @@ def test_reports_page_charts_click_through_and_export(page, demo_server, api_cha
 
     # English, and a period with nothing in it.
     page.goto(demo_server.base_url + "/admin/reports")
+    expect(page.locator("#rep-to")).to_have_value(today, timeout=WAIT)  # the first load is done
     page.locator("#lang-toggle").click()
     expect(page.locator("h1")).to_have_text("Reports")
     page.locator("#rep-from").fill("2020-01-01")
