@@ -41,6 +41,7 @@ from kefu.knowledge.models import KnowledgePoint
 from kefu.live.routing import group_for
 from kefu.nlu import entities as ents
 from kefu.nlu.matcher import Candidate, MatchResult
+from kefu.products.chat import recommend_reply
 from kefu.runtime import Runtime
 from kefu.tenants.facts import shop_facts, unfilled
 from kefu.tenants.models import Tenant
@@ -352,6 +353,14 @@ class Bot:
             trace.update(outcome="smalltalk", smalltalk=decision.smalltalk)
             self._say(db, conv, tenant, smalltalk.reply(decision.smalltalk, locale, tenant.bot_name),
                       payload={"type": "smalltalk", "kind": decision.smalltalk})
+            return
+        # A request for a recommendation ("预算200以内推荐一个") gets product cards, before flows and knowledge.
+        picks = None if found.order_no else recommend_reply(db, tenant, customer, text, locale, state.get(
+            "memory", {}), knowledge_answers=decision.kind == "answer")
+        if picks:
+            trace["outcome"] = "recommend"
+            for reply_text, payload in picks:
+                self._say(db, conv, tenant, reply_text, payload=payload)
             return
         ranked = self.intents.rank(asked or text, self._enabled_flows(tenant))
         trace["flow_candidates"] = [{"id": i, "score": round(s, 4)} for i, s in ranked[:3]]

@@ -26,7 +26,7 @@ REPLY_KEYS = {"status", "reply_contains", "reply_any", "reply_not_contains", "re
 EXPECT_KEYS = TRACE_KEYS | REPLY_KEYS
 # Keys whose value is one word from a closed set ("!word" = anything else, a list = one of them).
 CHOICES = {
-    "outcome": ("answer", "clarify", "fallback", "smalltalk", "flow", "handoff", "silent"),
+    "outcome": ("answer", "clarify", "fallback", "smalltalk", "flow", "handoff", "recommend", "silent"),
     "flow_status": ("asking", "unparsed", "done", "cancelled", "failed", "paused"),
     "status": ("bot", "queued", "with_agent", "closed"),
     "emotion": ("angry", "anxious", "neutral", "positive"),

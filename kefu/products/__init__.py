@@ -1,0 +1,1 @@
+"""The shop's products as the chat shows them: cards, and recommendations."""
