@@ -65,7 +65,7 @@ def recommend_reply(db: Session, tenant: Tenant, customer: Customer | None, text
     except CommerceError as exc:
         log.info("shop %s: no recommendation, the order system said %s", tenant.id, exc.code)
         return None
-    history = history_for(db, tenant.id) if not tenant.commerce_url else None
+    history = history_for(db, tenant.id, tenant.public_key) if not tenant.commerce_url else None
     low, high = parse_budget(text)
     words = wanted_words(text)
     picks = Recommender(products, history).recommend(query=text, seeds=seeds + bought, low=low, high=high, k=PICKS)

@@ -189,20 +189,22 @@ def shop_baskets(db: Session, tenant_id: int, limit: int = 20_000) -> list[list[
     return [[i["sku"] for i in items or [] if isinstance(i, dict) and i.get("sku")] for items in rows]
 
 
-_histories: dict[int, tuple[float, OrderHistory]] = {}
+_histories: dict[tuple[int, str], tuple[float, OrderHistory]] = {}
 _hist_lock = threading.Lock()
 HISTORY_SECONDS = 300.0
 
 
-def history_for(db: Session, tenant_id: int) -> OrderHistory:
-    """The shop's order history, rebuilt at most every few minutes."""
+def history_for(db: Session, tenant_id: int, shop_key: str = "") -> OrderHistory:
+    """The shop's order history, rebuilt at most every few minutes; shop_key (its public key) tells apart a shop
+    re-created under the same id."""
+    key = (tenant_id, shop_key)
     with _hist_lock:
-        hit = _histories.get(tenant_id)
+        hit = _histories.get(key)
     if hit and time.monotonic() - hit[0] < HISTORY_SECONDS:
         return hit[1]
     history = OrderHistory.of(shop_baskets(db, tenant_id))
     with _hist_lock:
-        _histories[tenant_id] = (time.monotonic(), history)
+        _histories[key] = (time.monotonic(), history)
     return history
 
 
@@ -211,7 +213,8 @@ def forget_history(tenant_id: int | None = None) -> None:
         if tenant_id is None:
             _histories.clear()
         else:
-            _histories.pop(tenant_id, None)
+            for key in [k for k in _histories if k[0] == tenant_id]:
+                _histories.pop(key, None)
 
 
 @dataclass

@@ -50,6 +50,7 @@ BODIES = {
     ("POST", "/api/v1/live/canned"): {"shortcut": "b", "title": "b", "text": "b"},
     ("PUT", "/api/v1/live/canned/{canned_id}"): {"shortcut": "hijack", "title": "x", "text": "x"},
     ("PUT", "/api/v1/live/customers/{customer_id}/tags"): {"tags": ["hijack"]},
+    ("POST", "/api/v1/live/conversations/{conversation_id}/product-card"): {"skus": ["A-SKU"]},
     ("POST", "/api/v1/conversations/{conversation_id}/notes"): {"text": "hijack"},
     ("POST", "/api/v1/channels/api/conversations/{conversation_id}/close"): None,
     ("POST", "/api/v1/channels/api/conversations/{conversation_id}/rating"): {"score": 1},
