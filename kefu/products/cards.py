@@ -105,11 +105,13 @@ def product_card(product: ProductData, settings: dict[str, str], locale: str = "
     return card
 
 
-def card_payload(cards: list[dict[str, Any]]) -> dict[str, Any]:
-    """The message payload for one card or a short list of them."""
-    if len(cards) == 1:
-        return {"type": "product", "product": cards[0]}
-    return {"type": "products", "items": cards[:MAX_ITEMS]}
+def card_payload(cards: list[dict[str, Any]], intro: str = "") -> dict[str, Any]:
+    """The message payload for one card or a short list of them; intro: the line said above them, if any."""
+    payload: dict[str, Any] = ({"type": "product", "product": cards[0]} if len(cards) == 1
+                               else {"type": "products", "items": cards[:MAX_ITEMS]})
+    if intro:
+        payload["intro"] = intro
+    return payload
 
 
 def fallback_text(cards: list[dict[str, Any]], intro: str = "") -> str:

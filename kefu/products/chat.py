@@ -85,6 +85,6 @@ def recommend_reply(db: Session, tenant: Tenant, customer: Customer | None, text
         intro = texts["no_match"].format(words=words[:20])
     else:
         intro = texts["intro_one"] if len(cards) == 1 else texts["intro"]
-    payload = card_data.card_payload(cards)
+    payload = card_data.card_payload(cards, intro)
     payload["reason"] = "recommend"
     return [(card_data.fallback_text(cards, intro), payload)]

@@ -78,7 +78,7 @@ def send_product_card(conversation_id: int, body: ProductCardIn, principal: Staf
         conv.assigned_user_id, conv.assigned_at = principal.user.id, utcnow()
     actions.do_set_status(db, conv=conv, status="with_agent", reason=f"agent {principal.user.id} sent a card")
     msg, _ = actions.do_post_message(db, conv=conv, sender="agent", text=card_data.fallback_text(cards, intro),
-                                     payload=card_data.card_payload(cards), client_id=body.client_id,
+                                     payload=card_data.card_payload(cards, intro), client_id=body.client_id,
                                      sender_name=principal.user.name, user_id=principal.user.id)
     return MessageOut.model_validate(msg)
 

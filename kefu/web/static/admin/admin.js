@@ -2624,9 +2624,12 @@
       text: formatTime(m.created_at) }));
     var p = m.payload;
     var attachment = p && p.type === "attachment" ? attachmentNode(p) : null;
+    var cards = productCardsNode(p);
     var node = el("div", { className: "msg", "data-sender": m.sender, "data-id": m.id }, [
       meta,
-      attachment || el("div", { className: "msg-text", text: m.text })
+      cards ? (p.intro ? el("div", { className: "msg-text", text: String(p.intro) }) : null)
+        : attachment || el("div", { className: "msg-text", text: m.text }),
+      cards
     ]);
     if (p && p.type === "buttons" && Array.isArray(p.buttons) && p.buttons.length) {
       var box = el("div", { className: "msg-buttons" }, [el("span", { className: "chip-label", text: t("conv.buttons") })]);
@@ -2636,6 +2639,34 @@
       node.appendChild(box);
     }
     return node;
+  }
+
+  /** Product card(s) as sent: rendered from the message's own snapshot, so a deleted product still shows. */
+  function productCardsNode(p) {
+    if (!p) return null;
+    var items = p.type === "product" && p.product ? [p.product] : p.type === "products" && Array.isArray(p.items) ? p.items : [];
+    items = items.filter(function (c) { return c && typeof c === "object"; }).slice(0, 10);
+    if (!items.length) return null;
+    var http = function (u) { return typeof u === "string" && /^https?:\/\//i.test(u) ? u : null; };
+    var text = function (v) { return typeof v === "string" ? v : ""; };
+    return el("div", { className: "msg-cards" }, items.map(function (c) {
+      var stock = ["in_stock", "low", "out_of_stock"].indexOf(c.stock) >= 0 ? c.stock : "in_stock";
+      var url = http(c.url);
+      var title = url ? el("a", { className: "msg-card-title", href: url, target: "_blank", rel: "noopener noreferrer",
+        text: text(c.title) }) : el("span", { className: "msg-card-title", text: text(c.title) });
+      return el("div", { className: "msg-card", "data-sku": text(c.sku) }, [
+        http(c.image) ? el("img", { className: "msg-card-img", src: http(c.image), alt: "", loading: "lazy" }) : null,
+        el("div", { className: "msg-card-body" }, [
+          title,
+          el("div", { className: "msg-card-line" }, [
+            el("span", { className: "msg-card-price", text: text(c.price) }),
+            el("span", { className: "msg-card-stock msg-card-stock--" + stock, text: text(c.stock_label) }),
+            el("span", { className: "msg-card-sku", text: text(c.sku) })
+          ]),
+          text(c.reason) ? el("div", { className: "msg-card-reason", text: text(c.reason) }) : null
+        ])
+      ]);
+    }));
   }
 
   /** A customer's photo as a thumbnail that opens full size, or a file as a download; kefu's own URLs only. */

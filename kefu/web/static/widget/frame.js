@@ -767,19 +767,24 @@
     return a;
   }
 
+  function imageOf(url, cls) {
+    // A picture from an http(s) address only, loaded when scrolled into view.
+    var src = safeUrl(url);
+    if (!src) return null;
+    var image = el("img", cls);
+    image.src = src;
+    image.alt = "";
+    image.loading = "lazy";
+    return image;
+  }
+
   function richFor(m) {
     // Image and link of a knowledge answer; only http(s) addresses are ever used.
     var payload = m.payload;
     if (!payload || payload.type !== "answer") return null;
     var box = el("div", "kefu-rich");
-    var img = safeUrl(payload.image_url);
-    if (img) {
-      var image = el("img", "kefu-image");
-      image.src = img;
-      image.alt = "";
-      image.loading = "lazy";
-      box.appendChild(image);
-    }
+    var image = imageOf(payload.image_url, "kefu-image");
+    if (image) box.appendChild(image);
     var link = safeUrl(payload.link_url);
     if (link) box.appendChild(linkButton(tr("details"), link));
     return box.childNodes.length ? box : null;
@@ -817,14 +822,73 @@
     return box.childNodes.length ? box : null;
   }
 
+  function cardItems(p) {
+    // A product card payload: {type:"product", product} or {type:"products", items:[…≤10]}.
+    if (!p) return null;
+    if (p.type === "product" && p.product && typeof p.product === "object") return [p.product];
+    if (p.type === "products" && Array.isArray(p.items)) {
+      var items = p.items.filter(function (c) { return c && typeof c === "object"; }).slice(0, 10);
+      return items.length ? items : null;
+    }
+    return null;
+  }
+
+  function str(v) { return typeof v === "string" ? v : ""; }
+
+  function productCard(c) {
+    // Every text is set with textContent; images and links only when they are http(s).
+    var card = el("div", "kefu-card");
+    card.setAttribute("data-sku", str(c.sku));
+    var image = imageOf(c.image, "kefu-card-img");
+    if (image) card.appendChild(image);
+    var body = el("div", "kefu-card-body");
+    body.appendChild(el("div", "kefu-card-title", str(c.title).slice(0, 100)));
+    var line = el("div", "kefu-card-line");
+    line.appendChild(el("span", "kefu-card-price", str(c.price)));
+    var stock = ["in_stock", "low", "out_of_stock"].indexOf(c.stock) >= 0 ? c.stock : "in_stock";
+    line.appendChild(el("span", "kefu-card-stock kefu-card-stock--" + stock, str(c.stock_label)));
+    body.appendChild(line);
+    if (str(c.reason)) body.appendChild(el("div", "kefu-card-reason", str(c.reason).slice(0, 120)));
+    var actions = el("div", "kefu-card-actions");
+    (Array.isArray(c.actions) ? c.actions : []).slice(0, 3).forEach(function (a) {
+      if (!a || !str(a.label)) return;
+      if (a.kind === "link" && safeUrl(a.url)) {
+        actions.appendChild(linkButton(a.label, a.url));
+      } else if (a.kind === "message" && str(a.value)) {
+        var ask = el("button", "kefu-option", a.label);
+        ask.type = "button";
+        ask.addEventListener("click", function () { sendText(a.value); });
+        actions.appendChild(ask);
+      }
+    });
+    if (actions.childNodes.length) body.appendChild(actions);
+    card.appendChild(body);
+    return card;
+  }
+
+  function cardsFor(m) {
+    var items = cardItems(m.payload);
+    if (!items) return null;
+    var box = el("div", "kefu-cards" + (items.length > 1 ? " kefu-cards--list" : ""));
+    items.forEach(function (c) { box.appendChild(productCard(c)); });
+    return box;
+  }
+
   function buildMessage(m) {
     var sender = ["customer", "bot", "agent", "system"].indexOf(m.sender) >= 0 ? m.sender : "system";
     var item = el("li", "kefu-msg kefu-msg--" + sender);
     item.setAttribute("data-sender", sender);
     if (sender === "bot" || sender === "agent") item.appendChild(labelFor(m));
     var attachment = m.payload && m.payload.type === "attachment" ? attachmentView(m.payload, m.preview) : null;
-    var bubble = attachment || el("div", "kefu-bubble", typeof m.text === "string" ? m.text : "");
-    item.appendChild(bubble);
+    var cards = sender !== "customer" ? cardsFor(m) : null;
+    if (cards) {
+      // The text is the fallback for channels without cards: here only the line said above them.
+      if (str(m.payload.intro)) item.appendChild(el("div", "kefu-bubble", m.payload.intro));
+      item.appendChild(cards);
+    } else {
+      var bubble = attachment || el("div", "kefu-bubble", typeof m.text === "string" ? m.text : "");
+      item.appendChild(bubble);
+    }
     if (sender === "bot") {
       var rich = richFor(m);
       if (rich) item.appendChild(rich);
