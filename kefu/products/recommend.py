@@ -132,6 +132,7 @@ class TextIndex:
         n = max(len(counts), 1)
         self.idf = {t: math.log((1 + n) / (1 + d)) + 1.0 for t, d in df.items()}
         self.vectors = {sku: self._vector(c) for sku, c in counts.items()}
+        self._like: dict[str, dict[str, float]] = {}
 
     def _vector(self, counts: Counter[str]) -> dict[str, float]:
         vec = {t: (1 + math.log(c)) * self.idf[t] for t, c in counts.items() if t in self.idf}
@@ -150,11 +151,13 @@ class TextIndex:
         return {sku: s for sku, v in self.vectors.items() if (s := self._cos(q, v)) > 0}
 
     def like_product(self, sku: str) -> dict[str, float]:
-        """Each other product's similarity to one product."""
+        """Each other product's similarity to one product (remembered: the catalogue does not change here)."""
+        if sku in self._like:
+            return self._like[sku]
         base = self.vectors.get(sku)
-        if not base:
-            return {}
-        return {o: s for o, v in self.vectors.items() if o != sku and (s := self._cos(base, v)) > 0}
+        found = {o: s for o, v in self.vectors.items() if o != sku and (s := self._cos(base, v)) > 0} if base else {}
+        self._like[sku] = found
+        return found
 
 
 @dataclass
@@ -171,13 +174,14 @@ class OrderHistory:
             h.add(basket)
         return h
 
-    def add(self, basket: Iterable[str]) -> None:
+    def add(self, basket: Iterable[str], sign: int = 1) -> None:
+        """Count one order's SKUs in (sign -1: take a counted order out again, for leave-one-out)."""
         skus = sorted(set(basket))
-        self.popularity.update(skus)
         for a in skus:
+            self.popularity[a] += sign
             for b in skus:
                 if a != b:
-                    self.together[a][b] += 1
+                    self.together[a][b] += sign
 
 
 def shop_baskets(db: Session, tenant_id: int, limit: int = 20_000) -> list[list[str]]:
@@ -244,6 +248,13 @@ def reason_text(pick: Pick, locale: str, price: str = "", budget: bool = False) 
     return text
 
 
+# How the evidence of bought-together, alike and popular adds up (tuned on generated history seed 1 with
+# bench/recommend.py; the figure in docs/benchmarks.md is on seed 7).
+MAX_SEEDS = 5
+SIMILAR_WEIGHT = 0.05
+POPULAR_WEIGHT = 0.5
+
+
 class Recommender:
     """Recommendations over one shop's products and order history."""
 
@@ -295,24 +306,31 @@ class Recommender:
             for sku, s in self.index.like_text(asked_words).items():
                 offer(sku, 2.0 + s, "asked", asked_words[:20])
         seeds = [s for s in dict.fromkeys(seeds) if s in self.products or s in self.history.together]
-        for rank, seed in enumerate(seeds[:5]):
-            weight = 1.0 / (1 + rank)
-            name = self.products[seed].name if seed in self.products else seed
-            together = self.history.together.get(seed, Counter())
-            top = max(together.values(), default=0) or 1
-            for sku, n in together.items():
-                if sku not in seeds:
-                    offer(sku, 1.0 + weight * n / top, "together", name)
-            for sku, s in self.index.like_product(seed).items():
-                if sku not in seeds:
-                    offer(sku, 0.5 + weight * s, "similar", name)
-        if asked_words and any(p.why == "asked" for p in scores.values()):
-            # The customer named what they want: only products matching it, not whatever else the seeds suggest.
-            scores = {s: p for s, p in scores.items() if p.why == "asked"}
-        if len(scores) < k and not (asked_words and scores):
-            top = max(self.history.popularity.values(), default=0) or 1
+        if not (asked_words and scores):
+            # Evidence adds up over the seeds (the first the strongest): how often each product was in an order with
+            # a seed (as a share of that seed's co-occurrences), how alike it is, and a prior for popular products.
+            evidence: dict[str, float] = defaultdict(float)
+            best: dict[str, tuple[float, str, str]] = {}
+            for rank, seed in enumerate(seeds[:MAX_SEEDS]):
+                weight = 1.0 / (1 + rank)
+                name = self.products[seed].name if seed in self.products else seed
+                together = self.history.together.get(seed, Counter())
+                total = sum(together.values()) or 1
+                parts = [(sku, weight * n / total, "together") for sku, n in together.items() if n > 0]
+                parts += [(sku, weight * SIMILAR_WEIGHT * s, "similar") for sku, s in self.index.like_product(seed)
+                          .items()]
+                for sku, c, why in parts:
+                    if sku in seeds:
+                        continue
+                    evidence[sku] += c
+                    if c > best.get(sku, (0.0, "", ""))[0]:
+                        best[sku] = (c, why, name)
+            pop_total = sum(max(n, 0) for n in self.history.popularity.values()) or 1
             for sku in self.products:
-                if sku not in scores and sku not in seeds:
-                    offer(sku, 0.1 * self.history.popularity.get(sku, 0) / top, "popular")
+                if sku in seeds:
+                    continue
+                prior = POPULAR_WEIGHT * max(self.history.popularity.get(sku, 0), 0) / pop_total
+                _, why, name = best.get(sku, (0.0, "popular", ""))
+                offer(sku, evidence.get(sku, 0.0) + prior, why if evidence.get(sku, 0.0) > prior else "popular", name)
         ranked = sorted(scores.values(), key=lambda p: (-p.score, p.product.price_cents, p.product.sku))
         return ranked[:k]
