@@ -1314,3 +1314,9 @@
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();
 })();
+
+/* The product-card panel is an ES module (admin/products/panel.js) with its own zh/en strings. */
+import("/static/admin/products/panel.js").catch(function (e) {
+  var box = document.getElementById("product-empty");
+  if (box) { box.textContent = String(e); box.hidden = false; }
+});
