@@ -174,3 +174,40 @@ def test_shop_b_can_neither_find_nor_send_shop_a_products(client, login, shop_a,
     _, url = _open(client, b, "b-shopper")
     _, items = _bot_cards(client, b, url, "推荐个杯子")
     assert [c["sku"] for c in items] == ["B-CUP"]
+
+
+def test_cards_read_the_shops_own_system_live_and_cache_briefly(client, login, runtime, shop_a):
+    """A shop on its own order system (the HTTP connector): price and stock come from it, cached for seconds."""
+    from kefu.commerce.http import reset_breakers
+    from kefu.products import cards as card_data
+    from kefu.tenants.models import Tenant
+    from tests.support.shop_server import FakeShop
+
+    reset_breakers()
+    with FakeShop("s3cret") as fake:
+        fake.seed("cust-1")
+        with runtime.db.session() as db:
+            tenant = db.get(Tenant, shop_a.tenant_id)
+            tenant.commerce_url, tenant.commerce_secret = fake.base_url, "s3cret"
+        h = api_headers(shop_a)
+        cid, url = _open(client, h, "cust-1")
+        agent = login(shop_a.agent_email)
+        card = agent.post(f"/api/v1/live/conversations/{cid}/product-card", json={"skus": ["MUG-01"]}).json()
+        assert card["payload"]["product"]["price"] == "¥39.00" and card["payload"]["product"]["stock"] == "in_stock"
+        fake.products[-1]["stock"] = 0  # sold out in the shop's system
+        again = agent.post(f"/api/v1/live/conversations/{cid}/product-card", json={"skus": ["MUG-01"]}).json()
+        assert again["payload"]["product"]["stock"] == "in_stock"  # cached for a few seconds
+        with runtime.db.session() as db:
+            card_data.forget(db.get(Tenant, shop_a.tenant_id))
+        fresh = agent.post(f"/api/v1/live/conversations/{cid}/product-card", json={"skus": ["MUG-01"]}).json()
+        assert fresh["payload"]["product"]["stock"] == "out_of_stock"
+        assert len(fake.seen("/products")) >= 2
+        # The bot recommends from the shop's system too, and never the sold-out mug or the sold-out tee.
+        _, url = _open(client, h, "cust-2")
+        _, items = _bot_cards(client, h, url, "推荐一个礼物")
+        assert items and {c["sku"] for c in items} <= {"TEE-BLK-L"}
+        fake.fail(500, times=None)
+        reset_breakers()
+        r = agent.get("/api/v1/live/products", params={"q": "T恤"})
+        assert r.status_code == 502 and r.json()["error"]["code"] == "commerce_unavailable"
+    reset_breakers()
