@@ -38,7 +38,7 @@ CHUNK = 500
 SATISFIED = 4  # ratings of 4 and 5 count as satisfied
 # Bot turns in which the bot did not understand the customer.
 UNANSWERED_OUTCOMES = ("fallback",)
-SERVED_OUTCOMES = ("answer", "flow")
+SERVED_OUTCOMES = ("answer", "flow", "recommend")  # a recommendation with product cards serves too
 COUNTERS = ("conversations", "bot_resolved", "handed_off", "agent_replied", "closed", "customer_messages",
             "unanswered", "frt_n", "frt_sum", "res_n", "res_sum", "ratings", "rating_sum", "satisfied", "hits",
             "answered", "clarified", "handed_after", "shown", "used")
