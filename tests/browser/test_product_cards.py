@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, expect
 from tests.browser.test_widget import conversation_id, open_store, send
 from tests.browser.test_workspace import close_quietly, workspace
 from tests.support import images
-from tests.support.browser import AGENT, WAIT, check, watch_errors
+from tests.support.browser import AGENT, OWNER, WAIT, check, login, watch_errors
 
 IMAGE = "https://img.kefu.test/mug.png"
 SHOTS = Path(os.environ.get("KEFU_SHOTS", "/tmp/kefu-shots"))
@@ -75,6 +75,23 @@ def test_card_in_widget_and_workspace(demo_server, browser: Browser, owner_http)
         expect(agent_card.locator(".kefu-card-price")).to_have_text("¥39.00")
         page.screenshot(path=str(SHOTS / "widget-agent-card.png"))
         assert not errors, "\n".join(errors)
+
+        # The product is deleted; the conversations page still shows both cards from what was sent.
+        assert owner_http.delete("/api/v1/store/products/NOTE-A5").status_code == 204
+        admin = ctx.new_page()
+        admin_errors = watch_errors(admin)
+        login(admin, demo_server.base_url, OWNER)
+        admin.goto(f"{demo_server.base_url}/admin/conversations?id={conv}")
+        kept = admin.locator('#transcript .msg[data-sender="agent"] .msg-card[data-sku="NOTE-A5"]')
+        expect(kept).to_be_visible(timeout=WAIT)
+        expect(kept.locator(".msg-card-title")).to_have_text("线装笔记本 A5")
+        expect(kept.locator(".msg-card-price")).to_have_text("¥39.00")
+        mug = admin.locator('#transcript .msg[data-sender="bot"] .msg-card[data-sku="MUG-350"]')
+        expect(mug.locator("a.msg-card-title")).to_have_attribute("href", "https://shop.kefu.test/p/MUG-350")
+        expect(mug.locator("img.msg-card-img")).to_have_attribute("src", IMAGE)
+        kept.scroll_into_view_if_needed()
+        admin.screenshot(path=str(SHOTS / "transcript-card.png"))
+        assert not admin_errors, "\n".join(admin_errors)
     finally:
         if conv:
             close_quietly(owner_http, conv)
