@@ -356,7 +356,7 @@ class Bot:
             return
         # A request for a recommendation ("预算200以内推荐一个") gets product cards, before flows and knowledge.
         picks = None if found.order_no else recommend_reply(db, tenant, customer, text, locale, state.get(
-            "memory", {}), knowledge_answers=decision.kind == "answer")
+            "memory", {}), knowledge_answers=decision.kind == "answer", embedder=self.index.embedder)
         if picks:
             trace["outcome"] = "recommend"
             for reply_text, payload in picks:

@@ -39,13 +39,14 @@ TEXTS = {
 
 
 def recommend_reply(db: Session, tenant: Tenant, customer: Customer | None, text: str, locale: str,
-                    memory: dict[str, Any], *, knowledge_answers: bool = False
+                    memory: dict[str, Any], *, knowledge_answers: bool = False, embedder=None
                     ) -> list[tuple[str, dict[str, Any] | None]] | None:
     """The bot's replies (text, payload) to a request for a recommendation, or None when it is not one.
 
     The customer's viewed product (memory "product_sku" or products they named) and their orders seed the picks.
     None too when the shop has no products or its system is down: the bot then goes on as before.
-    knowledge_answers: the shop's knowledge answers the message, so only a plain request counts.
+    knowledge_answers: the shop's knowledge answers the message, so only a plain request counts. embedder: the
+    bot's sentence embedder, to match what is asked for by meaning when no word is shared.
     """
     if not asks_for_recommendation(text, plainly=knowledge_answers):
         return None
@@ -68,7 +69,8 @@ def recommend_reply(db: Session, tenant: Tenant, customer: Customer | None, text
     history = history_for(db, tenant.id, tenant.public_key) if not tenant.commerce_url else None
     low, high = parse_budget(text)
     words = wanted_words(text)
-    picks = Recommender(products, history).recommend(query=text, seeds=seeds + bought, low=low, high=high, k=PICKS)
+    picks = Recommender(products, history, embedder=embedder).recommend(query=text, seeds=seeds + bought, low=low,
+                                                                        high=high, k=PICKS)
     lang = "en" if locale == "en" else "zh"
     texts = TEXTS[lang]
     if not picks:

@@ -32,7 +32,8 @@ _ASK_WORDS = re.compile(
     r"(有没有|有什么|有啥|推荐|介绍|建议|适合|合适|帮我|给我|想买|买什么|选什么|选哪|哪款|哪个|好一点|好的|"
     r"一个|一款|一下|一些|几个|几款|预算|以内|以下|之内|以上|左右|上下|到|至|个|款|不超过|不到|低于|价位|元|块钱|块|的|吗|呢|吧|呀|啊|么|"
     r"\b(recommend(ation)?s?|suggest(ion)?s?|any|some|good|nice|under|below|within|budget|less|than|around|"
-    r"about|for|me|my|a|an|the|something|what|which|should|i|buy|can|you|please|do|have|is|are|of|to|up|max)\b)",
+    r"about|for|me|my|a|an|the|something|anything|what|which|should|i|buy|get|can|could|would|you|please|do|have|"
+    r"has|is|are|of|to|up|max|like|want|need|looking|show|one|ones|nice|best|idea|ideas|with|in|on|it|that|this)\b)",
     re.IGNORECASE)
 # A customer asking the bot to recommend something: the recommendation intent.
 _ASKS = re.compile(
@@ -253,15 +254,33 @@ def reason_text(pick: Pick, locale: str, price: str = "", budget: bool = False) 
 MAX_SEEDS = 5
 SIMILAR_WEIGHT = 0.05
 POPULAR_WEIGHT = 0.5
+# How close in meaning a product must be to the customer's words when no word is shared ("mug" and 手作陶瓷马克杯 0.48,
+# "keyboard" and a notebook 0.22, a coupon question and any product ≤ 0.2 with the default embedder).
+EMBED_MATCH = 0.4
 
 
 class Recommender:
     """Recommendations over one shop's products and order history."""
 
-    def __init__(self, products: Iterable[ProductData], history: OrderHistory | None = None) -> None:
+    def __init__(self, products: Iterable[ProductData], history: OrderHistory | None = None, *,
+                 embedder=None) -> None:
         self.products = {p.sku: p for p in products}
         self.index = TextIndex(self.products.values())
         self.history = history or OrderHistory()
+        # The bot's sentence embedder (multilingual): finds "mug" in a shop that writes 马克杯, when no word is shared.
+        self.embedder = embedder
+
+    def _meaning_matches(self, words: str) -> dict[str, float]:
+        """In-stock products whose name and category mean what words say (cosine ≥ EMBED_MATCH), by embedding."""
+        if self.embedder is None:
+            return {}
+        skus = [s for s, p in self.products.items() if in_stock(p)][:500]
+        if not skus:
+            return {}
+        labels = [f"{self.products[s].name} {self.products[s].category}".strip() for s in skus]
+        vectors = self.embedder.encode([words, *labels])
+        sims = vectors[1:] @ vectors[0]
+        return {s: float(x) for s, x in zip(skus, sims, strict=True) if x >= EMBED_MATCH}
 
     def _ok(self, sku: str, exclude: set[str], low: int | None, high: int | None) -> bool:
         p = self.products.get(sku)
@@ -305,6 +324,9 @@ class Recommender:
         if asked_words:
             for sku, s in self.index.like_text(asked_words).items():
                 offer(sku, 2.0 + s, "asked", asked_words[:20])
+            if not scores:
+                for sku, s in self._meaning_matches(asked_words).items():
+                    offer(sku, 2.0 + s, "asked", asked_words[:20])
         seeds = [s for s in dict.fromkeys(seeds) if s in self.products or s in self.history.together]
         if not (asked_words and scores):
             # Evidence adds up over the seeds (the first the strongest): how often each product was in an order with

@@ -173,3 +173,24 @@ def test_query_and_budget_choose_among_in_stock_products():
     assert all(p.product.price_cents <= 20000 and p.product.stock > 0 for p in nothing_named)
     assert rec.recommend(query="杯子", high=1000, k=3) == []
     assert rec.recommend(low=20000, k=3)[0].product.sku == "TEA-2"
+
+
+class FakeEmbedder:
+    """Vectors by keyword, standing in for the bot's multilingual embedder."""
+
+    AXES = (("mug", "杯"), ("tea", "茶"), ("note", "笔记"))
+
+    def encode(self, texts):
+        import numpy as np
+
+        rows = [[1.0 if any(w in t.lower() for w in axis) else 0.0 for axis in self.AXES] + [0.1] for t in texts]
+        m = np.asarray(rows)
+        return m / np.linalg.norm(m, axis=1, keepdims=True)
+
+
+def test_meaning_match_only_when_no_word_is_shared_and_never_out_of_stock():
+    rec = Recommender(CATALOGUE, embedder=FakeEmbedder())
+    mugs = rec.recommend(query="recommend a mug", k=3)
+    assert {p.product.sku for p in mugs} == {"CUP-1", "CUP-2"} and all(p.why == "asked" for p in mugs)
+    assert [p.why for p in Recommender(CATALOGUE).recommend(query="recommend a mug", k=3)] == ["popular"] * 3
+    assert wanted_words("could you recommend a nice mug?") == "mug"
