@@ -340,8 +340,6 @@ def kb_export(
     typer.echo(f"exported {len(points)} knowledge points to {file}")
 
 
-if __name__ == "__main__":
-    app()
 
 
 @reports_app.command("refresh")
@@ -395,3 +393,7 @@ def reports_refresh(
             raise typer.Exit(1)
     finally:
         runtime.db.dispose()
+
+
+if __name__ == "__main__":
+    app()
