@@ -380,12 +380,16 @@ def reports_refresh(
                 with runtime.db.session() as db:
                     total = behind(db, tenant_id=tenant_id, limit=10**12)
                 task = progress.add_task(slug, total=total, slug=slug)
+                seen = {"total": total}
+
+                def left(n: int, task=task, seen=seen) -> None:
+                    # Work left, in rows; a conversation read but not recomputed yet counts as a few rows.
+                    seen["total"] = max(seen["total"], n)
+                    progress.update(task, total=seen["total"], completed=seen["total"] - n)
+
                 # Wait for a refresh another process is doing (each step holds the lock a few seconds).
-                done = refresher.catch_up(runtime, tenant_id, wait=60,
-                                          progress=lambda n, t=task: progress.update(t, completed=n))
-                if done:
-                    progress.update(task, completed=total)
-                else:
+                done = refresher.catch_up(runtime, tenant_id, wait=60, progress=left)
+                if not done:
                     busy.append(slug)
         for _tenant_id, slug in shops:
             typer.echo(f"{slug}: {'busy (another process is refreshing it)' if slug in busy else 'up to date'}")

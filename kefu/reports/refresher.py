@@ -33,21 +33,19 @@ def catch_up(runtime: Runtime, tenant_id: int, *, wait: float | None = 0,
              progress: Callable[[int], None] | None = None, step: int = STEP,
              stop: threading.Event | None = None) -> bool:
     """Bring one shop's report tables up to date, one committed step at a time; False if another refresh of
-    the shop holds its lock (it will do the work) or stop was set. progress(rows read so far) follows each
-    step."""
-    done = 0
+    the shop holds its lock (it will do the work) or stop was set. progress(work left, in rows: see
+    rollup.behind) follows each step."""
     while True:
         if stop is not None and stop.is_set():
             return False
         try:
             with runtime.locks.lock(lock_key(tenant_id), wait=wait), runtime.db.session() as db:
-                before = behind(db, tenant_id=tenant_id, limit=2 * step)
                 _n, more = refresh_step(db, tenant_id=tenant_id, budget=step)
+                left = behind(db, tenant_id=tenant_id, limit=10**12) if progress is not None else 0
         except LockBusy:
             return False
-        done += min(before, 2 * step)  # about: a step reads up to step messages and step events
         if progress is not None:
-            progress(done)
+            progress(left if more else 0)
         if not more:
             return True
 

@@ -35,6 +35,10 @@ CAME_BACK = dt.timedelta(hours=24)
 SETTLE = dt.timedelta(seconds=60)
 BATCH = 20_000
 CHUNK = 500
+# A build recomputes about budget / CONVERSATION_ROWS conversations per step (a conversation has some 15 messages
+# and events), and rebuilds the daily sums of DAYS_PER_STEP days per step at the end.
+CONVERSATION_ROWS = 16
+DAYS_PER_STEP = 62
 SATISFIED = 4  # ratings of 4 and 5 count as satisfied
 # Bot turns in which the bot did not understand the customer.
 UNANSWERED_OUTCOMES = ("fallback",)
@@ -204,23 +208,41 @@ def refresh_step(db: Session, *, tenant_id: int, now: dt.datetime | None = None,
     messages.save()
     events.save()
     _add_hourly(db, tenant_id, hourly)
-    days = recompute(db, tenant_id=tenant_id, conversation_ids=dirty, zone=zone)
-    rebuild_days(db, tenant_id=tenant_id, days=days)
+    recent = dict(state.recent or {})
+    pending = set(recent.pop("pending", [])) | dirty
+    stale = {dt.date.fromisoformat(d) for d in recent.pop("days", [])}
+    if budget is None:
+        todo, pending = pending, set()
+    elif more:
+        todo = set()  # a build: read every new row first, then recompute each conversation once
+    else:
+        todo = set(sorted(pending)[:max(1, budget // CONVERSATION_ROWS)])
+        pending -= todo
+    stale |= recompute(db, tenant_id=tenant_id, conversation_ids=todo, zone=zone)
+    if not pending:  # the daily sums wait for the last conversation of a build
+        days = sorted(stale) if budget is None else sorted(stale)[:DAYS_PER_STEP]
+        rebuild_days(db, tenant_id=tenant_id, days=days)
+        stale -= set(days)
+    if pending or stale:
+        more = True
+        recent.update(pending=sorted(pending), days=sorted(d.isoformat() for d in stale))
+    state.recent = recent
     state.refreshed_at = now
     db.flush()
-    return len(dirty), more
+    return len(todo), more
 
 
 def behind(db: Session, *, tenant_id: int, limit: int) -> int:
-    """How many messages and conversation events the shop's report tables have not read yet, counted up to
-    limit + 1 (enough to tell "more than limit"): everything when they were never built or the time zone
-    changed since."""
+    """How much work the shop's report tables are behind, in rows: the messages and conversation events not
+    read yet (everything when they were never built or the time zone changed since), plus CONVERSATION_ROWS
+    for each conversation read but not recomputed yet (a build cut off half-way); counted up to about
+    limit + 1 (enough to tell "more than limit")."""
     tenant = db.get(Tenant, tenant_id)
     if tenant is None:
         return 0
     state = db.get(ReportState, tenant_id)
     fresh = state is None or state.timezone != zone_name(tenant)
-    total = 0
+    total = 0 if fresh else CONVERSATION_ROWS * len((state.recent or {}).get("pending", []))
     for model, mark in ((Message, 0 if fresh else state.message_id),
                         (ConversationEvent, 0 if fresh else state.event_id)):
         if total > limit:
