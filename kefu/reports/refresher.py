@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 from sqlalchemy import select
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 STEP = 50_000
 # How long a report call waits for another refresh of its shop before answering "being built".
 REQUEST_WAIT = 10.0
+PROGRESS_SECONDS = 5.0
 
 
 def lock_key(tenant_id: int) -> str:
@@ -35,18 +37,22 @@ def catch_up(runtime: Runtime, tenant_id: int, *, wait: float | None = 0,
     """Bring one shop's report tables up to date, one committed step at a time; False if another refresh of
     the shop holds its lock (it will do the work) or stop was set. progress(work left, in rows: see
     rollup.behind) follows each step."""
+    counted = 0.0
     while True:
         if stop is not None and stop.is_set():
             return False
         try:
             with runtime.locks.lock(lock_key(tenant_id), wait=wait), runtime.db.session() as db:
                 _n, more = refresh_step(db, tenant_id=tenant_id, budget=step)
-                left = behind(db, tenant_id=tenant_id, limit=10**12) if progress is not None else 0
+                # Counting what is left reads the rest of the backlog's ids: every few seconds, not every step.
+                if progress is not None and more and time.monotonic() - counted > PROGRESS_SECONDS:
+                    counted = time.monotonic()
+                    progress(behind(db, tenant_id=tenant_id, limit=10**12))
         except LockBusy:
             return False
-        if progress is not None:
-            progress(left if more else 0)
         if not more:
+            if progress is not None:
+                progress(0)
             return True
 
 

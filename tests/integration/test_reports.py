@@ -352,7 +352,8 @@ def test_click_through_by_outcome_point_and_person_follows_the_facts(runtime, sh
     assert [r["conversation_id"] for r in rows][0] == first.id and len(rows) == 3  # the export: oldest first
 
 
-def test_a_build_by_small_steps_gives_the_same_figures(runtime, shop_a, history, point_ids, agent_id):
+def test_a_build_by_small_steps_gives_the_same_figures(runtime, shop_a, history, point_ids, agent_id,
+                                                       monkeypatch):
     from kefu.reports import refresher
     from kefu.reports.rollup import wipe
 
@@ -361,6 +362,7 @@ def test_a_build_by_small_steps_gives_the_same_figures(runtime, shop_a, history,
         if n % 2:
             conv.ask(1, outcome="fallback").handoff(2).agent(3, agent_id).close(5).rate(3 + n % 3)
     seen = []
+    monkeypatch.setattr(refresher, "PROGRESS_SECONDS", 0)  # count what is left after every step
     assert refresher.catch_up(runtime, shop_a.tenant_id, step=3, progress=seen.append)
     assert len(seen) > 3 and seen[-1] == 0 and max(seen) > 0  # many committed steps, then nothing left
     with runtime.db.session() as db:
