@@ -25,6 +25,8 @@ app.add_typer(user_app, name="user")
 app.add_typer(key_app, name="apikey")
 app.add_typer(kb_app, name="kb")
 app.add_typer(packs_app, name="packs")
+reports_app = typer.Typer(help="Report tables (docs/reports.md).", no_args_is_help=True)
+app.add_typer(reports_app, name="reports")
 # `kefu emotion --eval FILE.csv [--out OUT.jsonl]`: per-class precision/recall of the emotion model.
 app.command("emotion")(emotion_command)
 # `kefu test-stories PATH… [--tenant SLUG | --demo]`: conversation tests (docs/stories.md).
@@ -336,6 +338,65 @@ def kb_export(
         file.write_bytes(kbio.export_points(points, fmt))
     database.dispose()
     typer.echo(f"exported {len(points)} knowledge points to {file}")
+
+
+
+
+@reports_app.command("refresh")
+def reports_refresh(
+    tenant: str | None = typer.Option(None, help="Only this shop (its slug); default: every shop."),
+    database: str | None = typer.Option(None, help="Database URL (default: KEFU_DATABASE_URL)."),
+) -> None:
+    """Build or bring up to date the report tables of every shop (or one), with progress.
+
+    Run it after an upgrade on a large database so that the first report call need not wait; running servers
+    refresh in the background too, and the per-shop lock (a Redis lock with KEFU_REDIS_URL) keeps one
+    refresh per shop at a time."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from sqlalchemy import select
+
+    from kefu.reports import refresher
+    from kefu.reports.rollup import behind
+    from kefu.runtime import Runtime
+    from kefu.tenants.models import Tenant
+
+    settings = get_settings()
+    if database:
+        settings = settings.model_copy(update={"database_url": database})
+    runtime = Runtime(settings)
+    err = Console(stderr=True)
+    try:
+        with runtime.db.session() as db:
+            query = select(Tenant.id, Tenant.slug).order_by(Tenant.id)
+            shops = list(db.execute(query.where(Tenant.slug == tenant) if tenant else query))
+        if tenant and not shops:
+            err.print(f"[red]error:[/] no shop with slug {tenant!r}")
+            raise typer.Exit(2)
+        busy = []
+        with Progress(TextColumn("{task.fields[slug]}"), BarColumn(), MofNCompleteColumn(),
+                      TextColumn("rows"), TimeElapsedColumn(), console=err) as progress:
+            for tenant_id, slug in shops:
+                with runtime.db.session() as db:
+                    total = behind(db, tenant_id=tenant_id, limit=10**12)
+                task = progress.add_task(slug, total=total, slug=slug)
+                seen = {"total": total}
+
+                def left(n: int, task=task, seen=seen) -> None:
+                    # Work left, in rows; a conversation read but not recomputed yet counts as a few rows.
+                    seen["total"] = max(seen["total"], n)
+                    progress.update(task, total=seen["total"], completed=seen["total"] - n)
+
+                # Wait for a refresh another process is doing (each step holds the lock a few seconds).
+                done = refresher.catch_up(runtime, tenant_id, wait=60, progress=left)
+                if not done:
+                    busy.append(slug)
+        for _tenant_id, slug in shops:
+            typer.echo(f"{slug}: {'busy (another process is refreshing it)' if slug in busy else 'up to date'}")
+        if busy:
+            raise typer.Exit(1)
+    finally:
+        runtime.db.dispose()
 
 
 if __name__ == "__main__":

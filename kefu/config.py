@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     agent_sweep_seconds: int = 15
     # A bot-only conversation idle this long is closed (and its customer asked for a rating); 0 = never.
     idle_close_minutes: int = 30
+    # Report tables (docs/reports.md) are brought up to date in the background every reports_refresh_seconds in
+    # each server process (0 = never: only report calls and `kefu reports refresh` do it). A report call on a shop
+    # with more than reports_max_catch_up messages and events not read yet answers 503 and starts the build in
+    # the background rather than make the caller wait.
+    reports_refresh_seconds: int = 60
+    reports_max_catch_up: int = 20_000
     # Customers' photos and files: the folder the local-disk storage keeps them in (unset: a media/ folder next to
     # the SQLite file, or in the working directory with another database) and the largest file accepted.
     media_dir: str | None = None

@@ -8,6 +8,8 @@ class KefuError(Exception):
 
     status = 400
     code = "bad_request"
+    # HTTP headers of the answer (Retry-After …).
+    headers: dict[str, str] = {}
 
     def __init__(self, message: str, *, code: str | None = None, status: int | None = None):
         super().__init__(message)

@@ -88,6 +88,11 @@ _QUESTION = re.compile(r"(什么|啥|哪|谁|几|为什么|\b(what|which|who|why
 OPEN_SLOTS = ("reason", "address")
 # Asking the bot to do something ("能帮我查快递吗", "can you cancel it") is a request, however it is worded.
 _ACTION = re.compile(r"(帮我|帮忙|给我|麻烦你|麻烦帮|替我|\b(can|could|would) you\b|\bplease\b)", re.IGNORECASE)
+# Subjects no order flow handles: "这个订单的发票抬头能改吗" names an order and a change, but it is the invoice's
+# (the knowledge base's), not the address's. A message naming one never starts a flow.
+_OTHER_SUBJECT = re.compile(r"(发票|抬头|税号|专票|普票|运费|邮费|价保|保价|差价|积分|优惠券|红包|会员|"
+                            r"\binvoice|\bshipping (fee|cost)|\bprice (protection|match)|\bcoupon|\bpoints\b)",
+                            re.IGNORECASE)
 # A flow starts on a weaker match when the message names an order or a product of the customer's.
 WEAK_FLOW = 0.35
 CATALOGUE_SECONDS = 300.0
@@ -388,6 +393,8 @@ class Bot:
         if not ranked:
             return None
         flow_id, score = ranked[0]
+        if _OTHER_SUBJECT.search(text):
+            return None
         kb = decision.match.best.score if decision.match and decision.match.best else 0.0
         about_mine = bool(found.order_no or found.products or _MINE.search(text))
         if found.order_no and score >= START_AT:  # "D1003 不想要了 要退货": about that order, whatever the FAQ says

@@ -8,6 +8,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 
+class LockBusy(TimeoutError):
+    """Someone else holds the lock and the caller chose not to wait (longer)."""
+
+
 class LocalLocks:
     """Per-key locks inside one process."""
 
@@ -16,11 +20,17 @@ class LocalLocks:
         self._locks: dict[str, list] = {}  # key -> [lock, holders]
 
     @contextmanager
-    def lock(self, key: str) -> Iterator[None]:
+    def lock(self, key: str, *, wait: float | None = None) -> Iterator[None]:
+        """Hold the key's lock; wait: at most this many seconds (0: not at all), else LockBusy."""
         with self._guard:
             entry = self._locks.setdefault(key, [threading.Lock(), 0])
             entry[1] += 1
-        entry[0].acquire()
+        if not entry[0].acquire(timeout=-1 if wait is None else wait):
+            with self._guard:
+                entry[1] -= 1
+                if entry[1] == 0:
+                    del self._locks[key]
+            raise LockBusy(f"{key} is locked")
         try:
             yield
         finally:
@@ -41,11 +51,13 @@ class RedisLocks:
         self._timeout = timeout
 
     @contextmanager
-    def lock(self, key: str) -> Iterator[None]:
+    def lock(self, key: str, *, wait: float | None = None) -> Iterator[None]:
+        """Hold the key's lock; wait: at most this many seconds (0: not at all), else LockBusy."""
         # timeout frees the lock if a process dies holding it; blocking_timeout bounds the wait.
-        lk = self._redis.lock(f"kefu:lock:{key}", timeout=self._timeout, blocking_timeout=self._timeout)
-        if not lk.acquire():
-            raise TimeoutError(f"could not lock {key}")
+        lk = self._redis.lock(f"kefu:lock:{key}", timeout=self._timeout,
+                              blocking_timeout=self._timeout if wait is None else wait)
+        if not lk.acquire(blocking=wait != 0):
+            raise LockBusy(f"could not lock {key}")
         try:
             yield
         finally:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import threading
 from typing import Any
 
 from sqlalchemy import select
@@ -15,12 +13,11 @@ from kefu.conversations.actions import channels_for, conversation_event, get_con
 from kefu.conversations.models import Conversation, ConversationEvent
 from kefu.db import utcnow
 from kefu.errors import Conflict, Forbidden, NotFound
+from kefu.infra.periodic import Periodic
 from kefu.live import queue, routing
 from kefu.live.models import ConversationNote, SkillGroup
 from kefu.runtime import Runtime, emit
 from kefu.tenants.models import User
-
-log = logging.getLogger(__name__)
 
 
 def do_accept(db: Session, *, tenant_id: int, conversation_id: int, user: User) -> Conversation:
@@ -92,30 +89,12 @@ def drain_shop(runtime: Runtime, tenant_id: int) -> list[tuple[int, int]]:
         return routing.drain(db, tenant_id=tenant_id, grace_seconds=runtime.settings.agent_grace_seconds)
 
 
-class Sweeper:
+class Sweeper(Periodic):
     """Every few seconds, repair the chats nobody is responsible for (one thread per process)."""
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        if self.runtime.settings.agent_sweep_seconds > 0:
-            self._thread = threading.Thread(target=self._run, name="kefu-agent-sweep", daemon=True)
-            self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(5)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.runtime.settings.agent_sweep_seconds):
-            try:
-                sweep(self.runtime)
-            except Exception:  # the next round tries again; a crash here must not end the thread
-                log.exception("sweep failed")
+        super().__init__("kefu-agent-sweep", runtime.settings.agent_sweep_seconds, lambda _stop: sweep(runtime))
 
 
 def sweep(runtime: Runtime, *, now: dt.datetime | None = None) -> queue.Repairs:

@@ -8,14 +8,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, cast, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, aliased
 
 from kefu.conversations.models import TEST_CHANNEL, Conversation, Customer
 from kefu.db import utcnow
 from kefu.knowledge.models import KnowledgePoint
 from kefu.live import routing
-from kefu.reports.models import ConversationFact, DailyRollup, HourlyMessages
+from kefu.reports.models import ConversationFact, ConversationTag, DailyRollup, HourlyMessages
 from kefu.reports.rollup import COUNTERS
 from kefu.tenants.models import User
 
@@ -274,13 +274,28 @@ class Filters:
     outcome: str | None = None
 
 
-def _conditions(tenant_id: int, period: Period, f: Filters) -> list:
+def _tags(f: Filters) -> list[str]:
+    """The filters the report_tags index answers (see rollup.tags)."""
+    out = [f"o:{f.outcome}"] if f.outcome is not None else []
+    if f.point_id is not None:
+        out.append(f"p:{int(f.point_id)}")
+    if f.agent_id is not None:
+        out.append(f"a:{int(f.agent_id)}")
+    return out
+
+
+def _select(tenant_id: int, period: Period, f: Filters, *columns, rows: bool = True) -> tuple[Select, list]:
+    """The conversations matching the filters: (a select of columns, the order newest first); rows=False when
+    only counting (no fact column is read unless a filter needs one).
+
+    A filter by outcome, knowledge point or person starts from the report_tags index (the period's rows of that
+    tag, already in date order); the others read the fact rows of the period."""
     start, end = period.start, period.end
     if f.day is not None:  # one bar of a time series: its bucket, within the period
         first = bucket_of(f.day, f.bucket)
         start, end = max(start, first), min(end, bucket_end(first, f.bucket))
     F = ConversationFact
-    cond = [F.tenant_id == tenant_id, F.day >= start, F.day <= end, F.engaged.is_(True)]
+    cond = []
     if f.channel is not None:
         cond.append(F.channel == f.channel)
     if f.topic is not None:
@@ -289,30 +304,40 @@ def _conditions(tenant_id: int, period: Period, f: Filters) -> list:
         cond.append(F.weekday == f.weekday)
     if f.hour is not None:
         cond.append(F.hour == f.hour)
-    if f.agent_id is not None:
-        # The agents column is a JSON object keyed by user id; its text names each as "<id>": [...].
-        cond.append(cast(F.agents, String).like(f'%"{int(f.agent_id)}":%'))
-    if f.point_id is not None:
-        cond.append(cast(F.points, String).like(f'%"{int(f.point_id)}":%'))
-    outcome = {"bot_resolved": F.bot_resolved.is_(True), "handed_off": F.handed_off.is_(True),
-               "agent_replied": F.agent_replied.is_(True), "unanswered": F.unanswered > 0,
-               "rated": F.rating.is_not(None), "satisfied": F.rating >= 4, "unsatisfied": F.rating < 4,
-               "came_back": F.came_back.is_(True)}
-    if f.outcome is not None:
-        cond.append(outcome[f.outcome])
-    return cond
+    tags = _tags(f)
+    if not tags:
+        stmt = select(*columns).select_from(F).where(
+            F.tenant_id == tenant_id, F.day >= start, F.day <= end, F.engaged.is_(True), *cond)
+        # The day is the created_at's local date: ordering by day first keeps newest first and uses the index.
+        return stmt, [F.day.desc(), F.created_at.desc(), F.conversation_id.desc()]
+    T = aliased(ConversationTag)
+    stmt = select(*columns).select_from(T).where(T.tenant_id == tenant_id, T.tag == tags[0], T.day >= start,
+                                                 T.day <= end)
+    for tag in tags[1:]:
+        other = aliased(ConversationTag)
+        stmt = stmt.join(other, (other.conversation_id == T.conversation_id) & (other.tag == tag))
+    if cond or rows:
+        stmt = stmt.join(F, F.conversation_id == T.conversation_id).where(*cond)
+    return stmt, [T.day.desc(), T.created_at.desc(), T.conversation_id.desc()]
+
+
+def count(db: Session, tenant_id: int, period: Period, f: Filters) -> int:
+    """How many conversations of the period match the filters."""
+    stmt, _ = _select(tenant_id, period, f, func.count(), rows=False)
+    return db.scalar(stmt) or 0
+
+
+def _facts(tenant_id: int, period: Period, f: Filters) -> tuple[Select, list]:
+    stmt, order = _select(tenant_id, period, f, ConversationFact, Customer.name)
+    return stmt.join(Customer, Customer.id == ConversationFact.customer_id), order
 
 
 def conversations(db: Session, tenant_id: int, period: Period, f: Filters, *, limit: int = 50,
                   offset: int = 0) -> tuple[list[dict[str, Any]], int]:
     """The conversations behind a figure, newest first, with the fields the list shows."""
-    cond = _conditions(tenant_id, period, f)
-    total = db.scalar(select(func.count()).select_from(ConversationFact).where(*cond)) or 0
-    rows = db.execute(select(ConversationFact, Customer.name).join(
-        Customer, Customer.id == ConversationFact.customer_id).where(*cond)
-        .order_by(ConversationFact.created_at.desc(), ConversationFact.conversation_id.desc())
-        .limit(limit).offset(offset)).all()
-    return [fact_out(fact, name) for fact, name in rows], total
+    stmt, order = _facts(tenant_id, period, f)
+    rows = db.execute(stmt.order_by(*order).limit(limit).offset(offset)).all()
+    return [fact_out(fact, name) for fact, name in rows], count(db, tenant_id, period, f)
 
 
 FACT_COLUMNS = ("conversation_id", "created_at", "day", "channel", "status", "customer_name", "customer_messages",
@@ -333,9 +358,7 @@ def fact_out(fact: ConversationFact, customer_name: str | None) -> dict[str, Any
 
 def all_facts(db: Session, tenant_id: int, period: Period, f: Filters):
     """Every conversation of the period matching the filters, oldest first, streamed (for the export)."""
-    cond = _conditions(tenant_id, period, f)
-    stmt = (select(ConversationFact, Customer.name).join(Customer, Customer.id == ConversationFact.customer_id)
-            .where(*cond).order_by(ConversationFact.created_at, ConversationFact.conversation_id)
-            .execution_options(yield_per=2000))
+    stmt, order = _facts(tenant_id, period, f)
+    stmt = stmt.order_by(*[o.element.asc() for o in order]).execution_options(yield_per=2000)
     for fact, name in db.execute(stmt):
         yield fact_out(fact, name)

@@ -141,3 +141,22 @@ class HourlyMessages(Base):
     system: Mapped[int] = mapped_column(Integer, default=0)
     bot_turns: Mapped[int] = mapped_column(Integer, default=0)
     unanswered: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ConversationTag(Base):
+    """One thing a conversation's click-through can be filtered by: a knowledge point it used (`p:<id>`), a
+    person who wrote in it (`a:<user id>`) or an outcome (`o:handed_off`, `o:bot_resolved` …).
+
+    Written with the fact row; the index answers "the conversations of point 42 in this period, newest first"
+    without reading the period's fact rows.
+    """
+
+    __tablename__ = "report_tags"
+    __table_args__ = (Index("ix_report_tags_lookup", "tenant_id", "tag", "day", "created_at", "conversation_id"),)
+
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("report_conversations.conversation_id", ondelete="CASCADE"), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    day: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -26,7 +26,7 @@ from kefu.conversations.models import TEST_CHANNEL, Conversation, ConversationEv
 from kefu.db import utcnow
 from kefu.knowledge.models import KnowledgePoint
 from kefu.live.models import Rating, SuggestionEvent
-from kefu.reports.models import ConversationFact, DailyRollup, HourlyMessages, ReportState
+from kefu.reports.models import ConversationFact, ConversationTag, DailyRollup, HourlyMessages, ReportState
 from kefu.tenants.models import Tenant
 
 DEFAULT_ZONE = "Asia/Shanghai"
@@ -35,6 +35,10 @@ CAME_BACK = dt.timedelta(hours=24)
 SETTLE = dt.timedelta(seconds=60)
 BATCH = 20_000
 CHUNK = 500
+# A build recomputes about budget / CONVERSATION_ROWS conversations per step (a conversation has some 15 messages
+# and events), and rebuilds the daily sums of DAYS_PER_STEP days per step at the end.
+CONVERSATION_ROWS = 16
+DAYS_PER_STEP = 62
 SATISFIED = 4  # ratings of 4 and 5 count as satisfied
 # Bot turns in which the bot did not understand the customer.
 UNANSWERED_OUTCOMES = ("fallback",)
@@ -68,7 +72,7 @@ def _local(when: dt.datetime, zone: ZoneInfo) -> dt.datetime:
 
 def wipe(db: Session, tenant_id: int) -> None:
     """Forget every report row of a shop (the next refresh rebuilds them)."""
-    for table in (ConversationFact, DailyRollup, HourlyMessages, ReportState):
+    for table in (ConversationTag, ConversationFact, DailyRollup, HourlyMessages, ReportState):
         db.execute(delete(table).where(table.tenant_id == tenant_id))
 
 
@@ -100,6 +104,7 @@ class _Reader:
         self.mark = getattr(state, f"{name}_id")
         self.settled = self.mark
         self.young: set[int] = set()
+        self.more = False
 
     def take(self, rows: list) -> list:
         """The rows not counted before; rows are (id, …, created_at) ordered by id."""
@@ -121,25 +126,42 @@ class _Reader:
         self.state.recent = recent
 
 
-def _read(db: Session, reader: _Reader, stmt_for) -> Iterable[list]:
-    """Yield batches of unseen rows past the reader's watermark (stmt_for(after) selects rows ordered by id)."""
+def _read(db: Session, reader: _Reader, stmt_for, budget: int | None = None) -> Iterable[list]:
+    """Yield batches of unseen rows past the reader's watermark (stmt_for(after) selects rows ordered by id);
+    stop after about budget rows (reader.more then tells that rows are left)."""
     after = reader.mark
+    read = 0
     while True:
-        rows = db.execute(stmt_for(after).limit(BATCH)).all()
+        if budget is not None and read >= budget:
+            reader.more = True
+            return
+        asked = BATCH if budget is None else min(BATCH, budget - read)
+        rows = db.execute(stmt_for(after).limit(asked)).all()
         if not rows:
             return
+        read += len(rows)
         yield reader.take(rows)
         after = rows[-1][0]
-        if len(rows) < BATCH:
+        if len(rows) < asked:
             return
 
 
 def refresh(db: Session, *, tenant_id: int, now: dt.datetime | None = None) -> int:
     """Bring one shop's report tables up to date; return how many conversations were recomputed."""
+    return refresh_step(db, tenant_id=tenant_id, now=now)[0]
+
+
+def refresh_step(db: Session, *, tenant_id: int, now: dt.datetime | None = None,
+                 budget: int | None = None) -> tuple[int, bool]:
+    """Read at most about budget new rows of each event table (None: all) and bring the report tables up to
+    them; return (conversations recomputed, whether rows are left to read).
+
+    Steps committed one by one build a large shop in short transactions, and a build cut off half-way
+    resumes where the last committed step ended."""
     now = now or utcnow()
     tenant = db.get(Tenant, tenant_id)
     if tenant is None:
-        return 0
+        return 0, False
     zone_id = zone_name(tenant)
     state = _state(db, tenant_id, zone_id)
     zone = ZoneInfo(zone_id)
@@ -153,7 +175,7 @@ def refresh(db: Session, *, tenant_id: int, now: dt.datetime | None = None) -> i
     messages = _Reader(state, "message", now)
     for rows in _read(db, messages, lambda after: select(
             Message.id, Message.conversation_id, Message.sender, Message.created_at)
-            .where(Message.tenant_id == tenant_id, Message.id > after).order_by(Message.id)):
+            .where(Message.tenant_id == tenant_id, Message.id > after).order_by(Message.id), budget):
         tests = _tests(db, {r[1] for r in rows})
         for _id, conv_id, sender, created in rows:
             if conv_id in tests:
@@ -165,7 +187,7 @@ def refresh(db: Session, *, tenant_id: int, now: dt.datetime | None = None) -> i
             ConversationEvent.id, ConversationEvent.conversation_id, ConversationEvent.kind, ConversationEvent.data,
             ConversationEvent.created_at)
             .where(ConversationEvent.tenant_id == tenant_id, ConversationEvent.id > after)
-            .order_by(ConversationEvent.id)):
+            .order_by(ConversationEvent.id), budget):
         tests = _tests(db, {r[1] for r in rows})
         for _id, conv_id, kind, data, created in rows:
             if conv_id in tests:
@@ -175,20 +197,59 @@ def refresh(db: Session, *, tenant_id: int, now: dt.datetime | None = None) -> i
                 counts = bucket(created)
                 counts["bot_turns"] += 1
                 counts["unanswered"] += is_unanswered(data or {})
+    more = messages.more or events.more
     for name, model in (("rating", Rating), ("suggestion", SuggestionEvent)):
         reader = _Reader(state, name, now)
         for rows in _read(db, reader, lambda after, m=model: select(m.id, m.conversation_id, m.created_at)
-                          .where(m.tenant_id == tenant_id, m.id > after).order_by(m.id)):
+                          .where(m.tenant_id == tenant_id, m.id > after).order_by(m.id), budget):
             dirty.update(conv_id for _id, conv_id, _c in rows)
         reader.save()
+        more = more or reader.more
     messages.save()
     events.save()
     _add_hourly(db, tenant_id, hourly)
-    days = recompute(db, tenant_id=tenant_id, conversation_ids=dirty, zone=zone)
-    rebuild_days(db, tenant_id=tenant_id, days=days)
+    recent = dict(state.recent or {})
+    pending = set(recent.pop("pending", [])) | dirty
+    stale = {dt.date.fromisoformat(d) for d in recent.pop("days", [])}
+    if budget is None:
+        todo, pending = pending, set()
+    elif more:
+        todo = set()  # a build: read every new row first, then recompute each conversation once
+    else:
+        todo = set(sorted(pending)[:max(1, budget // CONVERSATION_ROWS)])
+        pending -= todo
+    stale |= recompute(db, tenant_id=tenant_id, conversation_ids=todo, zone=zone)
+    if not pending:  # the daily sums wait for the last conversation of a build
+        days = sorted(stale) if budget is None else sorted(stale)[:DAYS_PER_STEP]
+        rebuild_days(db, tenant_id=tenant_id, days=days)
+        stale -= set(days)
+    if pending or stale:
+        more = True
+        recent.update(pending=sorted(pending), days=sorted(d.isoformat() for d in stale))
+    state.recent = recent
     state.refreshed_at = now
     db.flush()
-    return len(dirty)
+    return len(todo), more
+
+
+def behind(db: Session, *, tenant_id: int, limit: int) -> int:
+    """How much work the shop's report tables are behind, in rows: the messages and conversation events not
+    read yet (everything when they were never built or the time zone changed since), plus CONVERSATION_ROWS
+    for each conversation read but not recomputed yet (a build cut off half-way); counted up to about
+    limit + 1 (enough to tell "more than limit")."""
+    tenant = db.get(Tenant, tenant_id)
+    if tenant is None:
+        return 0
+    state = db.get(ReportState, tenant_id)
+    fresh = state is None or state.timezone != zone_name(tenant)
+    total = 0 if fresh else CONVERSATION_ROWS * len((state.recent or {}).get("pending", []))
+    for model, mark in ((Message, 0 if fresh else state.message_id),
+                        (ConversationEvent, 0 if fresh else state.event_id)):
+        if total > limit:
+            break
+        ids = select(model.id).where(model.tenant_id == tenant_id, model.id > mark).limit(limit + 1 - total)
+        total += db.scalar(select(func.count()).select_from(ids.subquery())) or 0
+    return total
 
 
 def _tests(db: Session, conversation_ids: set[int]) -> set[int]:
@@ -431,14 +492,34 @@ def _came_back(db: Session, tenant_id: int, facts: list[dict[str, Any]]) -> None
             f["bot_resolved"] = bool(f["_served"] and (not f["came_back"] or (f["rating"] or 0) >= SATISFIED))
 
 
+def tags(f: dict[str, Any]) -> list[str]:
+    """What the click-through can find this conversation by: its outcomes, the knowledge points it used and the
+    people who wrote in it (only conversations the reports count: the customer wrote)."""
+    if not f["engaged"]:
+        return []
+    rating = f["rating"]
+    flags = {"bot_resolved": f["bot_resolved"], "handed_off": f["handed_off"], "agent_replied": f["agent_replied"],
+             "unanswered": f["unanswered"] > 0, "rated": rating is not None,
+             "satisfied": rating is not None and rating >= SATISFIED,
+             "unsatisfied": rating is not None and rating < SATISFIED, "came_back": f["came_back"]}
+    return ([f"o:{name}" for name, on in flags.items() if on] + [f"p:{pid}" for pid in f["points"] or {}]
+            + [f"a:{uid}" for uid, row in (f["agents"] or {}).items() if row[0]])
+
+
 def _save_facts(db: Session, facts: list[dict[str, Any]]) -> None:
     rows = [{c: f[c] for c in _FACT_COLUMNS} for f in facts]
     if not rows:
         return
     ids = [r["conversation_id"] for r in rows]
     for i in range(0, len(ids), CHUNK):
-        db.execute(delete(ConversationFact).where(ConversationFact.conversation_id.in_(ids[i:i + CHUNK])))
+        chunk = ids[i:i + CHUNK]
+        db.execute(delete(ConversationTag).where(ConversationTag.conversation_id.in_(chunk)))
+        db.execute(delete(ConversationFact).where(ConversationFact.conversation_id.in_(chunk)))
     db.execute(insert(ConversationFact), rows)
+    tagged = [{"conversation_id": f["conversation_id"], "tag": tag[:32], "tenant_id": f["tenant_id"],
+               "day": f["day"], "created_at": f["created_at"]} for f in facts for tag in tags(f)]
+    if tagged:
+        db.execute(insert(ConversationTag), tagged)
 
 
 # --- daily rollups ---------------------------------------------------------------------------------------

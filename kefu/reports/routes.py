@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 
 from kefu.access import Admin, DbDep, RuntimeDep
 from kefu.errors import KefuError
-from kefu.reports import export, metrics
+from kefu.infra.locks import LockBusy
+from kefu.reports import export, metrics, refresher
 from kefu.reports.metrics import Filters, Period
-from kefu.reports.rollup import refresh, zone_name
+from kefu.reports.rollup import behind, refresh, zone_name
 from kefu.reports.schemas import ConversationPage, Heatmap, Live, Summary, Table
 from kefu.runtime import Runtime
 from kefu.tenants.models import Tenant
@@ -61,11 +62,35 @@ def _period(tenant: Tenant, start: str | None, end: str | None) -> Period:
     return Period(first, last)
 
 
+class ReportsBuilding(KefuError):
+    """The shop's report tables are far behind: they are being built in the background."""
+
+    headers = {"Retry-After": "30"}
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="reports_building", status=503)
+
+
+def _building(runtime: Runtime, tenant_id: int, why: str) -> ReportsBuilding:
+    refresher.build_in_background(runtime, tenant_id)
+    return ReportsBuilding(f"{why}; they are being built in the background — try again in a minute "
+                           f"(`kefu reports refresh` builds them ahead of time)")
+
+
 def _ready(runtime: Runtime, db: Session, tenant_id: int) -> Tenant:
-    """Bring the shop's rollups up to date (one refresh per shop at a time) and commit them."""
-    with runtime.locks.lock(f"reports:{tenant_id}"):
-        refresh(db, tenant_id=tenant_id)
-        db.commit()
+    """Bring the shop's rollups up to date (one refresh per shop at a time) and commit them; a shop far behind
+    (more than reports_max_catch_up rows to read) is built in the background instead and the call answers 503."""
+    limit = runtime.settings.reports_max_catch_up
+    if behind(db, tenant_id=tenant_id, limit=limit) > limit:
+        raise _building(runtime, tenant_id, f"this shop's report tables have more than {limit} messages and "
+                                            f"events to catch up on")
+    db.rollback()  # end the read: the refresh below must start from what is committed after the lock
+    try:
+        with runtime.locks.lock(refresher.lock_key(tenant_id), wait=refresher.REQUEST_WAIT):
+            refresh(db, tenant_id=tenant_id)
+            db.commit()
+    except LockBusy:
+        raise _building(runtime, tenant_id, "this shop's report tables are being refreshed") from None
     return db.get(Tenant, tenant_id)
 
 

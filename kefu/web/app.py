@@ -36,6 +36,7 @@ from kefu.packs import routes as pack_routes
 from kefu.packs import server as pack_server
 from kefu.products import routes as product_routes
 from kefu.reports import routes as report_routes
+from kefu.reports.refresher import Refresher
 from kefu.runtime import Runtime
 from kefu.tenants import routes as tenant_routes
 from kefu.web import pages
@@ -44,8 +45,9 @@ log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 
 
-def _error(status: int, code: str, message: str, **extra) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message, **extra}}, status_code=status)
+def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message, **extra}}, status_code=status,
+                        headers=headers)
 
 
 def create_app(runtime: Runtime | None = None) -> FastAPI:
@@ -59,9 +61,12 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         threading.Thread(target=bot.warm_up, name="kefu-warm-up", daemon=True).start()
         sweeper = live_actions.Sweeper(runtime)
         sweeper.start()
+        reports_refresher = Refresher(runtime)
+        reports_refresher.start()
         try:
             yield
         finally:
+            reports_refresher.stop()
             sweeper.stop()
             # Let running knowledge imports finish (each is one transaction) rather than cut them off.
             await anyio.to_thread.run_sync(imports.wait, 60)
@@ -93,7 +98,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
 
     @app.exception_handler(KefuError)
     async def _kefu_error(_request: Request, exc: KefuError):
-        return _error(exc.status, exc.code, exc.message)
+        return _error(exc.status, exc.code, exc.message, headers=exc.headers or None)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError):

@@ -9,6 +9,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import ARTIFACTS
 from tests.support.browser import AGENT, OWNER, WAIT, check, login, unique, watch_errors
 
 XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=1">'
@@ -493,6 +494,41 @@ def test_settings_confidence_thresholds(demo_server, page, owner_http):
         check(owner_http.patch("/api/v1/settings", json={"answer_threshold": 0.3, "clarify_threshold": 0.1}))
     stored = check(owner_http.get("/api/v1/settings"))
     assert stored["answer_threshold"] == 0.3 and stored["clarify_threshold"] == 0.1
+
+
+def test_settings_time_zone_of_the_reports(demo_server, page, owner_http):
+    login(page, demo_server.base_url)
+    page.goto(demo_server.base_url + "/admin/settings")
+    zone, error = page.locator("#set-timezone"), page.locator("#set-error")
+    expect(zone).to_have_value("Asia/Shanghai", timeout=WAIT)
+    expect(page.locator("label[for=set-timezone]")).to_have_text("店铺时区")
+    try:
+        zone.fill("Europe/Berlin")
+        page.locator("#set-save").click()
+        expect(page.locator("#set-saved")).to_be_visible(timeout=WAIT)
+        assert check(owner_http.get("/api/v1/settings"))["timezone"] == "Europe/Berlin"
+        reports = check(owner_http.get("/api/v1/reports/summary"))
+        assert reports["timezone"] == "Europe/Berlin"
+        page.reload()
+        expect(zone).to_have_value("Europe/Berlin", timeout=WAIT)
+        page.locator("#set-timezone").scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "settings-timezone.png"))
+
+        # Not an IANA name: the server's 422 is shown and the stored zone stays.
+        zone.fill("Mars/Olympus")
+        page.locator("#set-save").click()
+        expect(error).to_be_visible(timeout=WAIT)
+        expect(error).to_contain_text("unknown time zone 'Mars/Olympus'")
+        expect(page.locator("#set-saved")).to_be_hidden()
+        assert check(owner_http.get("/api/v1/settings"))["timezone"] == "Europe/Berlin"
+        # Empty is caught in the page.
+        zone.fill("  ")
+        page.locator("#set-save").click()
+        expect(error).to_have_text("店铺时区不能为空。")
+        expect(zone).to_be_focused()
+    finally:
+        check(owner_http.patch("/api/v1/settings", json={"timezone": "Asia/Shanghai"}))
+    assert check(owner_http.get("/api/v1/settings"))["timezone"] == "Asia/Shanghai"
 
 
 # --- 5. conversations -------------------------------------------------------------------------------------

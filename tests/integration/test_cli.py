@@ -52,3 +52,46 @@ def test_cli_errors_are_clear(url):
     assert r.returncode != 0 and "nope" in (r.stderr + r.stdout)
     r = kefu("user", "create", "--tenant", "nope", "--email", "a@b.test", "--password", "short", db_url=url)
     assert r.returncode != 0
+
+
+def test_reports_refresh_builds_every_shop_or_one(url, tmp_path):
+    from sqlalchemy import func, select
+
+    from kefu.config import Settings
+    from kefu.reports.models import ConversationFact, ReportState
+    from kefu.runtime import Runtime
+    from tests.support.history import History
+
+    kefu("db", "upgrade", db_url=url)
+    for slug in ("tea", "rice"):
+        r = kefu("tenant", "create", "--slug", slug, "--name", slug, "--owner-email", f"o@{slug}.test",
+                 "--owner-password", "long-enough-pw", db_url=url)
+        assert r.returncode == 0, r.stderr
+    rt = Runtime(Settings(database_url=url, redis_url=None))
+    with rt.db.session() as db:
+        from kefu.tenants.models import Tenant
+
+        shops = dict(db.execute(select(Tenant.slug, Tenant.id)).all())
+    for n in range(3):
+        History(rt, shops["tea"]).conversation(f"2026-03-1{n} 02:00", customer=f"c{n}").ask(0).ask(1)
+    History(rt, shops["rice"]).conversation("2026-03-10 02:00").ask(0)
+
+    def built():
+        with rt.db.session() as db:
+            return dict(db.execute(select(ConversationFact.tenant_id, func.count())
+                                   .group_by(ConversationFact.tenant_id)).all())
+
+    # --database wins over KEFU_DATABASE_URL; one shop only.
+    r = kefu("reports", "refresh", "--tenant", "tea", "--database", url, db_url=f"sqlite:///{tmp_path / 'other.db'}")
+    assert r.returncode == 0, r.stderr
+    assert "tea: up to date" in r.stdout and "rice" not in r.stdout
+    assert "tea" in r.stderr and "rows" in r.stderr  # the progress bar
+    assert built() == {shops["tea"]: 3}
+    r = kefu("reports", "refresh", db_url=url)
+    assert r.returncode == 0 and "rice: up to date" in r.stdout, r.stderr
+    assert built() == {shops["tea"]: 3, shops["rice"]: 1}
+    with rt.db.session() as db:
+        assert db.scalar(select(func.count()).select_from(ReportState)) == 2
+    r = kefu("reports", "refresh", "--tenant", "nope", db_url=url)
+    assert r.returncode == 2 and "nope" in r.stderr
+    rt.db.dispose()

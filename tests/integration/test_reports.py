@@ -318,3 +318,147 @@ def test_the_real_bot_leaves_what_the_reports_count(client, runtime, shop_a):
     page = client.get("/api/v1/reports/conversations", params={"outcome": "unanswered"},
                       headers=api_headers(shop_a)).json()
     assert page["total"] == 1 and page["items"][0]["conversation_id"] == chat.conversation_id
+
+
+# --- the click-through index, building ahead of time ---------------------------------------------------------
+
+def test_click_through_by_outcome_point_and_person_follows_the_facts(runtime, shop_a, history, point_ids,
+                                                                     agent_id):
+    returns, shipping, _ = point_ids
+    first = history.conversation("2026-03-10 02:00", customer="x").ask(0, points=(returns,))
+    helped = history.conversation("2026-03-11 02:00", customer="y").ask(0, points=(shipping,))
+    person = history.conversation("2026-03-12 02:00", customer="z").ask(0, points=(returns,)).handoff(1)
+    person.agent(2, agent_id).close(4).rate(2, agent_id=agent_id)
+
+    def ids(**filters):
+        with runtime.db.session() as db:
+            items, total = metrics.conversations(db, shop_a.tenant_id, MARCH, Filters(**filters))
+        assert total == len(items)
+        return [i["conversation_id"] for i in items]
+
+    report(runtime, shop_a.tenant_id, metrics.summary)
+    assert ids(outcome="bot_resolved") == [helped.id, first.id]  # newest first
+    assert ids(point_id=returns) == [person.id, first.id]
+    assert ids(point_id=returns, outcome="bot_resolved") == [first.id]
+    assert ids(agent_id=agent_id) == [person.id] == ids(outcome="unsatisfied", point_id=returns)
+    assert ids(point_id=returns, channel="api") == [] and ids(outcome="satisfied") == []
+    assert ids(point_id=returns, day=dt.date(2026, 3, 12)) == [person.id]
+    # The customer comes back with the same need: the first conversation is no longer resolved.
+    history.conversation("2026-03-10 08:00", customer="x").ask(0, points=(returns,))
+    report(runtime, shop_a.tenant_id, metrics.summary)
+    assert first.id not in ids(outcome="bot_resolved") and ids(outcome="came_back") == [first.id]
+    with runtime.db.session() as db:
+        rows = list(metrics.all_facts(db, shop_a.tenant_id, MARCH, Filters(point_id=returns)))
+    assert [r["conversation_id"] for r in rows][0] == first.id and len(rows) == 3  # the export: oldest first
+
+
+def test_a_build_by_small_steps_gives_the_same_figures(runtime, shop_a, history, point_ids, agent_id,
+                                                       monkeypatch):
+    from kefu.reports import refresher
+    from kefu.reports.rollup import wipe
+
+    for n in range(6):
+        conv = history.conversation(f"2026-03-{10 + n} 02:00", customer=f"c{n % 3}").ask(0, points=(point_ids[0],))
+        if n % 2:
+            conv.ask(1, outcome="fallback").handoff(2).agent(3, agent_id).close(5).rate(3 + n % 3)
+    seen = []
+    monkeypatch.setattr(refresher, "PROGRESS_SECONDS", 0)  # count what is left after every step
+    assert refresher.catch_up(runtime, shop_a.tenant_id, step=3, progress=seen.append)
+    assert len(seen) > 3 and seen[-1] == 0 and max(seen) > 0  # many committed steps, then nothing left
+    with runtime.db.session() as db:
+        stepped = (metrics.summary(db, shop_a.tenant_id, MARCH), metrics.by_point(db, shop_a.tenant_id, MARCH),
+                   metrics.heatmap(db, shop_a.tenant_id, MARCH), metrics.conversations(
+                       db, shop_a.tenant_id, MARCH, Filters(outcome="handed_off")))
+        wipe(db, shop_a.tenant_id)
+    once = (report(runtime, shop_a.tenant_id, metrics.summary), report(runtime, shop_a.tenant_id, metrics.by_point),
+            report(runtime, shop_a.tenant_id, metrics.heatmap))
+    with runtime.db.session() as db:
+        once += (metrics.conversations(db, shop_a.tenant_id, MARCH, Filters(outcome="handed_off")),)
+    assert stepped == once and stepped[0]["conversations"] == 6 and stepped[3][1] == 3
+    # A build cut off half-way (conversations read, not all recomputed): the next refresh finishes it.
+    from kefu.reports.rollup import refresh_step
+
+    with runtime.db.session() as db:
+        wipe(db, shop_a.tenant_id)
+    for _ in range(12):
+        with runtime.db.session() as db:
+            assert refresh_step(db, tenant_id=shop_a.tenant_id, budget=3)[1]
+    assert report(runtime, shop_a.tenant_id, metrics.summary) == stepped[0]
+    assert report(runtime, shop_a.tenant_id, metrics.by_point) == stepped[1]
+
+
+def _built(runtime, tenant_id) -> int:
+    from kefu.reports.models import ConversationFact
+
+    with runtime.db.session() as db:
+        return len(db.scalars(select(ConversationFact.conversation_id)
+                              .where(ConversationFact.tenant_id == tenant_id)).all())
+
+
+def test_each_server_process_refreshes_every_shop_in_the_background(settings, runtime, shop_a, shop_b, history,
+                                                                    point_ids):
+    import time
+
+    from kefu.reports import refresher
+    from kefu.runtime import Runtime
+
+    history.conversation("2026-03-10 02:00").ask(0, points=(point_ids[0],))
+    History(runtime, shop_b.tenant_id).conversation("2026-03-10 02:00").ask(0)
+    # One shop is being refreshed by another process: this one skips it, does the other, and comes back later.
+    with runtime.locks.lock(refresher.lock_key(shop_a.tenant_id)):
+        assert not refresher.catch_up(runtime, shop_a.tenant_id)
+        refresher.refresh_all(runtime)
+        assert (_built(runtime, shop_a.tenant_id), _built(runtime, shop_b.tenant_id)) == (0, 1)
+    rt = Runtime(settings.model_copy(update={"reports_refresh_seconds": 1}))
+    background = refresher.Refresher(rt)
+    background.start()
+    try:
+        history.conversation("2026-03-11 02:00", customer="later").ask(0, points=(point_ids[0],))
+        deadline = time.monotonic() + 20
+        while _built(runtime, shop_a.tenant_id) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        background.stop()
+        rt.db.dispose()
+    assert _built(runtime, shop_a.tenant_id) == 2
+    with runtime.db.session() as db:
+        assert metrics.summary(db, shop_a.tenant_id, MARCH)["conversations"] == 2
+    off = refresher.Refresher(Runtime(settings.model_copy(update={"reports_refresh_seconds": 0})))
+    off.start()
+    assert off._thread is None  # 0 = never
+    off.stop()
+
+
+def test_a_shop_far_behind_answers_503_and_is_built_in_the_background(settings, runtime, shop_a, history,
+                                                                       point_ids, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from kefu.reports import refresher
+    from kefu.runtime import Runtime
+    from kefu.web.app import create_app
+
+    for n in range(3):
+        history.conversation(f"2026-03-1{n} 02:00", customer=f"c{n}").ask(0, points=(point_ids[0],))
+    # 3 conversations: 6 messages and 3 bot turns to read, more than this server catches up on inside a call.
+    rt = Runtime(settings.model_copy(update={"reports_max_catch_up": 5, "reports_refresh_seconds": 0}))
+    h, march = api_headers(shop_a), {"from": "2026-03-01", "to": "2026-03-31"}
+    with TestClient(create_app(rt)) as c:
+        r = c.get("/api/v1/reports/summary", params=march, headers=h)
+        assert r.status_code == 503 and r.headers["retry-after"] == "30"
+        assert r.json()["error"]["code"] == "reports_building"
+        assert "more than 5" in r.json()["error"]["message"]
+        refresher.wait_for_builds(30)
+        assert _built(runtime, shop_a.tenant_id) == 3
+        r = c.get("/api/v1/reports/summary", params=march, headers=h)
+        assert r.status_code == 200 and r.json()["conversations"] == 3
+        # A little new traffic is caught up inside the call.
+        history.conversation("2026-03-20 02:00", customer="new").ask(0, points=(point_ids[0],))
+        assert c.get("/api/v1/reports/summary", params=march, headers=h).json()["conversations"] == 4
+        # Another refresh of the shop holds its lock for longer than a call waits: 503, not a hung request.
+        monkeypatch.setattr(refresher, "REQUEST_WAIT", 0.2)
+        with rt.locks.lock(refresher.lock_key(shop_a.tenant_id)):
+            r = c.get("/api/v1/reports/points", params=march, headers=h)
+        assert r.status_code == 503 and "being refreshed" in r.json()["error"]["message"]
+        refresher.wait_for_builds(5)
+        assert c.get("/api/v1/reports/points", params=march, headers=h).status_code == 200
+    rt.db.dispose()

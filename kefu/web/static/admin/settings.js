@@ -17,6 +17,7 @@
     $("#set-name").value = s.name;
     $("#set-bot-name").value = s.bot_name;
     $("#set-locale").value = s.default_locale;
+    $("#set-timezone").value = s.timezone || "Asia/Shanghai";
     $("#set-greeting-zh").value = s.greeting_zh;
     $("#set-greeting-en").value = s.greeting_en;
     // null = the bot's default, shown as the placeholder.
@@ -46,10 +47,12 @@
       name: $("#set-name").value.trim(),
       bot_name: $("#set-bot-name").value.trim(),
       default_locale: $("#set-locale").value,
+      timezone: $("#set-timezone").value.trim(),
       greeting_zh: $("#set-greeting-zh").value.trim(),
       greeting_en: $("#set-greeting-en").value.trim()
     };
-    var missing = !body.name ? $("#set-name") : (!body.bot_name ? $("#set-bot-name") : null);
+    var missing = !body.name ? $("#set-name") : (!body.bot_name ? $("#set-bot-name")
+      : (!body.timezone ? $("#set-timezone") : null));
     if (missing) {
       var label = document.querySelector('label[for="' + missing.id + '"]').textContent;
       K.showError($("#set-error"), label + (K.lang() === "zh" ? "不能为空。" : " must not be empty."));

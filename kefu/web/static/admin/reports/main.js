@@ -169,6 +169,8 @@ async function drill(filters, what, more) {
 
 // --- loading ----------------------------------------------------------------------------------------
 
+const RETRY_MS = 15000;
+
 async function load() {
   K.showError($("#rep-error"), null);
   const q = params();
@@ -189,6 +191,13 @@ async function load() {
       points: points.rows, agents: agents.rows };
     render();
   } catch (err) {
+    if (err && err.status === 503 && err.code === "reports_building") {
+      // Built in the background: say so and ask again (the server says when, in Retry-After).
+      K.showError($("#rep-error"), tr("rep.building"));
+      clearTimeout(state.retry);
+      state.retry = setTimeout(load, RETRY_MS);
+      return;
+    }
     K.showError($("#rep-error"), err);
   }
 }
