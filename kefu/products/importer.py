@@ -444,6 +444,7 @@ def check_file(filename: str, data: bytes, *, existing: dict[str, int] | None = 
             bad(line, sku, "attributes", same)
     if result.total == 0:
         raise CatalogueFileError("the file has no products")
+    result.errors.sort(key=lambda e: e["row"] or 0)
     # A bad product line drops the product with its nested variants; a bad variant row drops only itself.
     good = [p for p in check.products.values() if p.line not in bad_lines]
     for p in good:
