@@ -25,7 +25,8 @@ POLICY = re.compile(
     r"payment|pay)\b)", re.IGNORECASE)
 # A question at all, in either language.
 QUESTION = re.compile(r"(吗|么|呢|？|\?|多少|多大|多长|多重|多高|多宽|几|什么|啥|哪|是不是|有没有|能不能|可不可以|"
-                      r"会不会|怎么样|如何|(?P<a>[\u4e00-\u9fff])不(?P=a)|\b(what|which|how|is|are|does|do|can|will|any)\b)", re.IGNORECASE)
+                      r"会不会|怎么样|如何|(?P<a>[\u4e00-\u9fff])不(?P=a)|"
+                      r"\b(what|which|how|is|are|does|do|can|will|any)\b)", re.IGNORECASE)
 STOCK = re.compile(r"(还有吗|还有没有|有货|有没有货|有现货|现货|库存|缺货|断货|卖完|售罄|没货|还能买|补货|有吗|"
                    r"\b(in stock|available|sold out|out of stock|any left|restock)\b)", re.IGNORECASE)
 PRICE = re.compile(r"(多少钱|价格|价钱|几块|多钱|售价|什么价|\b(how much|price|cost)\b)", re.IGNORECASE)

@@ -14,7 +14,8 @@ CATALOGUE = "\n".join(json.dumps(p, ensure_ascii=False) for p in [
      "variants": [{"sku": "LAMP-1-OAK", "attributes": {"颜色": "橡木色"}, "stock": 0},
                   {"sku": "LAMP-1-WAL", "attributes": {"颜色": "胡桃色"}, "stock": 7}]},
     {"sku": "SHIRT-1", "name": "亚麻衬衫", "category": "服装 > 上衣", "price": 199, "attributes": {"材质": "亚麻"},
-     "size_chart": [{"尺码": "M", "身高": "160-170", "体重": "50-62"}, {"尺码": "L", "身高": "170-180", "体重": "62-75"}],
+     "size_chart": [{"尺码": "M", "身高": "160-170", "体重": "50-62"},
+                    {"尺码": "L", "身高": "170-180", "体重": "62-75"}],
      "variants": [{"sku": "SHIRT-1-M", "attributes": {"尺码": "M"}, "stock": 3},
                   {"sku": "SHIRT-1-L", "attributes": {"尺码": "L"}, "stock": 4}]},
 ]) + "\n"
