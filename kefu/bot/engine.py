@@ -393,7 +393,7 @@ class Bot:
             if not (customer and customer.external_id):
                 return []
             try:
-                orders = commerce.orders_for_customer(customer.external_id, limit=1)
+                orders = commerce.orders_for_customer(customer.external_id, limit=5)
             except CommerceError:
                 return []
             return [i.sku for o in orders for i in o.items]

@@ -47,6 +47,7 @@ TEXTS = {
     "zh": {
         "value": "{name}的{attr}：{value}。",
         "not_listed": "商品信息里没有写{name}的{what}，我不想乱说。需要的话可以转人工帮您确认。",
+        "described": "{name}的商品介绍里写着：{text}",
         "not_listed_any": "商品信息里没有这个问题的答案（{name}），我不想乱猜。需要的话可以转人工帮您确认。",
         "yes_listed": "支持：{name}的{attr}写的是：{value}。",
         "no_listed": "{name}的{attr}写的是：{value}，没有写到{thing}。需要的话可以转人工帮您确认。",
@@ -77,6 +78,7 @@ TEXTS = {
         "value": "{name} — {attr}: {value}.",
         "not_listed": "The listing of {name} does not state its {what}, and I'd rather not guess. A person can "
                       "check it for you.",
+        "described": "The description of {name} says: {text}",
         "not_listed_any": "The listing of {name} does not answer that, and I'd rather not guess. A person can check it "
                           "for you.",
         "yes_listed": "Yes: {name} — {attr}: {value}.",
@@ -187,12 +189,35 @@ def named_products(text: str, products: list[ProductData], *, keep: int = 1) -> 
     return [sku for score, sku in scored if score == top][:3]
 
 
+# Words too common to tie a question to a sentence of the description.
+_COMMON = {"这个", "可以", "能不能", "什么", "多少", "有没有", "是不是", "怎么", "怎么样", "一下", "请问", "你们",
+           "我们", "the", "this", "that", "does", "with", "have", "what", "how", "can", "and", "for", "it", "is", "are"}
+
+
+def described(product: ProductData, low: str) -> str | None:
+    """The sentence of the product's description that speaks of what the question asks ("装得下笔记本吗")."""
+    if not product.description:
+        return None
+    from kefu.nlu.normalize import normalize
+    from kefu.nlu.tokenize import cut
+
+    asked = {w for w in cut(normalize(low)) if len(w) >= 2 and w not in _COMMON and not w.isdigit()}
+    for sentence in re.split(r"(?<=[。；;！!.])\s*|\n", product.description):
+        said = normalize(sentence)
+        # "笔记本电脑" asked, "笔记本" written: a three-character part of a long word counts too.
+        if sentence.strip() and any(w in said or any(w[i:i + 3] in said for i in range(len(w) - 2))
+                                    for w in asked):
+            return sentence.strip()
+    return None
+
+
 def without_names(low: str, products: list[ProductData]) -> str:
     """The question with the products' names (and the words of them) taken out."""
     from kefu.nlu.entities import product_keys
 
     for p in products:
-        for k in sorted({p.name.lower(), *(k.lower() for k in product_keys(p.name))}, key=len, reverse=True):
+        names = {p.name.lower(), *(k.lower() for k in product_keys(p.name)), *(t.lower() for t in p.tags)}
+        for k in sorted(names, key=len, reverse=True):
             if len(k) >= 2:
                 low = low.replace(k, " ")
     return low
@@ -228,7 +253,7 @@ def asked_attributes(text: str, product: ProductData) -> list[str]:
     for key in product.attributes:
         hits = [len(w) for w in words(key) if _mentions(low, w)]
         if hits:
-            found.append((max(hits), key))
+            found.append((max(hits) + (5 if key.lower() in low else 0), key))
     found.sort(key=lambda f: -f[0])
     keys = [k for _, k in found]
     # "支持蓝牙吗" asks about the connection, not what it is compatible with.
@@ -256,13 +281,20 @@ def _value_in(text: str, value: str) -> bool:
         return re.search(rf"(?<![a-z0-9]){re.escape(v)}(?![a-z0-9])", text) is not None
     if v in text:
         return True
-    short = re.sub(r"(色|码)$", "", v)
+    short = re.sub(r"(色|码|轴)$", "", v)
     return len(short) >= 1 and short != v and short in text
+
+
+# English words for the values shops write in Chinese ("the white one" → 白色, "brown switches" → 茶轴).
+_EN_VALUES = {"white": "白", "black": "黑", "grey": "灰", "gray": "灰", "pink": "粉", "blue": "蓝 青", "green": "绿",
+              "red": "红", "yellow": "黄", "brown": "茶 棕", "navy": "藏青", "khaki": "卡其", "oak": "橡木",
+              "walnut": "胡桃"}
 
 
 def chosen_variants(text: str, variants: list[VariantData]) -> tuple[list[VariantData], dict[str, str]]:
     """The variants whose every mentioned attribute value the message names ("黑色L码" → black, L)."""
     low = text.lower().replace("码", " 码 ")
+    low += " " + " ".join(zh for en, zh in _EN_VALUES.items() if re.search(rf"\b{en}\b", low))
     named: dict[str, str] = {}
     for v in variants:
         for k, val in v.attributes.items():
@@ -336,6 +368,11 @@ def pick_size(chart: list[dict[str, Any]], height: float | None, weight: float |
                 return i
         return None
 
+    if h_key and w_key and height is not None and weight is not None:
+        for row in chart:  # overlapping charts: the row that fits both
+            hr, wr = _range(row.get(h_key)), _range(row.get(w_key))
+            if hr and wr and hr[0] <= height <= hr[1] and wr[0] <= weight <= wr[1]:
+                return str(row[size_key]), None
     hi, wi = index_for(h_key, height), index_for(w_key, weight)
     if hi is None and wi is None:
         return None, None
@@ -372,13 +409,18 @@ class Expert:
         catalogue = self.cache.all(tenant_id, commerce) if named or re.search(r"[a-z]{3}", low) else []
         names = (named_products(text, catalogue, keep=2 if compare else 1) if named else []) or \
             english_names(text, catalogue)
+        if context_sku and names and not compare and context_sku in named_products(text, catalogue,
+                                                                                   keep=len(catalogue)):
+            names = [context_sku]  # "这个鼠标" on a mouse's page is that mouse, not every mouse of the shop
         products = [p for p in (self.cache.get(tenant_id, commerce, s) for s in names[:3]) if p is not None]
         if len(products) >= 2 and compare:
             return self._compare(products[:2], locale)
         if not products:
             fallback = context_sku or ((recent or [None])[-1] if recent else None)
             if fallback is None and ordered and (THIS.search(low) or asked_concepts(low)) and not knowledge_answers:
-                fallback = next(iter(ordered()), None)
+                bought = [p for p in (self.cache.get(tenant_id, commerce, s) for s in ordered()[:8]) if p]
+                # Of what they bought, the product the question fits ("有多少页" is the notebook's).
+                fallback = next((p.sku for p in bought if asked_attributes(text, p)), bought[0].sku if bought else None)
             product = self.cache.get(tenant_id, commerce, fallback) if fallback else None
             if product is None:
                 return None
@@ -416,6 +458,9 @@ class Expert:
             return self._spec(product, keys[0], low, locale)
         if not QUESTION.search(low) or knowledge_answers:
             return None
+        if said := described(product, low):
+            return ProductAnswer("spec", _t(locale, "described", name=product.name, text=said), [product.sku],
+                                 attribute="description")
         concepts = asked_concepts(low)
         if concepts:
             what = label(concepts[0], locale)
