@@ -410,8 +410,8 @@ class Bot:
         trace["outcome"] = "answer"
         trace["product"] = {"kind": product.kind, "skus": product.skus, "attribute": product.attribute}
         state["fallbacks"] = 0
-        state.setdefault("memory", {})["products"] = product.skus[:1] if len(product.skus) == 1 else \
-            state.get("memory", {}).get("products", [])
+        if len(product.skus) == 1:  # the product answered about is the one "它", "这个" mean next
+            state.setdefault("memory", {})["products"] = list(product.skus)
         info = {"kind": product.kind, "skus": product.skus, "attribute": product.attribute}
         if product.offer_person:
             self._say(db, conv, tenant, product.text, payload={"type": "buttons", "product": info, "buttons": [
