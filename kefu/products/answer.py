@@ -8,6 +8,7 @@ catalogue does not state is never guessed: the answer says it is not listed and 
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import Callable
@@ -166,18 +167,26 @@ class ProductCache:
         self._lists.clear()
 
 
+@functools.lru_cache(maxsize=4096)
+def _name_keys(name: str) -> tuple[str, ...]:
+    """A product name's words, normalised, as find_products reads them (cut once per name, not per message)."""
+    from kefu.nlu.entities import product_keys
+    from kefu.nlu.normalize import normalize
+
+    return tuple(normalize(k).replace(" ", "") for k in product_keys(name))
+
+
 def named_products(text: str, products: list[ProductData], *, keep: int = 1) -> list[str]:
     """SKUs the message names, best first: a full name beats a shared word ("无线静音鼠标" over "鼠标").
 
     keep: how many distinct levels of match to keep (2 for a comparison of two products).
     """
-    from kefu.nlu.entities import product_keys
     from kefu.nlu.normalize import normalize
 
     norm = normalize(text).replace(" ", "")
     scored: list[tuple[float, str]] = []
     for p in products:
-        keys = [normalize(k).replace(" ", "") for k in product_keys(p.name)]
+        keys = _name_keys(p.name)
         hits = [k for k in keys if len(k) >= 2 and k in norm]
         if hits:
             whole = normalize(p.name).replace(" ", "") in norm
@@ -415,7 +424,9 @@ class Expert:
         products = [p for p in (self.cache.get(tenant_id, commerce, s) for s in names[:3]) if p is not None]
         if len(products) >= 2 and compare:
             return self._compare(products[:2], locale)
+        on_page = False
         if not products:
+            on_page = bool(context_sku)
             fallback = context_sku or ((recent or [None])[-1] if recent else None)
             if fallback is None and ordered and (THIS.search(low) or asked_concepts(low)) and not knowledge_answers:
                 bought = [p for p in (self.cache.get(tenant_id, commerce, s) for s in ordered()[:8]) if p]
@@ -426,7 +437,8 @@ class Expert:
                 return None
             products = [product]
         chart = products[0].size_chart or self._category_chart(tenant_id, commerce, products[0])
-        return self._about(products, text, low, locale, knowledge_answers, named=bool(names), chart=chart)
+        return self._about(products, text, low, locale, knowledge_answers, named=bool(names) or on_page,
+                           chart=chart)
 
     def _category_chart(self, tenant_id: int, commerce: Commerce, product: ProductData
                         ) -> list[dict[str, Any]] | None:
@@ -467,7 +479,8 @@ class Expert:
             return ProductAnswer("not_listed", _t(locale, "not_listed", name=product.name, what=what),
                                  [product.sku], attribute=concepts[0], offer_person=True)
         if named or THIS.search(low):
-            # A question about this product the catalogue has no field for ("能进洗碗机吗" without 洗涤).
+            # A question about this product (named, "这个", or asked on its page) the catalogue has no field for
+            # ("会起球吗"): not listed rather than a guess or a plain "I did not understand".
             return ProductAnswer("not_listed", _t(locale, "not_listed_any", name=product.name), [product.sku],
                                  offer_person=True)
         return None
