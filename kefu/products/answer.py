@@ -20,7 +20,7 @@ from kefu.products.attributes import ATTRIBUTES, canonical, label, words
 
 # The shop's rules, not a product's: the knowledge base and the flows answer these.
 POLICY = re.compile(
-    r"(退|换货|换一|售后|运费|邮费|包邮|发货|快递|物流|到哪|到货|几天到|配送|发票|保价|价保|取消|地址|催|签收|优惠|"
+    r"(退|换货|换一|换吗|能换|可以换|调换|换码|换尺码|换个|不合适|售后|运费|邮费|包邮|发货|快递|物流|到哪|到货|几天到|配送|发票|保价|价保|取消|地址|催|签收|优惠|"
     r"券|积分|会员|付款|支付|分期|保修|质保|客服电话|营业|上班|"
     r"\b(refund|return|shipping|ship|deliver\w*|invoice|cancel\w*|address|track\w*|coupon|exchange|warranty|"
     r"payment|pay)\b)", re.IGNORECASE)
