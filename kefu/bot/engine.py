@@ -400,7 +400,7 @@ class Bot:
 
         context = state.get("context") or {}
         return self.expert.answer(commerce, tenant.id, text, state["trace"]["locale"], named=found.products,
-                                  context_sku=context.get("product_sku"),
+                                  context_sku=context.get("product_sku"), context_variant=context.get("variant_sku"),
                                   recent=(state.get("memory") or {}).get("products"), ordered=ordered,
                                   knowledge_answers=decision.kind == "answer")
 

@@ -401,12 +401,13 @@ class Expert:
         self.cache = ProductCache()
 
     def answer(self, commerce: Commerce, tenant_id: int, text: str, locale: str, *, named: list[str],
-               context_sku: str | None = None, recent: list[str] | None = None,
+               context_sku: str | None = None, context_variant: str | None = None, recent: list[str] | None = None,
                ordered: Callable[[], list[str]] | None = None, knowledge_answers: bool = False
                ) -> ProductAnswer | None:
         """The answer to text, or None when it is not a product question (or the knowledge base should answer).
 
-        named: SKUs the message names; context_sku: the page the customer is on; recent: products talked about
+        named: SKUs the message names; context_sku: the page the customer is on (context_variant: the variant
+        that page shows, if it is a variant's page); recent: products talked about
         before; ordered: reads the SKUs of the customer's latest order (asked only when nothing else names one);
         knowledge_answers: the knowledge base has a confident answer (it wins unless the question clearly asks
         about this product's specifications).
@@ -437,8 +438,9 @@ class Expert:
                 return None
             products = [product]
         chart = products[0].size_chart or self._category_chart(tenant_id, commerce, products[0])
+        page_variant = context_variant if products[0].sku == context_sku else None
         return self._about(products, text, low, locale, knowledge_answers, named=bool(names) or on_page,
-                           chart=chart)
+                           chart=chart, page_variant=page_variant)
 
     def _category_chart(self, tenant_id: int, commerce: Commerce, product: ProductData
                         ) -> list[dict[str, Any]] | None:
@@ -451,18 +453,19 @@ class Expert:
         return None
 
     def _about(self, products: list[ProductData], text: str, low: str, locale: str, knowledge_answers: bool,
-               *, named: bool, chart: list[dict[str, Any]] | None) -> ProductAnswer | None:
+               *, named: bool, chart: list[dict[str, Any]] | None, page_variant: str | None = None
+               ) -> ProductAnswer | None:
         product = products[0]
         # The product's own name says nothing about what is asked: "无线静音鼠标线多长" asks about the cable.
         text = low = without_names(low, products)
         if SIZE.search(low) or (body_numbers(low) != (None, None) and re.search(r"(码|size|穿|fit)", low)):
             return self._size(product, low, locale, chart)
         if STOCK.search(low):
-            return self._stock(product, low, locale)
+            return self._stock(product, low, locale, page_variant)
         if OPTIONS.search(low) and product.variants:
             return self._options(product, low, locale)
         if PRICE.search(low):
-            return self._price(product, low, locale)
+            return self._price(product, low, locale, page_variant)
         keys = asked_attributes(text, product)
         if keys:
             if len(products) > 1:
@@ -522,11 +525,20 @@ class Expert:
                                            options=_t(locale, "sep").join(values[:MAX_OPTIONS * 2])),
                              [product.sku], attribute=key)
 
-    def _stock(self, product: ProductData, low: str, locale: str) -> ProductAnswer:
+    @staticmethod
+    def _variants(low: str, product: ProductData, page: str | None) -> tuple[list[VariantData], dict[str, str]]:
+        """The variants the message names; none named on a variant's page: that variant."""
+        picked, named = chosen_variants(low, product.variants)
+        if not named and page:
+            picked = [v for v in product.variants if v.sku == page]
+            named = dict(picked[0].attributes) if picked else {}
+        return picked, named
+
+    def _stock(self, product: ProductData, low: str, locale: str, page: str | None = None) -> ProductAnswer:
         if not product.variants:
             key = "product_in" if product.stock > 0 else "product_out"
             return ProductAnswer("stock", _t(locale, key, name=product.name), [product.sku])
-        picked, named = chosen_variants(low, product.variants)
+        picked, named = self._variants(low, product, page)
         sep = _t(locale, "sep")
         in_stock = [v for v in product.variants if v.stock > 0]
         if len(picked) == 1:
@@ -550,8 +562,8 @@ class Expert:
         text = _t(locale, "alternatives", options=sep.join(_variant_label(o, locale) for o in pool[:MAX_OPTIONS]))
         return ProductAnswer("stock", text, [product.sku])
 
-    def _price(self, product: ProductData, low: str, locale: str) -> ProductAnswer:
-        picked, _ = chosen_variants(low, product.variants)
+    def _price(self, product: ProductData, low: str, locale: str, page: str | None = None) -> ProductAnswer:
+        picked, _ = self._variants(low, product, page)
         if len(picked) == 1:
             v = picked[0]
             return ProductAnswer("price", _t(locale, "price", name=product.name,

@@ -103,6 +103,8 @@ def test_api_channel_answers_about_the_page_the_customer_is_on(client, shop_a):
     assert "没有写" in unstated["text"] and unstated["payload"]["buttons"][0]["action"] == "handoff"
     # Another page: the shirt, with its size chart.
     assert "L" in say("我175 70kg穿什么码", context={"product_sku": "SHIRT-1-M"})[0]["text"]
+    # A variant's page: "还有货吗" is about that variant.
+    assert "橡木色" in say("还有货吗", context={"product_sku": "LAMP-1-OAK"})[0]["text"]
     r = client.post(url, headers=h, json={"text": "还有吗", "context": {"product_sku": "NO-SUCH"}})
     assert r.status_code == 422 and r.json()["error"]["code"] == "unknown_product"
     r = client.post(url, headers=h, json={"text": "还有吗", "context": {"page_url": "javascript:alert(1)"}})
