@@ -9,6 +9,7 @@ import typer
 from kefu.config import get_settings
 from kefu.emotion.cli import emotion_command
 from kefu.packs.cli import packs_app
+from kefu.products.cli import products_app
 from kefu.stories.cli import test_stories_command
 
 app = typer.Typer(help="kefu — intelligent customer service for e-commerce shops.", no_args_is_help=True,
@@ -27,6 +28,7 @@ app.add_typer(kb_app, name="kb")
 app.add_typer(packs_app, name="packs")
 reports_app = typer.Typer(help="Report tables (docs/reports.md).", no_args_is_help=True)
 app.add_typer(reports_app, name="reports")
+app.add_typer(products_app, name="products")
 # `kefu emotion --eval FILE.csv [--out OUT.jsonl]`: per-class precision/recall of the emotion model.
 app.command("emotion")(emotion_command)
 # `kefu test-stories PATH… [--tenant SLUG | --demo]`: conversation tests (docs/stories.md).

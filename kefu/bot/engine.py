@@ -41,7 +41,9 @@ from kefu.knowledge.models import KnowledgePoint
 from kefu.live.routing import group_for
 from kefu.nlu import entities as ents
 from kefu.nlu.matcher import Candidate, MatchResult
+from kefu.products.answer import Expert, ProductAnswer
 from kefu.products.chat import recommend_reply
+from kefu.products.context import seeds_of
 from kefu.runtime import Runtime
 from kefu.tenants.facts import shop_facts, unfilled
 from kefu.tenants.models import Tenant
@@ -117,7 +119,7 @@ def new_trace(text: str, message_id: int | None, locale: str) -> dict[str, Any]:
     return {"message_id": message_id, "text": text[:500], "locale": locale, "button": False,
             "emotion": {"label": "neutral", "score": 0.0, "counted": False}, "entities": {}, "outcome": "silent",
             "point": None, "points": [], "candidates": [], "flow": None, "flow_candidates": [], "smalltalk": None,
-            "handoff": None, "status": None}
+            "handoff": None, "status": None, "product": None}
 
 
 def turn_record(trace: dict[str, Any]) -> dict[str, Any]:
@@ -140,6 +142,7 @@ class Bot:
         self.intents = FlowIntents(self.index.embedder)
         self._catalogues: dict[int, tuple[float, list[tuple[str, list[str], str]]]] = {}
         self._langs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # matcher → its languages
+        self.expert = Expert()
 
     def warm_up(self) -> None:
         """Load the models now (embedding, segmenter, emotion, flow intents) so the first customer does not wait."""
@@ -360,16 +363,24 @@ class Bot:
                       payload={"type": "smalltalk", "kind": decision.smalltalk})
             return
         # A request for a recommendation ("预算200以内推荐一个") gets product cards, before flows and knowledge.
-        picks = None if found.order_no else recommend_reply(db, tenant, customer, text, locale, state.get(
-            "memory", {}), knowledge_answers=decision.kind == "answer", embedder=self.index.embedder)
+        picks = None if found.order_no else recommend_reply(
+            db, tenant, customer, text, locale, seeds_of(state), knowledge_answers=decision.kind == "answer",
+            embedder=self.index.embedder)
         if picks:
             trace["outcome"] = "recommend"
             for reply_text, payload in picks:
                 self._say(db, conv, tenant, reply_text, payload=payload)
             return
+        product = self._product_question(db, conv, tenant, state, text, found, decision, customer)
+        if product is not None and (product.kind != "not_listed" or product.attribute):
+            self._say_product(db, conv, tenant, state, product)  # clearly about the product: the catalogue answers
+            return
         ranked = self.intents.rank(asked or text, self._enabled_flows(tenant))
         trace["flow_candidates"] = [{"id": i, "score": round(s, 4)} for i, s in ranked[:3]]
         wanted = self._wanted_flow(ranked, decision, text, found)
+        if product is not None and not wanted and decision.kind != "answer":
+            self._say_product(db, conv, tenant, state, product)  # "这个能进洗碗机吗": not listed, not guessed
+            return
         if wanted:
             # "运费多少，我的D1003到哪了": the policy part is answered first, then the flow starts.
             side = self._side_questions(tenant, decision)
@@ -385,6 +396,44 @@ class Bot:
             self._say(db, conv, tenant, t(locale, "stale_button"))
             return
         self._answer(db, conv, tenant, state, decision, policy, waiting=waiting)
+
+    def _product_question(self, db: Session, conv: Conversation, tenant: Tenant, state: dict, text: str,
+                          found: ents.Entities, decision: Decision, customer: Customer | None) -> ProductAnswer | None:
+        """The catalogue's answer to a question about a product (kefu/products/answer.py), if it is one."""
+        if state["trace"]["button"] or found.order_no or _MINE.search(text):
+            return None  # a button, an order or "my parcel": the flows' and the knowledge base's
+
+        commerce = commerce_for(db, tenant)
+
+        def ordered() -> list[str]:
+            if not (customer and customer.external_id):
+                return []
+            try:
+                orders = commerce.orders_for_customer(customer.external_id, limit=5)
+            except CommerceError:
+                return []
+            return [i.sku for o in orders for i in o.items]
+
+        context = state.get("context") or {}
+        return self.expert.answer(commerce, tenant.id, text, state["trace"]["locale"], named=found.products,
+                                  context_sku=context.get("product_sku"), context_variant=context.get("variant_sku"),
+                                  recent=(state.get("memory") or {}).get("products"), ordered=ordered,
+                                  knowledge_answers=decision.kind == "answer")
+
+    def _say_product(self, db: Session, conv: Conversation, tenant: Tenant, state: dict,
+                     product: ProductAnswer) -> None:
+        trace = state["trace"]
+        trace["outcome"] = "answer"
+        trace["product"] = {"kind": product.kind, "skus": product.skus, "attribute": product.attribute}
+        state["fallbacks"] = 0
+        if len(product.skus) == 1:  # the product answered about is the one "它", "这个" mean next
+            state.setdefault("memory", {})["products"] = list(product.skus)
+        info = {"kind": product.kind, "skus": product.skus, "attribute": product.attribute}
+        if product.offer_person:
+            self._say(db, conv, tenant, product.text, payload={"type": "buttons", "product": info, "buttons": [
+                {"label": t(trace["locale"], "handoff_button"), "action": "handoff"}]})
+        else:
+            self._say(db, conv, tenant, product.text, payload={"type": "product_answer", **info})
 
     @staticmethod
     def _wanted_flow(ranked: list[tuple[str, float]], decision: Decision, text: str,

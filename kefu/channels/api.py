@@ -18,6 +18,7 @@ from kefu.errors import NotFound
 from kefu.live.feedback import do_rate
 from kefu.live.queue import conversation_out
 from kefu.live.schemas import RatingIn
+from kefu.products.context import ProductContext, do_set_context
 
 router = APIRouter(prefix="/api/v1/channels/api", tags=["api channel"])
 
@@ -49,6 +50,9 @@ class CustomerMessageIn(PostMessageIn):
 
     button: bool = Field(False, description="the text is the value of a button the bot offered, pressed rather "
                                             "than typed (it is not read for the customer's emotion)")
+    context: ProductContext | None = Field(None, description="the product page the customer is on; the bot "
+                                                             "answers questions about that product (422 for a SKU "
+                                                             "the shop does not have)")
 
 
 class HandoffIn(BaseModel):
@@ -90,6 +94,8 @@ def post_message(
     """Post the customer's message; the response carries the bot's replies to it."""
     conv = _api_conversation(db, principal.tenant_id, conversation_id)
     customer = db.get(Customer, conv.customer_id)
+    if body.context is not None:
+        do_set_context(db, conv=conv, context=body.context)
     msg, created = take_customer_message(runtime, db, conv=conv, customer=customer, text=body.text,
                                          client_id=body.client_id,
                                          payload={"type": "button"} if body.button else None)

@@ -4,6 +4,8 @@ Protocol (JSON frames), documented in docs/widget.md:
 client → {"type":"hello","key","visitor"?,"token"?,"locale"?,"after"?}   first frame, within 10 s
 server → {"type":"ready","visitor","conversation","customer","messages":[…after]}
 client → {"type":"message","client_id","text"} | {"type":"handoff"} | {"type":"leave_message"} | {"type":"ping"}
+         | {"type":"context","product_sku"?,"page_url"?}  (the product page the customer is on; answered with
+           {"type":"context","context"} or an error frame "unknown_product")
          (photos and files go by HTTP: POST /api/v1/widget/attachments; their message arrives here like any other)
 server → {"type":"ack","client_id","message"} | {"type":"message","message"} | {"type":"conversation",…}
          | {"type":"queue","queue":{"position","ahead","eta_seconds"}} | {"type":"error","code","message","client_id"?}
@@ -25,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, File, Form, Query, UploadFile, WebSocket, WebSocketDisconnect
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocketState
 
@@ -38,6 +40,7 @@ from kefu.conversations.schemas import MessageOut
 from kefu.errors import KefuError, NotFound, Unauthorized
 from kefu.live.feedback import do_rate, pending_rating
 from kefu.live.queue import conversation_out
+from kefu.products.context import ProductContext, do_set_context
 from kefu.runtime import Runtime
 from kefu.tenants.actions import check_public_key
 from kefu.tenants.security import IdentityError, verify_identity_token
@@ -161,6 +164,17 @@ def _handoff(runtime: Runtime, s: Session, locale: Any, reason: str = "customer_
         actions.do_request_handoff(db, conv=conv, reason=reason, locale=locale if locale in ("zh", "en") else None)
 
 
+def _context(runtime: Runtime, s: Session, frame: dict[str, Any]) -> dict[str, Any]:
+    try:
+        context = ProductContext(product_sku=frame.get("product_sku"), page_url=frame.get("page_url"))
+    except ValidationError as exc:
+        raise KefuError("context takes product_sku (a SKU) and page_url (an http(s) address)",
+                        code="invalid_context", status=422) from exc
+    with runtime.db.session() as db:
+        conv = actions.get_conversation(db, tenant_id=s.tenant_id, conversation_id=s.conversation_id)
+        return do_set_context(db, conv=conv, context=context)
+
+
 def _rate(runtime: Runtime, s: Session, frame: dict[str, Any]) -> None:
     """Store the customer's rating of their conversation (this one, or the ended one they were asked about)."""
     conv_id = frame.get("conversation_id") or s.conversation_id
@@ -215,6 +229,10 @@ async def _read_frames(ws: WebSocket, runtime: Runtime, s: Session) -> None:
             elif kind == "rate":
                 await run_in_threadpool(_rate, runtime, s, frame)
                 await ws.send_json({"type": "rated", "conversation_id": frame.get("conversation_id")})
+            elif kind == "context":
+                # kefu.setContext({productSku, pageUrl}) or data-product-sku: the product page the customer is on.
+                stored = await run_in_threadpool(_context, runtime, s, frame)
+                await ws.send_json({"type": "context", "context": stored})
             elif kind == "ping":
                 await ws.send_json({"type": "pong"})
             else:

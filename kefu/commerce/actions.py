@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kefu.commerce.models import Order, Product, ReturnRequest, Shipment
+from kefu.commerce.models import Order, Product, ProductVariant, ReturnRequest, Shipment
 from kefu.commerce.schemas import OrderIn, OrderPatch, ProductIn, ProductPatch, ShipmentIn, TrackingIn
 from kefu.db import utcnow
 from kefu.errors import Conflict, KefuError, NotFound
@@ -37,6 +37,15 @@ def get_product(db: Session, *, tenant_id: int, sku: str) -> Product:
     product = db.scalar(select(Product).where(Product.tenant_id == tenant_id, Product.sku == sku))
     if product is None:
         raise NotFound("product not found")
+    return product
+
+
+def find_product(db: Session, *, tenant_id: int, sku: str) -> Product | None:
+    """The product with this SKU, or the parent of the variant with it; None if neither exists."""
+    product = db.scalar(select(Product).where(Product.tenant_id == tenant_id, Product.sku == sku))
+    if product is None:
+        product = db.scalar(select(Product).join(ProductVariant, ProductVariant.product_id == Product.id).where(
+            ProductVariant.tenant_id == tenant_id, ProductVariant.sku == sku))
     return product
 
 

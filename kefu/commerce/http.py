@@ -51,6 +51,7 @@ BREAKER_COOLDOWN = 5.0
 # Order numbers longer than this are not looked up: no shop uses them, and they only bloat URLs.
 MAX_ORDER_NO = 256
 USER_AGENT = "kefu-commerce/1"
+PRODUCT_SECONDS = 30.0
 
 _ERROR_CODE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
@@ -261,6 +262,8 @@ class HttpCommerce:
         self._own_client = client is None
         # Redirects are not followed: the contract has none, and following one could leak the bearer token.
         self._client = client or httpx.Client(timeout=self.timeout, follow_redirects=False)
+        # Price and stock are read live at answer time but kept briefly: one question often takes a few reads.
+        self._product_cache: dict[str, tuple[float, ProductData | None]] = {}
 
     def close(self) -> None:
         """Close the connection pool, unless the caller passed in its own client."""
@@ -311,6 +314,20 @@ class HttpCommerce:
     def products(self, *, query: str = "", limit: int = 20) -> list[ProductData]:
         """Return the shop's products matching query (all when empty)."""
         return self._call("GET", "/products", _Products, query={"q": query, "limit": _clamp(limit)}).products
+
+    def get_product(self, sku: str) -> ProductData | None:
+        """Return one product with its variants (live price and stock, kept PRODUCT_SECONDS), or None."""
+        if not _usable_order_no(sku):
+            return None
+        hit = self._product_cache.get(sku)
+        if hit and time.monotonic() - hit[0] < PRODUCT_SECONDS:
+            return hit[1]
+        product = self._call("GET", f"/products/{_segment(sku)}", ProductData, on_404="none")
+        if product is None:
+            # A system that predates this call (404 on every SKU) still answers the search by exact SKU.
+            product = next((p for p in self.products(query=sku, limit=5) if p.sku == sku), None)
+        self._product_cache[sku] = (time.monotonic(), product)
+        return product
 
     # --- plumbing
 

@@ -97,6 +97,17 @@ class ReturnData(BaseModel):
     created_at: dt.datetime
 
 
+class VariantData(BaseModel):
+    """One variant of a product: its own SKU, what sets it apart, its stock and (None: the product's) price."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    sku: str
+    attributes: dict[str, Any] = Field(default_factory=dict)
+    price_cents: int | None = None
+    stock: int = 0
+
+
 class ProductData(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -108,6 +119,11 @@ class ProductData(BaseModel):
     category: str = ""
     tags: list[str] = Field(default_factory=list)
     image_url: str | None = None
+    description: str = ""
+    url: str | None = None
+    category_path: str = ""
+    variants: list[VariantData] = Field(default_factory=list)
+    size_chart: list[dict[str, Any]] | None = None
 
 
 class CommerceError(Exception):
@@ -152,3 +168,6 @@ class Commerce(Protocol):
 
     def products(self, *, query: str = "", limit: int = 20) -> list[ProductData]:
         """Return products whose name, category or tags contain query (all when empty)."""
+
+    def get_product(self, sku: str) -> ProductData | None:
+        """Return one product with its variants (a variant's SKU finds its product), or None."""

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kefu.db import Base, UTCDateTime, utcnow
 
@@ -33,8 +33,35 @@ class Product(Base):
     category: Mapped[str] = mapped_column(String(100), default="")
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     image_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    url: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    # The whole category path, levels joined by " > " ("家居 > 杯具 > 马克杯"); `category` keeps the last level.
+    category_path: Mapped[str] = mapped_column(String(300), default="")
+    # Rows of a size chart, e.g. [{"尺码": "M", "身高": "165-175", "体重": "55-65", "胸围": "100"}]; products of
+    # the same category without their own use the category's (see kefu/products/catalogue.py).
+    size_chart: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
+    variants: Mapped[list[ProductVariant]] = relationship(
+        order_by="ProductVariant.position", cascade="all, delete-orphan", passive_deletes=True, lazy="selectin")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ProductVariant(Base):
+    """One buyable variant of a product (a colour, a size …) with its own SKU, stock and maybe price."""
+
+    __tablename__ = "product_variants"
+    __table_args__ = (UniqueConstraint("tenant_id", "sku", name="uq_product_variants_tenant_sku"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    sku: Mapped[str] = mapped_column(String(64))
+    # What sets it apart: {"颜色": "黑色", "尺码": "L"}.
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # None: the parent product's price.
+    price_cents: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    stock: Mapped[int] = mapped_column(Integer, default=0)
+    position: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Order(Base):

@@ -23,6 +23,9 @@ class ProductIn(BaseModel):
     category: str = Field("", max_length=100)
     tags: list[str] = Field(default_factory=list, max_length=20)
     image_url: str | None = Field(None, max_length=500, pattern=r"^https?://")
+    description: str = Field("", max_length=5000)
+    url: str | None = Field(None, max_length=500, pattern=r"^https?://")
+    category_path: str = Field("", max_length=300)
 
 
 class ProductPatch(BaseModel):
@@ -35,6 +38,9 @@ class ProductPatch(BaseModel):
     category: str | None = Field(None, max_length=100)
     tags: list[str] | None = Field(None, max_length=20)
     image_url: str | None = Field(None, max_length=500, pattern=r"^https?://")
+    description: str | None = Field(None, max_length=5000)
+    url: str | None = Field(None, max_length=500, pattern=r"^https?://")
+    category_path: str | None = Field(None, max_length=300)
 
 
 class OrderIn(BaseModel):

@@ -128,6 +128,10 @@ class BuiltinCommerce:
         rows, _ = actions.list_products(self.db, tenant_id=self.tenant_id, search=query, limit=limit)
         return [ProductData.model_validate(p, from_attributes=True) for p in rows]
 
+    def get_product(self, sku: str) -> ProductData | None:
+        product = actions.find_product(self.db, tenant_id=self.tenant_id, sku=sku)
+        return ProductData.model_validate(product, from_attributes=True) if product is not None else None
+
     @staticmethod
     def _refuse_unless_unshipped(order: Order) -> None:
         if order.status == "cancelled":

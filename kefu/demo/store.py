@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kefu.commerce import actions
 from kefu.commerce.models import Order
-from kefu.commerce.schemas import OrderIn, ProductIn, ShipmentIn
+from kefu.commerce.schemas import OrderIn, ShipmentIn
 from kefu.db import utcnow
+from kefu.products.importer import import_catalogue
 
 DEMO_PHONE = "13800138000"
+CATALOGUE = Path(__file__).parent / "catalogue.jsonl"
+# What the demo orders bought (the catalogue has these SKUs, names and prices too).
 PRODUCTS = [
     ("TEA-250", "明前龙井 250g", 16800, "茶叶", {"产地": "西湖", "规格": "250g 罐装"}),
     ("MUG-350", "手作陶瓷马克杯", 8900, "杯具", {"容量": "350ml", "产地": "景德镇"}),
@@ -30,13 +34,18 @@ ORDERS = [
 ]
 
 
+def seed_catalogue(db: Session, tenant_id: int) -> None:
+    """Import the demo catalogue (kefu/demo/catalogue.jsonl: 30+ products with specifications and variants)."""
+    result = import_catalogue(db, tenant_id=tenant_id, filename=CATALOGUE.name, data=CATALOGUE.read_bytes())
+    if result.errors:  # the file ships with kefu: a bad row is a bug, never a half-seeded shop
+        raise ValueError(f"demo catalogue: {result.errors[:3]}")
+
+
 def seed_store(db: Session, tenant_id: int) -> None:
     """Add the demo products and orders once (a re-run leaves existing rows alone)."""
     if db.scalar(select(Order.id).where(Order.tenant_id == tenant_id).limit(1)):
         return
-    for sku, name, price, category, attrs in PRODUCTS:
-        actions.do_create_product(db, tenant_id=tenant_id, data=ProductIn(
-            sku=sku, name=name, price_cents=price, stock=50, category=category, attributes=attrs))
+    seed_catalogue(db, tenant_id)
     now = utcnow()
     for i, (no, status, _, delivered_days) in enumerate(ORDERS):
         sku, name, price, _, attrs = PRODUCTS[i % len(PRODUCTS)]

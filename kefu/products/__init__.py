@@ -1,1 +1,2 @@
-"""The shop's products as the chat shows them: cards, and recommendations."""
+"""The shop's catalogue and how the chat shows it: import, variants and size charts, the bot's expert answers,
+product cards and recommendations."""

@@ -11,7 +11,7 @@ import yaml
 from kefu.errors import KefuError
 
 FILE_KEYS = {"stories", "orders"}
-STORY_KEYS = {"name", "note", "locale", "customer", "tags", "agents", "turns"}
+STORY_KEYS = {"name", "note", "locale", "customer", "tags", "agents", "turns", "page"}
 AGENT_KEYS = {"name", "state"}
 AGENT_STATES = ("connected", "online", "offline")
 STEPS = ("say", "click", "agent", "wait", "new_chat")
@@ -21,7 +21,8 @@ AGENT_ACTIONS = ("connect", "accept", "reply", "disconnect", "close")
 # What a turn can expect. The first group is read from the bot's trace of the customer's message, so only
 # `say` and `click` turns (which send one) may use it; the second group is read from the replies and the
 # conversation, and fits every turn.
-TRACE_KEYS = {"outcome", "point", "flow", "step", "flow_status", "slots", "handoff", "smalltalk", "emotion"}
+TRACE_KEYS = {"outcome", "point", "flow", "step", "flow_status", "slots", "handoff", "smalltalk", "emotion",
+              "product"}
 REPLY_KEYS = {"status", "reply_contains", "reply_any", "reply_not_contains", "reply_lang"}
 EXPECT_KEYS = TRACE_KEYS | REPLY_KEYS
 # Keys whose value is one word from a closed set ("!word" = anything else, a list = one of them).
@@ -95,6 +96,7 @@ class Story:
     orders: list[dict[str, Any]] = field(default_factory=list)  # the file's `orders:`
     note: str = ""
     line: int | None = None
+    page: str | None = None  # the SKU of the product page the widget is on (context.product_sku)
 
     @property
     def id(self) -> str:
@@ -240,9 +242,12 @@ def _story(path: Path, raw: Any, number: int, orders: list) -> Story:
     note = raw.get("note") or ""
     if not isinstance(note, str):
         raise fail("`note:` is text")
+    page = raw.get("page")
+    if page is not None and (not isinstance(page, str) or not page.strip()):
+        raise fail("`page:` is the SKU of the product page the customer is on")
     return Story(name=name, path=path, turns=turns, locale=locale, customer=customer.strip() if customer else None,
                  tags=[t.strip() for t in tags], agents=agents, orders=list(orders), note=note.strip(),
-                 line=_line(raw))
+                 line=_line(raw), page=page.strip() if page else None)
 
 
 def _agents(raw: Any, fail) -> list[Agent]:

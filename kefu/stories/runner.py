@@ -18,6 +18,7 @@ from kefu.conversations import actions
 from kefu.conversations.models import Conversation, ConversationEvent, Customer, Message
 from kefu.errors import KefuError
 from kefu.live import actions as live_actions
+from kefu.products.context import ProductContext, do_set_context
 from kefu.runtime import Runtime
 from kefu.stories.live import Staff, StepError
 from kefu.stories.loader import REPLY_KEYS, TRACE_KEYS, Story, Turn
@@ -141,6 +142,8 @@ class _Play:
                                                    locale=self.story.locale)
             self.customer_id, self.conversation_id = customer.id, conv.id
             self.conversation_ids.append(conv.id)
+            if self.story.page:
+                do_set_context(db, conv=conv, context=ProductContext(product_sku=self.story.page))
 
     # --- one turn --------------------------------------------------------------------------------------
 
@@ -308,6 +311,7 @@ def _check_trace(expect: dict[str, Any], trace: dict[str, Any]) -> list[str]:
         "flow_status": flow.get("status") if flow else None,
         "smalltalk": trace.get("smalltalk"),
         "emotion": emotion.get("label") if isinstance(emotion, dict) else emotion,
+        "product": (trace.get("product") or {}).get("kind"),
     }
     for key, value in expect.items():
         if key in actual:

@@ -34,6 +34,7 @@ from kefu.live import routes as live_routes
 from kefu.live import socket as live_socket
 from kefu.packs import routes as pack_routes
 from kefu.packs import server as pack_server
+from kefu.products import card_routes
 from kefu.products import routes as product_routes
 from kefu.reports import routes as report_routes
 from kefu.reports.refresher import Refresher
@@ -84,7 +85,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.state.runtime = runtime
     imports = app.state.imports = ImportRunner(runtime.db)
     # Request bodies are small everywhere except uploads, which get their own limit.
-    upload_limits = {knowledge_routes.IMPORT_PATH: runtime.settings.max_import_bytes + 64 * 1024}
+    upload_limits = {knowledge_routes.IMPORT_PATH: runtime.settings.max_import_bytes + 64 * 1024,
+                     product_routes.IMPORT_PATH: runtime.settings.max_import_bytes + 64 * 1024}
     attachment_limit = runtime.settings.max_upload_bytes + 64 * 1024
     upload_limits[widget.UPLOAD_PATH] = attachment_limit
     attachment_upload = re.compile(re.escape(api_channel.UPLOAD_PATH).replace(r"\{conversation_id\}", r"\d+"))
@@ -140,7 +142,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
                    conversation_routes.router, conversation_routes.left_messages,
                    store_routes.router, flow_routes.router, live_routes.router, live_routes.notes, live_socket.router,
                    api_channel.router, widget.router, pack_routes.router, pack_server.router,
-                   attachment_routes.router, bot_routes.router, report_routes.router, product_routes.router):
+                   attachment_routes.router, bot_routes.router, report_routes.router, product_routes.router,
+                   card_routes.router):
         app.include_router(router)
 
     import swagger_ui_bundle

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -619,3 +620,33 @@ def test_new_pages_fit_a_phone(demo_server, browser, path):
         assert not errors, "\n".join(errors)
     finally:
         ctx.close()
+
+
+def test_store_catalogue_upload_lists_bad_rows_then_imports(demo_server, page, owner_http, tmp_path):
+    login(page, demo_server.base_url)
+    page.goto(demo_server.base_url + "/admin/store?tab=products")
+    expect(page.locator('.product-row[data-sku="KB-87"]')).to_contain_text("87键机械键盘", timeout=WAIT)
+    sku = unique("UP").upper().replace("_", "-")
+    good = {"sku": sku, "name": "上传的<b>台灯</b>", "category": "家居/灯具", "price": "¥59.00",
+            "attributes": {"功率": "9W"}, "variants": [{"sku": sku + "-W", "attributes": {"颜色": "白"}, "stock": 2}]}
+    bad = {"sku": sku + "-2", "name": "美元价", "price": "$9"}
+    path = tmp_path / "catalogue.jsonl"
+    path.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in (good, bad)) + "\n", encoding="utf-8")
+
+    page.locator("#product-import").click()
+    expect(page.locator("#product-import-dialog")).to_be_visible()
+    page.locator("#pi-file").set_input_files(str(path))
+    page.locator("#pi-submit").click()
+    expect(page.locator("#pi-status")).to_contain_text("1 行有问题，没有导入任何商品", timeout=WAIT)
+    expect(page.locator("#pi-problems tbody tr")).to_have_count(1)
+    expect(page.locator("#pi-problems tbody tr").first).to_contain_text("another currency")
+    assert check(owner_http.get("/api/v1/store/products", params={"search": sku}))["total"] == 0
+    page.screenshot(path=str(tmp_path / "import-bad.png"))
+
+    page.locator("#pi-skip").check()
+    page.locator("#pi-submit").click()
+    expect(page.locator("#pi-status")).to_contain_text("新增 1 个商品", timeout=WAIT)
+    page.locator("#pi-cancel").click()
+    row = page.locator(f'.product-row[data-sku="{sku}"]')
+    expect(row).to_contain_text("上传的<b>台灯</b>", timeout=WAIT)  # text, never markup
+    assert check(owner_http.get(f"/api/v1/products/{sku}-W"))["variants"][0]["stock"] == 2

@@ -560,3 +560,22 @@ def test_rich_answer_shows_link_image_and_buttons(demo_server, context):
         with httpx.Client(base_url=demo_server.base_url) as owner:
             owner.post("/api/v1/auth/login", json={"email": "owner@demo.kefu", "password": "demo-owner-pass"})
             owner.delete(f"/api/v1/knowledge/{point_id}")
+
+
+def test_set_context_makes_the_bot_answer_about_the_page_product(demo_server, page: Page, tmp_path):
+    """A single-page shop calls kefu.setContext({productSku}); the bot answers about that product, and changing
+    the page changes the product; a SKU the shop does not have leaves the chat working."""
+    page.goto(demo_server.base_url + "/demo/store")
+    page.wait_for_function("() => window.kefu && window.kefu.setContext")
+    page.evaluate("() => kefu.setContext({productSku: 'MUG-350'})")
+    chat = open_widget(page)
+    send(chat, "容量多大")
+    expect(bot_msgs(chat, "350ml")).to_have_count(1, timeout=WAIT)
+    page.evaluate("() => kefu.setContext({productSku: 'KB-87', pageUrl: location.href + '#kb'})")
+    send(chat, "有背光吗")
+    expect(bot_msgs(chat, "白色背光")).to_have_count(1, timeout=WAIT)
+    page.evaluate("() => kefu.setContext({productSku: 'NOT-OURS-1'})")
+    send(chat, "多少钱")  # still the keyboard: the unknown SKU was refused, the context kept
+    expect(bot_msgs(chat, "¥299.00")).to_have_count(1, timeout=WAIT)
+    expect(chat.locator("#kefu-error")).to_be_hidden()
+    page.screenshot(path=str(tmp_path / "widget-context.png"))

@@ -227,6 +227,15 @@ def test_products(shop, commerce):
     assert commerce.products(query="没有这种东西") == []
 
 
+def test_one_product_is_read_live_and_kept_briefly(shop, commerce):
+    shop.products[0]["variants"] = [{"sku": "TEE-BLK-L-1", "attributes": {"颜色": "黑"}, "stock": 3}]
+    tee = commerce.get_product("TEE-BLK-L-1")
+    assert tee.sku == "TEE-BLK-L" and tee.variants[0].stock == 3
+    assert commerce.get_product("NOPE") is None and commerce.get_product("../orders") is None
+    shop.products[0]["name"] = "改了名"
+    assert commerce.get_product("TEE-BLK-L-1").name != "改了名"  # kept PRODUCT_SECONDS, not read again
+
+
 @pytest.mark.parametrize("call", ["change_address", "cancel_order", "create_return", "urge_shipment"])
 def test_a_change_to_an_unknown_order_is_not_found(shop, commerce, call):
     calls = {

@@ -3,6 +3,7 @@
 The route list comes from the app's OpenAPI schema, so a new endpoint without a case here fails this test.
 """
 
+import json
 import re
 import time
 
@@ -72,6 +73,9 @@ FILES = {
     ("POST", "/api/v1/channels/api/conversations/{conversation_id}/attachments"): {
         "file": ("b.png", images.png(), "image/png")},
     ("POST", "/api/v1/widget/attachments"): {"file": ("b.png", images.png(), "image/png")},
+    # Shop B's own catalogue: imported into B only (A's products stay as they were, see the snapshot).
+    ("POST", "/api/v1/products/import"): {"file": ("b.jsonl", b'{"sku": "B-IMPORT-1", "name": "B", "price": "1"}',
+                                                   "application/jsonl")},
 }
 PUBLIC = {"/api/v1/auth/login", "/api/v1/auth/logout", "/api/v1/widget/config"}
 
@@ -104,6 +108,11 @@ def shop_a_data(client, shop_a, runtime):
     assert job["status"] == "failed" and MARK in str(job["errors"]) + job["filename"]
     term = client.post("/api/v1/dictionary", headers=h, json={"word": "A词", "synonyms": [MARK]}).json()
     client.post("/api/v1/store/products", headers=h, json={"sku": "A-SKU", "name": MARK})
+    line = {"sku": "A-CAT", "name": MARK, "price": "¥9", "attributes": {"容量": MARK},
+            "variants": [{"sku": "A-CAT-V", "attributes": {"颜色": MARK}, "stock": 1}]}
+    r = client.post("/api/v1/products/import", headers=h, files={"file": ("a.jsonl", json.dumps(line).encode(),
+                                                                          "application/jsonl")})
+    assert r.status_code == 200 and r.json()["created"] == 1, r.text
     client.post("/api/v1/store/orders", headers=h, json={
         "order_no": "A-ORDER-1", "status": "paid", "items": [{"sku": "A-SKU", "name": MARK, "quantity": 1}],
         "address": {"name": MARK, "phone": "13800138000", "detail": MARK}})
@@ -164,6 +173,7 @@ def _snapshot(client, shop, ids):
             client.get("/api/v1/settings", headers=h).json(),
             client.get(f"/api/v1/store/orders/{ids['order_no']}", headers=h).json(),
             client.get("/api/v1/store/products", headers=h).json(),
+            client.get("/api/v1/products/A-CAT-V", headers=h).json(),
             client.get("/api/v1/flows", headers=h).json(),
             client.get("/api/v1/left-messages", headers=h).json(),
             client.get("/api/v1/live/skill-groups", headers=h).json(),
@@ -285,3 +295,23 @@ def _table_rows(content: bytes, fmt: str) -> int:
     if fmt == "csv":
         return len(list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))) - 1
     return len(list(openpyxl.load_workbook(io.BytesIO(content)).active.values)) - 1
+
+
+def test_a_product_of_another_shop_is_no_context(client, shop_a, shop_b, shop_a_data):
+    """Shop B's customer on a page naming shop A's SKU: refused (422), B's conversation keeps its context."""
+    hb = api_headers(shop_b)
+    conv = client.post("/api/v1/channels/api/conversations", headers=hb, json={"customer_id": "b-1"}).json()
+    url = f"/api/v1/channels/api/conversations/{conv['conversation']['id']}/messages"
+    for sku in ("A-CAT", "A-CAT-V", "A-SKU"):
+        r = client.post(url, headers=hb, json={"text": "容量多大", "context": {"product_sku": sku}})
+        assert r.status_code == 422 and r.json()["error"]["code"] == "unknown_product"
+        assert MARK not in r.text
+    # Nothing was stored for the refused message; the chat goes on.
+    r = client.post(url, headers=hb, json={"text": "你好"})
+    assert r.status_code == 200 and r.json()["replies"]
+    assert MARK not in client.get(url, headers=hb).text
+    # Shop A's own product works as context for A.
+    ha = api_headers(shop_a)
+    r = client.post(f"/api/v1/channels/api/conversations/{shop_a_data['conversation_id']}/messages", headers=ha,
+                    json={"text": "容量多大", "context": {"product_sku": "A-CAT-V"}})
+    assert r.status_code == 200 and MARK in r.json()["replies"][0]["text"]

@@ -486,5 +486,12 @@ class FakeShop:
             return {"products": [ProductData.model_validate(p).model_dump(mode="json")
                                  for p in shop.products if hit(p)][:limit]}
 
+        @app.get("/products/{sku}")
+        def product(sku: str) -> Any:
+            for p in shop.products:
+                if sku == p["sku"] or sku in {v["sku"] for v in p.get("variants", [])}:
+                    return ProductData.model_validate(p).model_dump(mode="json")
+            return JSONResponse({"error": {"code": "not_found", "message": "no such product"}}, status_code=404)
+
         return app
 

@@ -792,6 +792,9 @@
         row.querySelector(".of-sku").focus();
       });
       $("#product-add").addEventListener("click", openProductDialog);
+      // The catalogue upload (store/import.js) announces an import: show the new products.
+      document.addEventListener("kefu:products-imported", function () { loadProducts(); });
+      import("/static/admin/store/import.js").catch(function (e) { if (window.console) console.error(e); });
       $("#product-form").addEventListener("submit", createProduct);
       $("#product-form-cancel").addEventListener("click", function () { closeDialog("#product-dialog"); });
       $("#product-dialog-x").addEventListener("click", function () { closeDialog("#product-dialog"); });

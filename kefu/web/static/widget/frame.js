@@ -569,6 +569,7 @@
         clearTimeout(readyTimer);
         ready = true;
         everReady = true;
+        contextSent = null;
         firstHello = false;
         attempt = 0;
         setState("open");
@@ -598,6 +599,7 @@
           pendingLeave = false;
           transmit({ type: "leave_message", locale: locale });
         }
+        sendContext();
         break;
       case "message":
         if (frame.message && frame.message.client_id) dropFromOutbox(frame.message.client_id);
@@ -637,6 +639,11 @@
     if (rating.state === "sending" && !clientId && RATING_ERRORS[frame.code]) {
       if (frame.code === "already_rated") ratingDone();
       else ratingFailed(frame.code, frame.message);
+      return;
+    }
+    if (frame.code === "unknown_product" || frame.code === "invalid_context") {
+      // The shop's page named a SKU kefu does not know: the customer can still chat; the page's author is told.
+      if (window.console) console.warn("kefu: " + (frame.message || frame.code));
       return;
     }
     if (frame.code === "conversation_closed") {
@@ -1485,6 +1492,25 @@
       .catch(function () { /* the socket's reconnect loop reports being offline */ });
   }
 
+  // The product page the customer is on (data-product-sku, kefu.setContext): sent once per change and after every
+  // reconnect, so the bot answers "容量多大" about that product.
+  var pageContext = null;
+  var contextSent = null;
+
+  function takeContext(c) {
+    if (!c || typeof c !== "object") return;
+    var sku = typeof c.productSku === "string" ? c.productSku.slice(0, 64) : "";
+    var url = typeof c.pageUrl === "string" && /^https?:\/\//.test(c.pageUrl) ? c.pageUrl.slice(0, 500) : "";
+    pageContext = { type: "context", product_sku: sku || null, page_url: url || null };
+    contextSent = null;
+    sendContext();
+  }
+
+  function sendContext() {
+    if (!pageContext || contextSent === pageContext) return;
+    if (transmit(pageContext)) contextSent = pageContext;
+  }
+
   applyLocale();
   // Messages left unsent by an earlier page (e.g. a reload during an outage) wait at the bottom.
   outbox.forEach(addPending);
@@ -1495,7 +1521,9 @@
       if (event.source !== window.parent) return;
       var data = event.data;
       if (!data || typeof data !== "object") return;
-      if (data.type === "kefu:init") {
+      if (data.type === "kefu:init" || data.type === "kefu:context") {
+        takeContext(data.context);
+        if (data.type === "kefu:context") return;
         if (!started && typeof data.token === "string" && data.token) token = data.token;
         if (typeof data.visible === "boolean") setVisible(data.visible);
         start();

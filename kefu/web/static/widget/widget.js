@@ -8,9 +8,10 @@
  *   data-customer-token="<JWT>"  the shop-signed identity of a logged-in customer (sent to the chat frame
  *                                by postMessage, never in a URL)
  *   data-open="true"             open the chat as soon as the page loads
+ *   data-product-sku="MUG-350"   the product this page shows: the bot answers questions about it
  *
  * It adds a launcher button and, once the chat is first opened, an iframe served by kefu. The page gets
- * window.kefu = {open(), close(), toggle()}. All styling is set through the CSSOM (element.style), so the
+ * window.kefu = {open(), close(), toggle(), setContext({productSku, pageUrl})}. All styling is set through the CSSOM (element.style), so the
  * loader works even on pages whose Content-Security-Policy forbids inline styles.
  */
 (function () {
@@ -35,6 +36,7 @@
   var ORIGIN = new URL(script.src, location.href).origin;
   var token = script.getAttribute("data-customer-token") || "";
   var autoOpen = script.getAttribute("data-open") === "true";
+  var context = { productSku: script.getAttribute("data-product-sku") || "", pageUrl: location.href };
 
   var PREF_LOCALE = "kefu:locale:" + key;   // the customer's choice from the 中/EN toggle
   var PREF_WAITING = "kefu:waiting:" + key; // waiting for or talking to a person: reconnect in the background
@@ -235,7 +237,8 @@
       case "kefu:ready":
         frameReady = true;
         // The identity token goes only to the kefu origin, and only by message (never in a URL).
-        frame.contentWindow.postMessage({ type: "kefu:init", token: token || null, visible: isOpen }, ORIGIN);
+        frame.contentWindow.postMessage({ type: "kefu:init", token: token || null, visible: isOpen,
+          context: context }, ORIGIN);
         break;
       case "kefu:close":
         close();
@@ -268,7 +271,16 @@
     else if (store(PREF_WAITING) === "1") ensureFrame(); // reconnect quietly so a person's reply raises the badge
   }
 
-  window.kefu = { open: open, close: close, toggle: function () { if (isOpen) close(); else open(); }, __loaded: true };
+  // A single-page shop tells the chat which product is shown now: kefu.setContext({productSku: "MUG-350"}).
+  function setContext(c) {
+    c = c || {};
+    context = { productSku: typeof c.productSku === "string" ? c.productSku : "",
+      pageUrl: typeof c.pageUrl === "string" ? c.pageUrl : location.href };
+    tell({ type: "kefu:context", context: context });
+  }
+
+  window.kefu = { open: open, close: close, toggle: function () { if (isOpen) close(); else open(); },
+    setContext: setContext, __loaded: true };
 
   if (document.body) mount();
   else document.addEventListener("DOMContentLoaded", mount);
