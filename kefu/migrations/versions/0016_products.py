@@ -1,7 +1,7 @@
 """products: description, url, category path, size chart; product variants
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-05 02:30:00.000000
 """
 import sqlalchemy as sa
