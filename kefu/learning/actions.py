@@ -64,6 +64,11 @@ def unanswered(db: Session, *, tenant_id: int, index: KnowledgeIndex, first: dt.
                last: dt.date | None = None, limit: int = 50) -> UnansweredReport:
     """The report: groups ranked by customers, with examples, agents' replies, a draft and suggested points."""
     groups, facts = analyse(db, tenant_id=tenant_id, index=index, first=first, last=last)
+    return describe(groups, facts, limit)
+
+
+def describe(groups: list[Group], facts: dict, limit: int = 50) -> UnansweredReport:
+    """The report of analysed groups: the first `limit` with examples, replies, a draft and suggested points."""
     generic = boilerplate(groups)
     out = []
     for g in groups[:limit]:

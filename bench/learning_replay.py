@@ -1,0 +1,343 @@
+"""Does the improvement loop make the bot better? Replay real traffic as a shop's history, mine it, accept the
+suggestions as a reviewer would, and ask the rest of the traffic before and after.
+
+    python -m bench.learning_replay [--history a|b] [--top N] [--skip-baselines] [--tune]
+
+Data: the JDDC 2019 development pool only (../shared/data/jddc2019_dev/dev_pool_sessions.txt), read at run time;
+no JDDC text is written anywhere. The labelled sessions of bench/data/real_traffic_dev.csv are split by its `fold`
+column (a hash of the session id): one fold is the shop's history, the other is asked before and after.
+
+1. History. Every customer message of the history sessions goes through the live bot (kefu.bot.engine.Bot on a
+   Runtime, as the channels feed it) in a shop with the ecommerce-zh pack (as bench.real_traffic builds it). When
+   the bot does not answer (fallback, "did you mean", handoff), a person takes the chat: a handoff is recorded and
+   the session's real agent replies that followed the message are posted as agent messages; later messages of the
+   session go to that person with their real replies. Where the bot answered or started a flow, the agent's
+   reply of the log is dropped (the bot replied instead).
+2. Mining: kefu.learning.actions.unanswered over the history (all groups).
+3. Acceptance, simulated two ways, each on its own copy of the shop:
+   - "reviewer": the top N groups (rank order) are read by a reviewer who knows the shop; the labels of the
+     group's messages in real_traffic_dev.csv stand in for their judgement. The majority label (a flow counts as
+     its pack point, FLOW_POINTS) decides: a pack point -> add the group's questions to it as similar questions
+     (one click, all of the group's questions); not_covered -> a new point from the group (its name, the drafted
+     answer) when the draft is not empty, else ignore; no labelled message in the group (greetings, bare order
+     numbers: the labels skip those) -> ignore.
+   - "one-click": the top N groups, no labels: the suggested point is accepted when its score is at least
+     ACCEPT_AT, else a new point is made when the draft is not empty, else the group is ignored.
+4. The other fold's labelled messages are asked before and after (bench.real_traffic's scoring: direct right,
+   resolved = direct right or a right option offered, answered wrong, OOS kept out).
+
+Baselines in the same run: the shop before; "every missed message labelled" (oracle: each labelled history
+message the bot missed is added to its labelled point by hand, no grouping: what a perfect reviewer reading one
+message at a time would reach); and USE nearest neighbour before and after the reviewer's changes (a plain
+retrieval system given the same knowledge).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import shutil
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bench.real_traffic import (
+    DATA,
+    FLOW_POINTS,
+    JDDC,
+    NOT_COVERED,
+    Case,
+    Shop,
+    baseline_system,
+    bot_system,
+    line,
+    pack_shop,
+    pool_sessions,
+    real_cases,
+    score,
+)
+from kefu.bot.engine import Bot
+from kefu.bot.index import KnowledgeIndex
+from kefu.channels.intake import take_customer_message
+from kefu.config import Settings
+from kefu.conversations import actions as conversations
+from kefu.conversations.models import Conversation, ConversationEvent, Customer
+from kefu.db import Database
+from kefu.errors import KefuError
+from kefu.learning import actions as learning
+from kefu.learning.schemas import AddToPointIn, NewPointIn
+from kefu.runtime import Runtime
+
+ACCEPT_AT = 0.5  # the one-click reviewer takes a suggested point from this mean confidence on
+
+
+@dataclass
+class Turn:
+    position: int
+    role: str  # customer | agent
+    texts: list[str]  # one message each
+
+
+# --- data ---------------------------------------------------------------------------------------------------
+
+def sessions(wanted: set[str]) -> dict[str, list[Turn]]:
+    """The turns of the wanted dev-pool sessions, positions as in real_traffic_dev.csv (bench/data/README.md)."""
+    pool = pool_sessions()
+    assert wanted <= pool, "only dev-pool sessions may be read"
+    out: dict[str, list[Turn]] = defaultdict(list)
+    with open(JDDC / "train_chat_sample_0.1pct.csv", encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            sid = row["session_id"]
+            if sid in wanted:
+                out[sid].append(Turn(len(out[sid]), "agent" if row["waiter_send"] != "0" else "customer",
+                                     [row["content"]]))
+    with open(JDDC / "dev_sessions.jsonl", encoding="utf-8") as f:
+        for raw in f:
+            session = json.loads(raw)
+            sid = session["session_id"]
+            if sid not in wanted:
+                continue
+            turns = []
+            for t in session["context"]:
+                if t["role"] == "customer":
+                    turns.append(("customer", [m for m in t.get("text") or [] if m and m != "NULL"]))
+                else:
+                    turns.append(("agent", next((r for r in t.get("refs") or [] if r), [])))
+            for q in session["questions"]:
+                turns.append(("customer", [m for m in q["question"] if m and m != "NULL"]))
+                turns.append(("agent", next((r for r in q.get("references") or [] if r), [])))
+            # Positions count context turns then questions (agents' answers to questions come after, unnumbered).
+            pos = 0
+            for role, texts in turns:
+                numbered = role == "customer" or pos < len(session["context"])
+                out[sid].append(Turn(pos if numbered else -1, role, [" ".join(texts)] if role == "customer"
+                                     else list(texts)))
+                pos += numbered
+    return dict(out)
+
+
+def labels() -> tuple[dict[tuple[str, int], list[str]], dict[str, str]]:
+    """(session, position) -> labels, and session -> fold."""
+    by_ref, folds = {}, {}
+    with open(DATA / "real_traffic_dev.csv", encoding="utf-8", newline="") as f:
+        for r in csv.DictReader(f):
+            by_ref[(r["session_id"], int(r["position"]))] = r["label"].split("|")
+            folds[r["session_id"]] = r["fold"]
+    return by_ref, folds
+
+
+# --- history --------------------------------------------------------------------------------------------------
+
+def replay_history(shop: Shop, history: dict[str, list[Turn]], embedder: str) -> dict[int, tuple[str, int]]:
+    """Feed the history through the live bot; return message id -> (session, position) of customer messages."""
+    url = str(shop.database.engine.url)
+    runtime = Runtime(Settings(database_url=url, redis_url=None, rate_limit_messages=100_000,
+                               media_dir=str(Path(shop.workdir.name) / "media")))
+    bot = Bot(KnowledgeIndex(embedder, background=False))
+    bot.install(runtime)
+    refs: dict[int, tuple[str, int]] = {}
+    try:
+        for sid, turns in history.items():
+            with runtime.db.session() as db:
+                customer = conversations.do_get_external_customer(db, tenant_id=shop.tenant_id, external_id=sid)
+                conv, _ = conversations.do_open_conversation(db, tenant_id=shop.tenant_id, customer=customer,
+                                                             channel="web", locale="zh", reuse=False)
+                conv_id, customer_id = conv.id, customer.id
+            person = False
+            for turn in turns:
+                if turn.role == "agent":
+                    if person:
+                        with runtime.db.session() as db:
+                            conv = db.get(Conversation, conv_id)
+                            for text in turn.texts:
+                                if text.strip():
+                                    conversations.do_post_message(db, conv=conv, sender="agent", text=text[:4000])
+                    continue
+                text = " ".join(turn.texts).strip()
+                if not text:
+                    continue
+                with runtime.db.session() as db:
+                    conv = db.get(Conversation, conv_id)
+                    try:
+                        msg, _ = take_customer_message(runtime, db, conv=conv, customer=db.get(Customer, customer_id),
+                                                       text=text[:1900], client_id=None)
+                    except KefuError:
+                        continue
+                    msg_id = msg.id
+                if turn.position >= 0:
+                    refs[msg_id] = (sid, turn.position)
+                if person:
+                    continue
+                with runtime.db.session() as db:
+                    outcome = next((e.data.get("outcome") for e in db.scalars(
+                        select(ConversationEvent).where(ConversationEvent.conversation_id == conv_id,
+                                                        ConversationEvent.kind == "bot_turn")
+                        .order_by(ConversationEvent.id.desc()).limit(1))), None)
+                    if outcome in ("fallback", "clarify", "handoff"):
+                        # The customer gets a person, who answers as the log's agent did.
+                        conv = db.get(Conversation, conv_id)
+                        db.add(ConversationEvent(tenant_id=shop.tenant_id, conversation_id=conv_id, kind="handoff",
+                                                 data={"reason": "replay"}))
+                        conversations.do_set_status(db, conv=conv, status="with_agent", reason="replay")
+                        person = True
+    finally:
+        runtime.db.dispose()
+    return refs
+
+
+# --- acceptance -----------------------------------------------------------------------------------------------
+
+def copy_shop(shop: Shop, name: str) -> Shop:
+    """A copy of the shop's database (same ids), so each acceptance starts from the same history."""
+    src = Path(shop.database.engine.url.database)
+    dst = src.with_name(f"{name}.db")
+    shutil.copy(src, dst)
+    return Shop(Database(f"sqlite:///{dst}"), shop.tenant_id, shop.names, shop.workdir)
+
+
+def majority(group, refs, by_ref) -> str | None:
+    """The label most of the group's labelled messages carry (a flow as its pack point); None if none is labelled."""
+    votes = Counter()
+    for item in group.items:
+        ref = refs.get(item.message_id)
+        if ref in by_ref:
+            first = by_ref[ref][0]
+            votes[FLOW_POINTS.get(first, first)] += 1
+    return votes.most_common(1)[0][0] if votes else None
+
+
+def accept(shop: Shop, groups, top: int, choose) -> Counter:
+    """Apply choose(group) -> ("add", point_id) | ("new", None) | ("ignore", None) to the top groups."""
+    tally = Counter()
+    with shop.database.session() as db:
+        for g in groups[:top]:
+            what, point_id = choose(g)
+            ids = g.message_ids
+            try:
+                with db.begin_nested():
+                    if what == "add":
+                        learning.do_add_to_point(db, tenant_id=shop.tenant_id,
+                                                 data=AddToPointIn(message_ids=ids, point_id=point_id))
+                    elif what == "new":
+                        learning.do_create_from_group(db, tenant_id=shop.tenant_id, data=NewPointIn(
+                            message_ids=ids, question=g.name[:500], answer=g.draft[:5000]))
+                    else:
+                        learning.do_ignore(db, tenant_id=shop.tenant_id, message_ids=ids)
+                tally[what] += 1
+            except KefuError as exc:  # e.g. a new point whose question a point has already
+                tally[f"refused ({exc.code})"] += 1
+    return tally
+
+
+def oracle(shop: Shop, refs, by_ref, missed_ids: set[int]) -> int:
+    """Add each labelled, missed history message to its labelled point, one at a time; return how many."""
+    by_key = {v: k for k, v in shop.names.items()}
+    added = 0
+    with shop.database.session() as db:
+        for mid in sorted(missed_ids):
+            label = by_ref.get(refs.get(mid), [NOT_COVERED])[0]
+            pid = by_key.get(FLOW_POINTS.get(label, label))
+            if pid is not None:
+                learning.do_add_to_point(db, tenant_id=shop.tenant_id, data=AddToPointIn(message_ids=[mid],
+                                                                                        point_id=pid))
+                added += 1
+    return added
+
+
+# --- main -----------------------------------------------------------------------------------------------------
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--history", default="a", choices=("a", "b"), help="the fold that is the shop's history")
+    ap.add_argument("--top", type=int, default=50, help="groups the simulated reviewers decide, in rank order")
+    ap.add_argument("--embedder", default="use")
+    ap.add_argument("--skip-baselines", action="store_true")
+    args = ap.parse_args()
+    t0 = time.time()
+    by_ref, folds = labels()
+    test_fold = "b" if args.history == "a" else "a"
+    history_ids = {s for s, f in folds.items() if f == args.history}
+    cases: list[Case] = real_cases(test_fold)
+    base = pack_shop()
+    try:
+        refs = replay_history(base, sessions(history_ids), args.embedder)
+        index = KnowledgeIndex(args.embedder, background=False)
+        with base.database.session() as db:
+            groups, facts = learning.analyse(db, tenant_id=base.tenant_id, index=index)
+            report = learning.describe(groups, facts, limit=len(groups))
+        drafts = {g.id: g for g in report.groups}
+        for g in groups:
+            g.draft = drafts[g.fingerprint].draft_answer if g.fingerprint in drafts else ""
+            s = drafts[g.fingerprint].suggested_points if g.fingerprint in drafts else []
+            g.suggested = s[0] if s else None
+        missed = {i.message_id for g in groups for i in g.items}
+        labelled_missed = sum(1 for m in missed if refs.get(m) in by_ref)
+        print(f"history: fold {args.history}, {len(history_ids)} sessions, {len(refs)} customer messages; "
+              f"{len(missed)} missed questions ({labelled_missed} labelled) in {len(groups)} groups "
+              f"({sum(1 for g in groups if len(g.items) > 1)} of more than one question); "
+              f"test: fold {test_fold}, {len(cases)} labelled messages")
+        by_key = {v: k for k, v in base.names.items()}
+
+        def reviewer(g):
+            label = majority(g, refs, by_ref)
+            if label is None:
+                return "ignore", None
+            if label == NOT_COVERED or label not in by_key:
+                return ("new", None) if g.draft else ("ignore", None)
+            return "add", by_key[label]
+
+        def one_click(g):
+            if g.suggested is not None and g.suggested.score >= ACCEPT_AT:
+                return "add", g.suggested.id
+            return ("new", None) if g.draft else ("ignore", None)
+
+        print("\n| system, knowledge | in scope / out of scope | direct right % | resolved % | top-1 % | "
+              "answered wrong % | OOS kept out % | p50 / p99 ms |")
+        print("|---|---|---|---|---|---|---|---|")
+
+        def run(name: str, shop: Shop) -> dict:
+            system, close = bot_system(shop, embedder=args.embedder)
+            try:
+                s = score(cases, system)
+            finally:
+                close()
+            print(line(name, s), flush=True)
+            return s
+
+        before = run("kefu, before", base)
+        if not args.skip_baselines:
+            print(line("USE nearest neighbour, before", score(cases, baseline_system(base, "use"))), flush=True)
+        results = {}
+        for name, choose in (("reviewer", reviewer), ("one-click", one_click)):
+            shop = copy_shop(base, name)
+            try:
+                tally = accept(shop, groups, args.top, choose)
+                results[name] = run(f"kefu, after {name} (top {args.top}: "
+                                    + ", ".join(f"{k} {v}" for k, v in sorted(tally.items())) + ")", shop)
+                if name == "reviewer" and not args.skip_baselines:
+                    print(line("USE nearest neighbour, after reviewer", score(cases, baseline_system(shop, "use"))),
+                          flush=True)
+            finally:
+                shop.database.dispose()
+        if not args.skip_baselines:
+            shop = copy_shop(base, "oracle")
+            try:
+                n = oracle(shop, refs, by_ref, missed)
+                results["oracle"] = run(f"kefu, every missed message added to its labelled point ({n})", shop)
+            finally:
+                shop.database.dispose()
+        print()
+        for name, s in results.items():
+            print(f"{name}: direct right {s['right'] - before['right']:+.1f} points, resolved "
+                  f"{s['resolved'] - before['resolved']:+.1f} points, answered wrong {s['wrong'] - before['wrong']:+.1f}")
+        print(f"({time.time() - t0:.0f} s)")
+    finally:
+        base.close()
+
+
+if __name__ == "__main__":
+    main()
