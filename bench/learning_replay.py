@@ -333,7 +333,8 @@ def main() -> None:
         print()
         for name, s in results.items():
             print(f"{name}: direct right {s['right'] - before['right']:+.1f} points, resolved "
-                  f"{s['resolved'] - before['resolved']:+.1f} points, answered wrong {s['wrong'] - before['wrong']:+.1f}")
+                  f"{s['resolved'] - before['resolved']:+.1f} points, "
+                  f"answered wrong {s['wrong'] - before['wrong']:+.1f}")
         print(f"({time.time() - t0:.0f} s)")
     finally:
         base.close()

@@ -95,7 +95,8 @@ def test_the_draft_is_the_agents_answer_not_their_greeting():
 
 def test_replies_given_in_many_groups_are_boilerplate():
     same = "亲亲这边为您记录下来了哦"
-    groups = [_group([t], [same, f"这是第{i}个问题的答案"]) for i, t in enumerate(["可以开发票吗", "能寄到国外吗", "有实体店吗"])]
+    asked = ["可以开发票吗", "能寄到国外吗", "有实体店吗"]
+    groups = [_group([t], [same, f"这是第{i}个问题的答案"]) for i, t in enumerate(asked)]
     assert boilerplate(groups) == {same}
     assert draft_answer(groups[0], TextSpace(TopicEmbedder()), boilerplate(groups)) == "这是第0个问题的答案"
 

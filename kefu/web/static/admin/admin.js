@@ -960,6 +960,7 @@
       "set.commerce.badSecret": "共享密钥只能包含可见的英文字符，不能有空格。",
 
       "nav.try": "测试机器人",
+      "nav.learn": "未解决问题",
       "title.try": "测试机器人 · kefu 管理后台",
       "channel.test": "测试",
       "try.title": "测试机器人",
@@ -1991,6 +1992,7 @@
       "set.commerce.badSecret": "The shared secret uses printable ASCII characters only, without spaces.",
 
       "nav.try": "Test bot",
+      "nav.learn": "Unanswered",
       "title.try": "Test the bot · kefu console",
       "channel.test": "Test",
       "try.title": "Test the bot",
@@ -2418,6 +2420,7 @@
     ["store", "/admin/store", "nav.store"],
     ["flows", "/admin/flows", "nav.flows"],
     ["try", "/admin/try", "nav.try"],
+    ["learn", "/admin/learn", "nav.learn"],
     ["workspace", "/workspace", "nav.workspace"],
     ["settings", "/admin/settings", "nav.settings"]
   ];
