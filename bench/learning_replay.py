@@ -37,7 +37,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import shutil
+import sqlite3
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -52,6 +52,7 @@ from bench.real_traffic import (
     NOT_COVERED,
     Case,
     Shop,
+    acceptable,
     baseline_system,
     bot_system,
     line,
@@ -132,8 +133,13 @@ def labels() -> tuple[dict[tuple[str, int], list[str]], dict[str, str]]:
 
 # --- history --------------------------------------------------------------------------------------------------
 
-def replay_history(shop: Shop, history: dict[str, list[Turn]], embedder: str) -> dict[int, tuple[str, int]]:
-    """Feed the history through the live bot; return message id -> (session, position) of customer messages."""
+def replay_history(shop: Shop, history: dict[str, list[Turn]], embedder: str,
+                   wrong: dict[tuple[str, int], frozenset[str]] | None = None) -> dict[int, tuple[str, int]]:
+    """Feed the history through the live bot; return message id -> (session, position) of customer messages.
+
+    wrong: the right keys of labelled messages; a customer whose message gets none of them as an answer asks for a
+    person (as a real customer given a wrong answer would). None: answers are never questioned.
+    """
     url = str(shop.database.engine.url)
     runtime = Runtime(Settings(database_url=url, redis_url=None, rate_limit_messages=100_000,
                                media_dir=str(Path(shop.workdir.name) / "media")))
@@ -173,11 +179,15 @@ def replay_history(shop: Shop, history: dict[str, list[Turn]], embedder: str) ->
                 if person:
                     continue
                 with runtime.db.session() as db:
-                    outcome = next((e.data.get("outcome") for e in db.scalars(
+                    last = next((e.data for e in db.scalars(
                         select(ConversationEvent).where(ConversationEvent.conversation_id == conv_id,
                                                         ConversationEvent.kind == "bot_turn")
-                        .order_by(ConversationEvent.id.desc()).limit(1))), None)
-                    if outcome in ("fallback", "clarify", "handoff"):
+                        .order_by(ConversationEvent.id.desc()).limit(1))), {})
+                    outcome = last.get("outcome")
+                    right = (wrong or {}).get((sid, turn.position))
+                    answered_wrong = outcome == "answer" and right is not None and not (
+                        {shop.names.get(p) for p in last.get("points") or ()} & right)
+                    if outcome in ("fallback", "clarify", "handoff") or answered_wrong:
                         # The customer gets a person, who answers as the log's agent did.
                         conv = db.get(Conversation, conv_id)
                         db.add(ConversationEvent(tenant_id=shop.tenant_id, conversation_id=conv_id, kind="handoff",
@@ -195,7 +205,9 @@ def copy_shop(shop: Shop, name: str) -> Shop:
     """A copy of the shop's database (same ids), so each acceptance starts from the same history."""
     src = Path(shop.database.engine.url.database)
     dst = src.with_name(f"{name}.db")
-    shutil.copy(src, dst)
+    # The backup API, not a file copy: recent writes may still sit in the write-ahead log.
+    with sqlite3.connect(src) as a, sqlite3.connect(dst) as b:
+        a.backup(b)
     return Shop(Database(f"sqlite:///{dst}"), shop.tenant_id, shop.names, shop.workdir)
 
 
@@ -230,6 +242,7 @@ def accept(shop: Shop, groups, top: int, choose) -> Counter:
                 tally[what] += 1
             except KefuError as exc:  # e.g. a new point whose question a point has already
                 tally[f"refused ({exc.code})"] += 1
+                print("refused:", exc.message, ids[:5])
     return tally
 
 
@@ -256,6 +269,9 @@ def main() -> None:
     ap.add_argument("--top", type=int, default=50, help="groups the simulated reviewers decide, in rank order")
     ap.add_argument("--embedder", default="use")
     ap.add_argument("--skip-baselines", action="store_true")
+    ap.add_argument("--trusting-customers", action="store_true",
+                    help="customers never question an answer (by default a customer whose labelled message got a "
+                         "wrong answer asks for a person)")
     args = ap.parse_args()
     t0 = time.time()
     by_ref, folds = labels()
@@ -264,7 +280,9 @@ def main() -> None:
     cases: list[Case] = real_cases(test_fold)
     base = pack_shop()
     try:
-        refs = replay_history(base, sessions(history_ids), args.embedder)
+        wrong = None if args.trusting_customers else {
+            ref: acceptable(lab) for ref, lab in by_ref.items() if acceptable(lab)}
+        refs = replay_history(base, sessions(history_ids), args.embedder, wrong)
         index = KnowledgeIndex(args.embedder, background=False)
         with base.database.session() as db:
             groups, facts = learning.analyse(db, tenant_id=base.tenant_id, index=index)

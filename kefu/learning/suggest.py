@@ -16,7 +16,7 @@ from kefu.nlu.matcher import Matcher
 from kefu.nlu.normalize import matchable
 
 MATCH_TEXTS = 10  # questions of a group the matcher reads
-SUGGEST_AT = 0.15  # mean confidence below which no point is suggested
+SUGGEST_AT = 0.05  # mean confidence below which no point is suggested
 # What agents say to every customer whatever the question: never an answer to draft from.
 _GENERIC = re.compile(r"(有什么可以帮|有什么能帮|还有(其他|别的|什么).*(问题|帮|需要)|感谢(您的)?(耐心|支持|咨询|理解)|"
                       r"请(您)?稍等|稍等|正在(为您)?(查询|核实|处理)|很高兴为您服务|欢迎(再次)?光临|祝您.*愉快|"
