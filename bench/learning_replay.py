@@ -11,18 +11,21 @@ column (a hash of the session id): one fold is the shop's history, the other is 
    Runtime, as the channels feed it) in a shop with the ecommerce-zh pack (as bench.real_traffic builds it). When
    the bot does not answer (fallback, "did you mean", handoff), a person takes the chat: a handoff is recorded and
    the session's real agent replies that followed the message are posted as agent messages; later messages of the
-   session go to that person with their real replies. Where the bot answered or started a flow, the agent's
-   reply of the log is dropped (the bot replied instead).
-2. Mining: kefu.learning.actions.unanswered over the history (all groups).
-3. Acceptance, simulated two ways, each on its own copy of the shop:
-   - "reviewer": the top N groups (rank order) are read by a reviewer who knows the shop; the labels of the
-     group's messages in real_traffic_dev.csv stand in for their judgement. The majority label (a flow counts as
-     its pack point, FLOW_POINTS) decides: a pack point -> add the group's questions to it as similar questions
-     (one click, all of the group's questions); not_covered -> a new point from the group (its name, the drafted
-     answer) when the draft is not empty, else ignore; no labelled message in the group (greetings, bare order
-     numbers: the labels skip those) -> ignore.
-   - "one-click": the top N groups, no labels: the suggested point is accepted when its score is at least
-     ACCEPT_AT, else a new point is made when the draft is not empty, else the group is ignored.
+   session go to that person with their real replies. A customer whose labelled message got a wrong answer asks
+   for a person the same way (a real customer would not settle for it; --trusting-customers turns this off).
+   Where the bot answered or started a flow, the agent's reply of the log is dropped (the bot replied instead).
+2. Mining: kefu.learning.actions.analyse and describe over the history (every group, with drafts and suggestions).
+3. Acceptance, simulated three ways, each on its own copy of the shop, over the top N groups in rank order:
+   - "reviewer": a reviewer who knows the shop; the labels of the group's messages in real_traffic_dev.csv stand
+     in for their judgement. The majority label (a flow counts as its pack point, FLOW_POINTS) decides: a pack
+     point -> add the group's questions to it as similar questions (one click, every question ticked);
+     not_covered -> a new point from the group (its name as question, the drafted answer) when the draft is not
+     empty, else ignore; no labelled message in the group (greetings, bare order numbers: the labels skip those)
+     -> ignore.
+   - "careful reviewer": the same decisions, but the reviewer unticks the questions that ask something else
+     (those labelled otherwise or not labelled), as the console's tick boxes allow.
+   - "one-click": no labels: the suggested point is accepted when its score is at least ACCEPT_AT, else a new
+     point is made when the draft is not empty, else the group is ignored.
 4. The other fold's labelled messages are asked before and after (bench.real_traffic's scoring: direct right,
    resolved = direct right or a right option offered, answered wrong, OOS kept out).
 
@@ -70,6 +73,7 @@ from kefu.conversations.models import Conversation, ConversationEvent, Customer
 from kefu.db import Database
 from kefu.errors import KefuError
 from kefu.learning import actions as learning
+from kefu.learning.cluster import display
 from kefu.learning.schemas import AddToPointIn, NewPointIn
 from kefu.runtime import Runtime
 
@@ -204,7 +208,7 @@ def replay_history(shop: Shop, history: dict[str, list[Turn]], embedder: str,
 def copy_shop(shop: Shop, name: str) -> Shop:
     """A copy of the shop's database (same ids), so each acceptance starts from the same history."""
     src = Path(shop.database.engine.url.database)
-    dst = src.with_name(f"{name}.db")
+    dst = src.with_name(f"{name.replace(' ', '-')}.db")
     # The backup API, not a file copy: recent writes may still sit in the write-ahead log.
     with sqlite3.connect(src) as a, sqlite3.connect(dst) as b:
         a.backup(b)
@@ -223,26 +227,27 @@ def majority(group, refs, by_ref) -> str | None:
 
 
 def accept(shop: Shop, groups, top: int, choose) -> Counter:
-    """Apply choose(group) -> ("add", point_id) | ("new", None) | ("ignore", None) to the top groups."""
+    """Apply choose(group) -> (what, point_id, questions) to the top groups: what is add | new | ignore;
+    questions are the ones left ticked (None: all of the group's)."""
     tally = Counter()
     with shop.database.session() as db:
         for g in groups[:top]:
-            what, point_id = choose(g)
+            what, point_id, questions = choose(g)
             ids = g.message_ids
             try:
                 with db.begin_nested():
                     if what == "add":
-                        learning.do_add_to_point(db, tenant_id=shop.tenant_id,
-                                                 data=AddToPointIn(message_ids=ids, point_id=point_id))
+                        learning.do_add_to_point(db, tenant_id=shop.tenant_id, data=AddToPointIn(
+                            message_ids=ids, point_id=point_id, questions=questions))
                     elif what == "new":
                         learning.do_create_from_group(db, tenant_id=shop.tenant_id, data=NewPointIn(
-                            message_ids=ids, question=g.name[:500], answer=g.draft[:5000]))
+                            message_ids=ids, question=g.name[:500], answer=g.draft[:5000],
+                            similar_questions=questions))
                     else:
                         learning.do_ignore(db, tenant_id=shop.tenant_id, message_ids=ids)
                 tally[what] += 1
             except KefuError as exc:  # e.g. a new point whose question a point has already
                 tally[f"refused ({exc.code})"] += 1
-                print("refused:", exc.message, ids[:5])
     return tally
 
 
@@ -300,18 +305,25 @@ def main() -> None:
               f"test: fold {test_fold}, {len(cases)} labelled messages")
         by_key = {v: k for k, v in base.names.items()}
 
-        def reviewer(g):
+        def label_of(item) -> str | None:
+            ref = refs.get(item.message_id)
+            first = by_ref[ref][0] if ref in by_ref else None
+            return FLOW_POINTS.get(first, first)
+
+        def reviewer(g, careful: bool = False):
             label = majority(g, refs, by_ref)
+            # The careful reviewer unticks the questions that ask something else (labelled otherwise or not at all).
+            kept = list(dict.fromkeys(display(i.text) for i in g.items if label_of(i) == label)) if careful else None
             if label is None:
-                return "ignore", None
+                return "ignore", None, None
             if label == NOT_COVERED or label not in by_key:
-                return ("new", None) if g.draft else ("ignore", None)
-            return "add", by_key[label]
+                return ("new", None, kept) if g.draft else ("ignore", None, None)
+            return "add", by_key[label], kept
 
         def one_click(g):
             if g.suggested is not None and g.suggested.score >= ACCEPT_AT:
-                return "add", g.suggested.id
-            return ("new", None) if g.draft else ("ignore", None)
+                return "add", g.suggested.id, None
+            return ("new", None, None) if g.draft else ("ignore", None, None)
 
         print("\n| system, knowledge | in scope / out of scope | direct right % | resolved % | top-1 % | "
               "answered wrong % | OOS kept out % | p50 / p99 ms |")
@@ -330,7 +342,8 @@ def main() -> None:
         if not args.skip_baselines:
             print(line("USE nearest neighbour, before", score(cases, baseline_system(base, "use"))), flush=True)
         results = {}
-        for name, choose in (("reviewer", reviewer), ("one-click", one_click)):
+        for name, choose in (("reviewer", reviewer), ("careful reviewer", lambda g: reviewer(g, careful=True)),
+                             ("one-click", one_click)):
             shop = copy_shop(base, name)
             try:
                 tally = accept(shop, groups, args.top, choose)

@@ -231,3 +231,19 @@ def test_kefu_learn_prints_the_groups(app, runtime, shop_a, tea_shop, settings, 
         assert bad.exit_code == 2 and "not a date" in bad.output
     finally:
         get_settings.cache_clear()
+
+
+def test_an_answer_in_a_conversation_rated_badly_is_collected(client, runtime, shop_a, tea_shop):
+    from kefu.conversations.actions import do_close
+    from kefu.live.feedback import do_rate
+
+    chat = ask(runtime, shop_a.tenant_id, "铁观音能放多久")
+    happy = ask(runtime, shop_a.tenant_id, "铁观音能放多久呀")
+    for c, score in ((chat, 1), (happy, 5)):
+        with runtime.db.session() as db:
+            conv = db.get(Conversation, c.conversation_id)
+            do_close(db, conv=conv, reason="idle")
+            do_rate(db, conv=conv, score=score)
+    groups = report(client, shop_a)["groups"]
+    assert len(groups) == 1 and groups[0]["reasons"] == {"low_rating": 1}
+    assert groups[0]["questions"] == ["铁观音能放多久"] and groups[0]["suggested_points"][0]["id"] == tea_shop

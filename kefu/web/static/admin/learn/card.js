@@ -42,6 +42,17 @@ function field(label, control, hint) {
     hint ? el("p", { className: "hint", text: hint }) : null]);
 }
 
+/** The group's questions with a tick each: the owner unticks the ones that ask something else. */
+function questionPicker(group) {
+  const boxes = group.questions.map((q) => el("input", { type: "checkbox", className: "learn-pick", value: q,
+    checked: true }));
+  const node = el("fieldset", { className: "learn-picker" }, [
+    el("legend", { className: "label", text: tr("pickQuestions") }),
+    ...boxes.map((box) => el("label", { className: "learn-pick-row" }, [box, text(box.value)])),
+  ]);
+  return { node, values: () => boxes.filter((b) => b.checked).map((b) => b.value) };
+}
+
 /** The form for "new point": the group's name and the drafted answer, both editable. */
 function newPointForm(group, act) {
   const question = el("input", { className: "input learn-question-input", maxlength: "500" });
@@ -49,10 +60,12 @@ function newPointForm(group, act) {
   const answer = el("textarea", { className: "textarea learn-answer", rows: "4", maxlength: "5000" });
   answer.value = group.draft_answer;
   const category = el("input", { className: "input learn-category", maxlength: "200" });
+  const picked = questionPicker(group);
   const form = el("form", { className: "learn-form learn-new-form", novalidate: true }, [
     field(tr("question"), question),
     field(tr("answer"), answer, group.draft_answer ? tr("answerHint") : tr("noDraft")),
     field(tr("category"), category),
+    picked.node,
     el("div", { className: "learn-form-actions" }, [
       el("button", { type: "submit", className: "btn btn-primary learn-save", text: tr("save") })]),
   ]);
@@ -60,7 +73,8 @@ function newPointForm(group, act) {
     ev.preventDefault();
     if (!question.value.trim() || !answer.value.trim()) return act.fail(tr("needAnswer"));
     act.post("/new-point", { message_ids: group.message_ids, question: question.value.trim(),
-      answer: answer.value.trim(), category: category.value.trim() }, tr("created"));
+      answer: answer.value.trim(), category: category.value.trim(), similar_questions: picked.values() },
+    tr("created"));
   });
   return form;
 }
@@ -83,15 +97,17 @@ function addForm(group, act) {
     if (!q) return fill(group.suggested_points);
     K.api("GET", "/knowledge?limit=20&search=" + encodeURIComponent(q)).then((page) => fill(page.items));
   }, 250));
+  const picked = questionPicker(group);
   const form = el("form", { className: "learn-form learn-add-form", novalidate: true }, [
-    field(tr("point"), select, tr("addHint")), search,
+    field(tr("point"), select, tr("addHint")), search, picked.node,
     el("div", { className: "learn-form-actions" }, [
       el("button", { type: "submit", className: "btn btn-primary learn-save", text: tr("save") })]),
   ]);
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
     if (!select.value) return act.fail(tr("pickPoint"));
-    act.post("/add-to-point", { message_ids: group.message_ids, point_id: Number(select.value) }, tr("added"));
+    act.post("/add-to-point", { message_ids: group.message_ids, point_id: Number(select.value),
+      questions: picked.values() }, tr("added"));
   });
   return form;
 }
@@ -129,7 +145,7 @@ export function groupCard(group, rank, onDone) {
         el("span", { className: "learn-name", text: group.question })]),
       chips(group),
       suggestion ? el("p", { className: "learn-suggested muted",
-        text: `${tr("suggested")}: ${suggestion.question} (${Math.round(suggestion.score * 100)}%)` }) : null,
+        text: `${tr("suggested")}${suggestion.question} (${Math.round(suggestion.score * 100)}%)` }) : null,
     ]),
     el("div", { className: "card-body" }, [
       details(group),
