@@ -13,7 +13,8 @@ class TrackParcel(Flow):
         "zh": ["查物流", "我的快递到哪了", "包裹到哪里了", "物流信息查一下", "快递怎么还没到", "帮我查下快递",
                "物流怎么不动了", "什么时候能送到", "快递单号多少", "我的货到哪了", "查一下我的包裹", "到哪了",
                "订单到哪了", "到哪儿了", "东西到哪了", "现在到哪了", "发到哪里了", "物流信息", "物流到哪了",
-               "快递到哪了 急"],
+               "快递到哪了 急", "今天能送到吗", "明天能到吗", "货什么时候能到", "怎么还没送到", "还没收到货",
+               "能准时送到吗", "几点能送到", "今天能收到吗"],
         "en": ["where is my parcel", "track my order", "where is my package", "tracking information",
                "when will my order arrive", "has my parcel shipped", "track my delivery"],
     }

@@ -42,6 +42,8 @@ class Tenant(Base):
     handoff_policy: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # {"timezone": "Asia/Shanghai", "days": [0..6], "open": "09:00", "close": "22:00"}; empty = always open.
     service_hours: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The shop's own time zone: reports cut days, hours and weekdays in it.
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai", server_default="Asia/Shanghai")
     # The shop's own order system (HTTP connector); empty = the built-in store.
     commerce_url: Mapped[str] = mapped_column(String(500), default="")
     commerce_secret: Mapped[str] = mapped_column(String(128), default="")

@@ -49,8 +49,20 @@ class SettingsOut(BaseModel):
     fact_defaults: dict[str, str] = Field(default_factory=dict, description="what an unset fact falls back to")
     handoff_policy: dict[str, Any] = Field(default_factory=dict, description="the policy in force")
     service_hours: dict[str, Any] = Field(default_factory=dict)
+    timezone: str = "Asia/Shanghai"
     commerce_url: str = ""
     commerce_secret: str | None = None  # shown to admins only
+
+
+def check_zone(v: str) -> str:
+    """Accept an IANA time zone name (Asia/Shanghai); anything else is a clear error."""
+    from zoneinfo import ZoneInfo
+
+    try:
+        ZoneInfo(v)
+    except Exception as e:
+        raise ValueError(f"unknown time zone {v!r}") from e
+    return v
 
 
 class ServiceHours(BaseModel):
@@ -66,13 +78,7 @@ class ServiceHours(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, v: str) -> str:
-        from zoneinfo import ZoneInfo
-
-        try:
-            ZoneInfo(v)
-        except Exception as e:
-            raise ValueError(f"unknown time zone {v!r}") from e
-        return v
+        return check_zone(v)
 
     @field_validator("days")
     @classmethod
@@ -102,9 +108,15 @@ class SettingsIn(BaseModel):
     facts: dict[str, str] | None = Field(None, max_length=50, description="shop facts answers quote; merged")
     handoff_policy: dict[str, Any] | None = Field(None, description="see kefu/bot/handoff.py DEFAULT_POLICY")
     service_hours: ServiceHours | None = Field(None, description="null or {} = always staffed")
+    timezone: str | None = Field(None, max_length=64, description="the shop's IANA time zone; reports cut days in it")
     commerce_url: str | None = Field(None, max_length=500, pattern=r"^(https?://.+)?$",
                                      description="the shop's own order system; empty = the built-in store")
     commerce_secret: str | None = Field(None, max_length=128, pattern=r"^[\x21-\x7e]*$")
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, v: str | None) -> str | None:
+        return v if v is None else check_zone(v)
 
     @field_validator("facts")
     @classmethod

@@ -35,6 +35,7 @@ from kefu.live import routes as live_routes
 from kefu.live import socket as live_socket
 from kefu.packs import routes as pack_routes
 from kefu.packs import server as pack_server
+from kefu.reports import routes as report_routes
 from kefu.runtime import Runtime
 from kefu.tenants import routes as tenant_routes
 from kefu.web import pages
@@ -134,7 +135,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
                    conversation_routes.router, conversation_routes.left_messages,
                    store_routes.router, flow_routes.router, live_routes.router, live_routes.notes, live_socket.router,
                    api_channel.router, widget.router, pack_routes.router, pack_server.router,
-                   attachment_routes.router, bot_routes.router, learning_routes.router):
+                   attachment_routes.router, bot_routes.router, report_routes.router,
+                   learning_routes.router):
         app.include_router(router)
 
     import swagger_ui_bundle

@@ -237,3 +237,54 @@ def test_widget_key_of_b_cannot_reach_a_conversation(client, runtime, shop_a, sh
                         files={"file": ("b.png", images.png(), "image/png")})
         assert r.status_code in (401, 404)
     assert sorted(p for p in runtime.storage.root.rglob("*") if p.is_file()) == files_before
+
+
+REPORTS = ("summary", "series", "heatmap", "channels", "topics", "points", "agents", "live", "conversations")
+
+
+def test_reports_show_each_shop_only_its_own(app, client, login, shop_a, shop_b, shop_a_data):
+    """Every report endpoint, as shop A and as B's key, owner and agent: A sees its data, B nothing of it."""
+    routes = {path for method, path in _routes(app) if path.startswith("/api/v1/reports/")}
+    assert {f"/api/v1/reports/{name}" for name in (*REPORTS, "export")} <= routes
+    a = api_headers(shop_a)
+    cid = shop_a_data["conversation_id"]
+    mine = client.get("/api/v1/reports/conversations", headers=a).json()
+    assert mine["total"] == 1 and mine["items"][0]["conversation_id"] == cid and MARK in str(mine)
+    assert client.get("/api/v1/reports/summary", headers=a).json()["conversations"] == 1
+    exported = client.get("/api/v1/reports/export", params={"table": "conversations"}, headers=a)
+    assert MARK in exported.content.decode("utf-8-sig")
+    filters = {"point_id": shop_a_data["point_id"], "agent_id": shop_a_data["user_id"]}
+    for who, (c, headers) in {"b-api-key": (client, api_headers(shop_b)), "b-owner": (login(shop_b.owner_email), {}),
+                              "b-agent": (login(shop_b.agent_email), {})}.items():
+        for name in REPORTS:
+            r = c.get(f"/api/v1/reports/{name}", headers=headers)
+            if who == "b-agent":
+                assert r.status_code == 403, (name, r.text)
+                continue
+            assert r.status_code == 200 and MARK not in r.text, (who, name)
+            body = r.json()
+            assert body.get("conversations", 0) in (0, [[0] * 24] * 7) and body.get("total", 0) == 0
+            assert not [row for row in body.get("rows", []) if row.get("conversations") or row.get("chats")]
+        if who == "b-agent":
+            continue
+        for params in ({"point_id": filters["point_id"]}, {"agent_id": filters["agent_id"]}, {}):
+            r = c.get("/api/v1/reports/conversations", params=params, headers=headers)
+            assert r.json()["total"] == 0 and MARK not in r.text
+            for table in ("conversations", "points", "summary"):
+                for fmt in ("csv", "xlsx"):
+                    r = c.get("/api/v1/reports/export", params={**params, "table": table, "format": fmt},
+                              headers=headers)
+                    assert r.status_code == 200 and MARK.encode() not in r.content
+                    if table != "summary":  # B's tables have a header and no row
+                        assert _table_rows(r.content, fmt) == 0, (who, table, fmt)
+
+
+def _table_rows(content: bytes, fmt: str) -> int:
+    import csv
+    import io
+
+    import openpyxl
+
+    if fmt == "csv":
+        return len(list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))) - 1
+    return len(list(openpyxl.load_workbook(io.BytesIO(content)).active.values)) - 1

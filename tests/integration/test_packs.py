@@ -457,7 +457,7 @@ def test_ecommerce_zh_in_the_freshly_seeded_demo_shop(app, runtime):
         own = {p.id for p in db.scalars(select(KnowledgePoint).where(KnowledgePoint.tenant_id == tid))}
         done = actions.do_import_pack(db, tenant_id=tid, pack_id="ecommerce-zh", actor="cli")[0]
     assert done.missing_facts == ["service_phone"] and done.added + len(done.linked) == 311
-    pack = read_pack_file(BUILTIN_DIR / "ecommerce-zh" / "1.0.0.json")
+    pack = read_pack_file(BUILTIN_DIR / "ecommerce-zh" / "1.1.0.json")
     quotes_phone = {p.key for p in pack.points if "{{service_phone}}" in p.answer}
     with runtime.db.session() as db:
         rows = {r.key: r for r in db.scalars(select(PackPoint).where(PackPoint.tenant_id == tid))}
@@ -776,7 +776,7 @@ def test_cli_lists_imports_and_updates(tmp_path, packs_dir):
     r = run("packs", "list", "--json")
     assert r.returncode == 0, r.stderr
     listed = {p["id"]: p for p in json.loads(r.stdout)}
-    assert listed["ecommerce-zh"]["similar_questions"] == 1891 and listed[PACK]["points"] == 7
+    assert listed["ecommerce-zh"]["similar_questions"] == 2103 and listed[PACK]["points"] == 7
     assert "ecommerce-zh" in run("packs", "list").stdout
     r = run("packs", "import", PACK, "--tenant", "tea")
     assert r.returncode == 0 and "7 points added" in r.stdout, r.stderr

@@ -961,6 +961,8 @@
 
       "nav.try": "测试机器人",
       "nav.learn": "未解决问题",
+      "nav.reports": "报表",
+      "title.reports": "报表 · kefu 管理后台",
       "title.try": "测试机器人 · kefu 管理后台",
       "channel.test": "测试",
       "try.title": "测试机器人",
@@ -1993,6 +1995,8 @@
 
       "nav.try": "Test bot",
       "nav.learn": "Unanswered",
+      "nav.reports": "Reports",
+      "title.reports": "Reports · kefu console",
       "title.try": "Test the bot · kefu console",
       "channel.test": "Test",
       "try.title": "Test the bot",
@@ -2421,6 +2425,7 @@
     ["flows", "/admin/flows", "nav.flows"],
     ["try", "/admin/try", "nav.try"],
     ["learn", "/admin/learn", "nav.learn"],
+    ["reports", "/admin/reports", "nav.reports"],
     ["workspace", "/workspace", "nav.workspace"],
     ["settings", "/admin/settings", "nav.settings"]
   ];

@@ -1,7 +1,7 @@
 """learning decisions (groups of unanswered questions made into knowledge or ignored)
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-20 10:00:00.000000
 """
 import sqlalchemy as sa
@@ -9,8 +9,8 @@ from alembic import op
 
 import kefu.db
 
-revision = '0014'
-down_revision = '0013'
+revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Reports: conversation facts and daily rollups, the report API, the console page's data and exports."""
