@@ -1,7 +1,8 @@
 """Does the improvement loop make the bot better? Replay real traffic as a shop's history, mine it, accept the
 suggestions as a reviewer would, and ask the rest of the traffic before and after.
 
-    python -m bench.learning_replay [--history a|b] [--top N] [--skip-baselines] [--tune]
+    python -m bench.learning_replay [--history a|b] [--top N] [--skip-baselines] [--trusting-customers]
+    python -m bench.learning_replay --tune     # the grouping against the labels, over a grid of cut-offs
 
 Data: the JDDC 2019 development pool only (../shared/data/jddc2019_dev/dev_pool_sessions.txt), read at run time;
 no JDDC text is written anywhere. The labelled sessions of bench/data/real_traffic_dev.csv are split by its `fold`
@@ -266,6 +267,37 @@ def oracle(shop: Shop, refs, by_ref, missed_ids: set[int]) -> int:
     return added
 
 
+def tune(embedder: str) -> None:
+    """Pair precision / recall of the grouping against the labels (same label = same need), over a grid of the
+    embedding weight and the cut-off, on every labelled in-scope message of the pool."""
+    import numpy as np
+
+    from kefu.learning import cluster as C
+    from kefu.nlu.embed import make_embedder
+    from kefu.nlu.normalize import matchable
+
+    cases = [c for c in real_cases() if c.right and matchable(c.text)]
+    norms = [matchable(c.text) for c in cases]
+    space = C.TextSpace(make_embedder(embedder))
+    vectors = space.vectors(norms)
+    sem = np.clip(vectors @ vectors.T, 0, 1)
+    lex = C._jaccard(space.tokens(norms), space.tokens(norms))
+    same = np.array([[bool(a.right & b.right) for b in cases] for a in cases])
+    upper = np.triu_indices(len(cases), 1)
+    print(f"{len(cases)} labelled in-scope messages\n| weight | cut-off | groups | of more than one | pair precision "
+          "| pair recall |\n|---|---|---|---|---|---|")
+    for w in (0.5, 0.7, 0.85, 1.0):
+        for cut in (0.4, 0.45, 0.5, 0.55, 0.6):
+            groups = C.cluster(w * sem + (1 - w) * lex, cut)
+            labels = np.zeros(len(cases), int)
+            for g, members in enumerate(groups):
+                labels[members] = g
+            together, truth = (labels[:, None] == labels[None, :])[upper], same[upper]
+            hits = (together & truth).sum()
+            print(f"| {w} | {cut} | {len(groups)} | {sum(len(g) > 1 for g in groups)} | "
+                  f"{hits / max(together.sum(), 1):.2f} | {hits / max(truth.sum(), 1):.2f} |")
+
+
 # --- main -----------------------------------------------------------------------------------------------------
 
 def main() -> None:
@@ -277,7 +309,12 @@ def main() -> None:
     ap.add_argument("--trusting-customers", action="store_true",
                     help="customers never question an answer (by default a customer whose labelled message got a "
                          "wrong answer asks for a person)")
+    ap.add_argument("--tune", action="store_true", help="only print the grouping's pair precision and recall "
+                                                         "against the labels over a grid of cut-offs")
     args = ap.parse_args()
+    if args.tune:
+        tune(args.embedder)
+        return
     t0 = time.time()
     by_ref, folds = labels()
     test_fold = "b" if args.history == "a" else "a"
