@@ -290,7 +290,7 @@ def baseline_system(shop: Shop, kind: str) -> System:
                else UseNearestNeighbour(entries, make_embedder(kind)))
 
     def run(text: str) -> Outcome:
-        out = _from_match(matcher.match(text), lambda pid: names[pid])
+        out = _from_match(matcher.match(text), lambda pid: names.get(pid, str(pid)))
         if out.kind == "answer" and out.top in {f.id for f in flows}:
             out.kind = "flow"
         return out

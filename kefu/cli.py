@@ -8,6 +8,7 @@ import typer
 
 from kefu.config import get_settings
 from kefu.emotion.cli import emotion_command
+from kefu.learning.cli import learn_command
 from kefu.packs.cli import packs_app
 from kefu.products.cli import products_app
 from kefu.stories.cli import test_stories_command
@@ -33,6 +34,8 @@ app.add_typer(products_app, name="products")
 app.command("emotion")(emotion_command)
 # `kefu test-stories PATH… [--tenant SLUG | --demo]`: conversation tests (docs/stories.md).
 app.command("test-stories")(test_stories_command)
+# `kefu learn --tenant SLUG [--from --to] [--json]`: the questions the bot did not answer well, grouped.
+app.command("learn")(learn_command)
 
 
 def _serve(host: str, port: int) -> None:

@@ -5,6 +5,7 @@ from kefu.commerce.models import Order, Product, ReturnRequest, Shipment
 from kefu.conversations.models import Conversation, ConversationEvent, Customer, LeftMessage, Message
 from kefu.db import Base
 from kefu.knowledge.models import ImportJob, KnowledgePoint, Term
+from kefu.learning.models import LearningDecision
 from kefu.live.models import CannedResponse, ConversationNote, Rating, SkillGroup, SkillMember, SuggestionEvent
 from kefu.packs.models import PackBatch, PackChange, PackInstall, PackPoint
 from kefu.reports.models import ConversationFact, DailyRollup, HourlyMessages, ReportState
@@ -12,8 +13,8 @@ from kefu.tenants.models import ApiKey, Tenant, User, UserSession
 
 __all__ = [
     "ApiKey", "Attachment", "Base", "CannedResponse", "Conversation", "ConversationEvent", "ConversationFact",
-    "ConversationNote", "Customer", "DailyRollup", "HourlyMessages", "ImportJob", "KnowledgePoint", "LeftMessage",
-    "Message", "Order", "PackBatch", "PackChange", "PackInstall", "PackPoint", "Product", "Rating", "ReportState",
-    "ReturnRequest", "Shipment", "SkillGroup", "SkillMember", "SuggestionEvent", "Tenant", "Term", "User",
-    "UserSession",
+    "ConversationNote", "Customer", "DailyRollup", "HourlyMessages", "ImportJob", "KnowledgePoint",
+    "LearningDecision", "LeftMessage", "Message", "Order", "PackBatch", "PackChange", "PackInstall", "PackPoint",
+    "Product", "Rating", "ReportState", "ReturnRequest", "Shipment", "SkillGroup", "SkillMember", "SuggestionEvent",
+    "Tenant", "Term", "User", "UserSession",
 ]

@@ -29,6 +29,7 @@ from kefu.errors import KefuError
 from kefu.flows import routes as flow_routes
 from kefu.knowledge import routes as knowledge_routes
 from kefu.knowledge.importer import ImportRunner
+from kefu.learning import routes as learning_routes
 from kefu.live import actions as live_actions
 from kefu.live import routes as live_routes
 from kefu.live import socket as live_socket
@@ -143,7 +144,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
                    store_routes.router, flow_routes.router, live_routes.router, live_routes.notes, live_socket.router,
                    api_channel.router, widget.router, pack_routes.router, pack_server.router,
                    attachment_routes.router, bot_routes.router, report_routes.router, product_routes.router,
-                   card_routes.router):
+                   card_routes.router, learning_routes.router):
         app.include_router(router)
 
     import swagger_ui_bundle

@@ -63,6 +63,10 @@ BODIES = {
     ("POST", "/api/v1/bot/try/conversations"): {"locale": "zh"},
     ("POST", "/api/v1/bot/try/conversations/{conversation_id}/messages"): {"text": "hijack", "button": True},
     ("POST", "/api/v1/bot/try/conversations/{conversation_id}/handoff"): None,
+    # Message ids of shop A's customer (the first few of the database): shop B acts on none of them.
+    ("POST", "/api/v1/reports/unanswered/new-point"): {"message_ids": [1, 2, 3, 4], "question": "B", "answer": "B"},
+    ("POST", "/api/v1/reports/unanswered/add-to-point"): {"message_ids": [1, 2, 3, 4], "point_id": 1},
+    ("POST", "/api/v1/reports/unanswered/ignore"): {"message_ids": [1, 2, 3, 4]},
 }
 # Path parameters that name code, not a shop's data: the call acts on the caller's own shop.
 NOT_SHOP_DATA = {"flow_id", "pack_id"}

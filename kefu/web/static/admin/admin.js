@@ -962,6 +962,7 @@
       "set.commerce.badSecret": "共享密钥只能包含可见的英文字符，不能有空格。",
 
       "nav.try": "测试机器人",
+      "nav.learn": "未解决问题",
       "nav.reports": "报表",
       "title.reports": "报表 · kefu 管理后台",
       "title.try": "测试机器人 · kefu 管理后台",
@@ -1997,6 +1998,7 @@
       "set.commerce.badSecret": "The shared secret uses printable ASCII characters only, without spaces.",
 
       "nav.try": "Test bot",
+      "nav.learn": "Unanswered",
       "nav.reports": "Reports",
       "title.reports": "Reports · kefu console",
       "title.try": "Test the bot · kefu console",
@@ -2426,6 +2428,7 @@
     ["store", "/admin/store", "nav.store"],
     ["flows", "/admin/flows", "nav.flows"],
     ["try", "/admin/try", "nav.try"],
+    ["learn", "/admin/learn", "nav.learn"],
     ["reports", "/admin/reports", "nav.reports"],
     ["workspace", "/workspace", "nav.workspace"],
     ["settings", "/admin/settings", "nav.settings"]

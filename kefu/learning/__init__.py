@@ -1,0 +1,1 @@
+"""The improvement loop: collect what the bot did not answer well, group it by meaning, turn it into knowledge."""
