@@ -198,6 +198,22 @@ def named_products(text: str, products: list[ProductData], *, keep: int = 1) -> 
     return [sku for score, sku in scored if score == top][:3]
 
 
+def _about_page(text: str, page: ProductData, others: list[ProductData]) -> bool:
+    """True when a word the message shares with another product's name (not its whole name) is one the page's
+    own product describes itself with: the question stays about the page's product."""
+    from kefu.nlu.normalize import normalize
+
+    norm = normalize(text).replace(" ", "")
+    own = normalize(" ".join([page.name, page.description or "", *map(str, (page.attributes or {}).values())])
+                    ).replace(" ", "")
+    for other in others:
+        if normalize(other.name).replace(" ", "") in norm:
+            return False
+        if any(len(k) >= 2 and k in norm and k in own for k in _name_keys(other.name)):
+            return True
+    return False
+
+
 # Words too common to tie a question to a sentence of the description.
 _COMMON = {"这个", "可以", "能不能", "什么", "多少", "有没有", "是不是", "怎么", "怎么样", "一下", "请问", "你们",
            "我们", "the", "this", "that", "does", "with", "have", "what", "how", "can", "and", "for", "it", "is", "are"}
@@ -259,17 +275,33 @@ def asked_attributes(text: str, product: ProductData) -> list[str]:
     """The product's attribute keys the question asks about, the most specific first."""
     low = text.lower()
     found: list[tuple[int, str]] = []
-    for key in product.attributes:
+    echoed: set[str] = set()
+    for key, value in product.attributes.items():
         hits = [len(w) for w in words(key) if _mentions(low, w)]
-        if hits:
-            found.append((max(hits) + (5 if key.lower() in low else 0), key))
+        # "能装下15寸的笔记本吗": the value that names the thing asked about ("可放 15.6 英寸笔记本电脑") answers it.
+        echo = _shared_run(low, str(value).lower())
+        if echo >= 3:
+            echoed.add(key)
+        if hits or echo >= 3:
+            found.append((max(hits, default=0) + (5 if key.lower() in low else 0) + (echo if echo >= 3 else 0), key))
     found.sort(key=lambda f: -f[0])
     keys = [k for _, k in found]
     # "支持蓝牙吗" asks about the connection, not what it is compatible with.
     explicit = re.search(r"(兼容|适用|适配|compatible)", low)
     if len(keys) > 1 and not explicit:
-        keys = [k for k in keys if canonical(k) != "兼容"] or keys
+        keys = [k for k in keys if canonical(k) != "兼容" or k in echoed] or keys
     return keys
+
+
+def _shared_run(a: str, b: str) -> int:
+    """The length of the longest run of CJK characters both texts contain."""
+    best = 0
+    for i in range(len(a)):
+        j = i
+        while j < len(a) and "\u4e00" <= a[j] <= "\u9fff" and a[i:j + 1] in b:
+            j += 1
+        best = max(best, j - i)
+    return best
 
 
 def asked_concepts(text: str) -> list[str]:
@@ -422,6 +454,10 @@ class Expert:
         if context_sku and names and not compare and context_sku in named_products(text, catalogue,
                                                                                    keep=len(catalogue)):
             names = [context_sku]  # "这个鼠标" on a mouse's page is that mouse, not every mouse of the shop
+        elif context_sku and names and not compare and context_sku not in names:
+            page = self.cache.get(tenant_id, commerce, context_sku)
+            if page is not None and _about_page(text, page, [p for p in catalogue if p.sku == names[0]]):
+                names = [context_sku]  # "能装下笔记本吗" on a backpack's page asks about the backpack
         products = [p for p in (self.cache.get(tenant_id, commerce, s) for s in names[:3]) if p is not None]
         if len(products) >= 2 and compare:
             return self._compare(products[:2], locale)
