@@ -362,6 +362,10 @@ class Bot:
             self._say(db, conv, tenant, smalltalk.reply(decision.smalltalk, locale, tenant.bot_name),
                       payload={"type": "smalltalk", "kind": decision.smalltalk})
             return
+        product = self._product_question(db, conv, tenant, state, text, found, decision, customer)
+        if product is not None and (product.kind != "not_listed" or product.attribute):
+            self._say_product(db, conv, tenant, state, product)  # clearly about the product: the catalogue answers
+            return
         # A request for a recommendation ("预算200以内推荐一个") gets product cards, before flows and knowledge.
         picks = None if found.order_no else recommend_reply(
             db, tenant, customer, text, locale, seeds_of(state), knowledge_answers=decision.kind == "answer",
@@ -370,10 +374,6 @@ class Bot:
             trace["outcome"] = "recommend"
             for reply_text, payload in picks:
                 self._say(db, conv, tenant, reply_text, payload=payload)
-            return
-        product = self._product_question(db, conv, tenant, state, text, found, decision, customer)
-        if product is not None and (product.kind != "not_listed" or product.attribute):
-            self._say_product(db, conv, tenant, state, product)  # clearly about the product: the catalogue answers
             return
         ranked = self.intents.rank(asked or text, self._enabled_flows(tenant))
         trace["flow_candidates"] = [{"id": i, "score": round(s, 4)} for i, s in ranked[:3]]
