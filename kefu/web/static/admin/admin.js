@@ -2662,7 +2662,8 @@
       var title = url ? el("a", { className: "msg-card-title", href: url, target: "_blank", rel: "noopener noreferrer",
         text: text(c.title) }) : el("span", { className: "msg-card-title", text: text(c.title) });
       return el("div", { className: "msg-card", "data-sku": text(c.sku) }, [
-        http(c.image) ? el("img", { className: "msg-card-img", src: http(c.image), alt: "", loading: "lazy" }) : null,
+        http(c.image) ? el("img", { className: "msg-card-img", src: http(c.image), alt: "", loading: "lazy",
+          on: { error: function (e) { e.target.remove(); } } }) : null,  // a picture that fails is left out
         el("div", { className: "msg-card-body" }, [
           title,
           el("div", { className: "msg-card-line" }, [

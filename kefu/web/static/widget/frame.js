@@ -847,6 +847,8 @@
     var card = el("div", "kefu-card");
     card.setAttribute("data-sku", str(c.sku));
     var image = imageOf(c.image, "kefu-card-img");
+    // A product photo that does not load (the shop's image host is down) is left out rather than shown broken.
+    if (image) image.addEventListener("error", function () { image.remove(); });
     if (image) card.appendChild(image);
     var body = el("div", "kefu-card-body");
     body.appendChild(el("div", "kefu-card-title", str(c.title).slice(0, 100)));
