@@ -363,6 +363,11 @@ def test_a_slow_post_times_out_without_a_retry(shop):
         commerce.cancel_order("A1001", "x")
     assert time.monotonic() - started < 2.5
     assert len(shop.requests) == 1
+    # The abandoned cancel wakes up after the next test has seeded the shop again: it must not cancel that A1001.
+    shop.reset()
+    shop.seed()
+    time.sleep(3.0)
+    assert shop.orders["A1001"]["status"] == "paid"
 
 
 def test_a_trickling_answer_is_abandoned(shop):

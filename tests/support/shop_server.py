@@ -112,6 +112,7 @@ class FakeShop:
         self.returns: list[dict[str, Any]] = []
         self.products: list[dict[str, Any]] = []
         self.requests: list[Seen] = []
+        self.generation = 0  # moves on every reset
         self.faults: list[Fault] = []
         self.now: Callable[[], dt.datetime] = utcnow
         self._lock = threading.Lock()
@@ -165,6 +166,9 @@ class FakeShop:
             self.products.clear()
             self.requests.clear()
             self.faults.clear()
+            # A request still sleeping in a delay fault belongs to the test before: it must not touch what the
+            # next test seeds (a delayed cancel of A1001 landing seconds later on a fresh A1001).
+            self.generation += 1
         self.now = utcnow
 
     def add_order(self, order_no: str, *, customer_ref: str | None = "cust-1", status: str = "paid",
@@ -346,7 +350,11 @@ class FakeShop:
         seen.authorized = True
         for fault in self._take_faults(method, route):
             if fault.kind == "delay":
+                generation = self.generation
                 await asyncio.sleep(fault.seconds)
+                if generation != self.generation:  # the shop was reset meanwhile: the caller is long gone
+                    await error_response("unavailable", "reset while delayed", 503)(scope, receive, send)
+                    return
                 continue
             await self._fault_response(fault)(scope, receive, send)
             return
