@@ -1,6 +1,7 @@
 """Measure the bot's answers about the demo shop's products against a knowledge-only bot.
 
     python -m bench.products [--show]
+    python -m bench.products --import-size 100000   # time `kefu products import`'s importer on a generated file
 
 Each question of bench/data/product_questions.csv (question, sku of the page the customer is on or empty,
 customer id or empty, the expected kind, a text the right answer contains) is asked as the first message of a new
@@ -17,12 +18,17 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
+import random
+import resource
 import tempfile
+import time
 from collections import Counter
 from pathlib import Path
 
 from sqlalchemy import select
 
+from bench.packs import _shop
 from kefu.bot.engine import Bot
 from kefu.config import Settings
 from kefu.conversations import actions
@@ -31,6 +37,7 @@ from kefu.db import Database
 from kefu.demo.seed import seed_demo
 from kefu.migrate import upgrade
 from kefu.products.context import ProductContext, do_set_context
+from kefu.products.importer import import_catalogue
 from kefu.runtime import Runtime
 from kefu.tenants.models import Tenant
 
@@ -113,7 +120,45 @@ def run(show: bool) -> None:
     rt.db.dispose()
 
 
+def catalogue_file(n: int, seed: int = 7) -> bytes:
+    """A JSON Lines catalogue of n products with random prices and two attributes each; every tenth product has
+    two colour variants (so n / 5 variants)."""
+    rng = random.Random(seed)
+    lines = []
+    for i in range(n):
+        row = {"sku": f"P{i:07d}", "name": f"商品 {i}", "category": f"类目{i % 50} > 子类{i % 7}",
+               "price": f"{rng.randint(100, 99_900) / 100:.2f}",
+               "attributes": {"材质": rng.choice(["棉", "陶瓷", "不锈钢", "塑料"]), "重量": f"{rng.randint(50, 900)}g"}}
+        if i % 10 == 0:
+            row["variants"] = [{"sku": f"P{i:07d}-{c}", "attributes": {"颜色": c}, "stock": rng.randint(0, 50)}
+                               for c in ("BLK", "WHT")]
+        lines.append(json.dumps(row, ensure_ascii=False))
+    return ("\n".join(lines) + "\n").encode()
+
+
+def import_speed(n: int) -> None:
+    """Create n products in a fresh SQLite shop, then import the same file again (every row an update)."""
+    data = catalogue_file(n)
+    with tempfile.TemporaryDirectory(prefix="kefu-bench-products-") as tmp:
+        database, tenant_id = _shop(Path(tmp), "big")
+        for what in ("create", "update"):
+            started = time.perf_counter()
+            with database.session() as db:
+                result = import_catalogue(db, tenant_id=tenant_id, filename="big.jsonl", data=data)
+            took = time.perf_counter() - started
+            print(f"{what}: {n:,} products ({len(data) / 1e6:.1f} MB), created {result.created:,}, "
+                  f"updated {result.updated:,}, variants {result.variants:,}: {took:.1f} s; "
+                  f"peak RSS so far {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+        database.dispose()
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--show", action="store_true", help="print the questions answered wrongly or not at all")
-    run(parser.parse_args().show)
+    parser.add_argument("--import-size", type=int, default=0,
+                        help="instead, time importing a generated catalogue of this many products")
+    args = parser.parse_args()
+    if args.import_size:
+        import_speed(args.import_size)
+    else:
+        run(args.show)
