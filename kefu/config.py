@@ -51,6 +51,14 @@ class Settings(BaseSettings):
     reports_max_catch_up: int = 20_000
     # Customers' photos and files: the folder the local-disk storage keeps them in (unset: a media/ folder next to
     # the SQLite file, or in the working directory with another database) and the largest file accepted.
+    # Reactions owed to committed events (the bot's answer to a message, a handoff): the process that committed
+    # runs one at once and owns it for reaction_lease_seconds; after that, or after a failure (retried in 1, 2,
+    # 4 … s from reaction_retry_seconds), any process's poller (every reaction_poll_seconds) takes it. After
+    # reaction_max_attempts failures the customer gets an apology and a person instead.
+    reaction_lease_seconds: float = 20.0
+    reaction_retry_seconds: float = 1.0
+    reaction_poll_seconds: float = 1.0
+    reaction_max_attempts: int = 4
     media_dir: str | None = None
     max_upload_bytes: int = 10 * 1024 * 1024
 

@@ -69,6 +69,15 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
+        @event.listens_for(engine, "savepoint")
+        def _begin_before_savepoint(conn, _name):
+            # pysqlite opens a transaction only before a write, so a SAVEPOINT can come first; SQLite then treats
+            # its RELEASE as a COMMIT, and a message stored in a savepoint would outlive the rollback of the rest
+            # of its transaction (the reaction owed to it included).
+            dbapi_conn = conn.connection.dbapi_connection
+            if not dbapi_conn.in_transaction:
+                dbapi_conn.execute("BEGIN")
+
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=30, json_serializer=JSON_SERIALIZER)
 

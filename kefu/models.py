@@ -8,6 +8,7 @@ from kefu.knowledge.models import ImportJob, KnowledgePoint, Term
 from kefu.learning.models import LearningDecision
 from kefu.live.models import CannedResponse, ConversationNote, Rating, SkillGroup, SkillMember, SuggestionEvent
 from kefu.packs.models import PackBatch, PackChange, PackInstall, PackPoint
+from kefu.reactions.models import PendingReaction
 from kefu.reports.models import ConversationFact, DailyRollup, HourlyMessages, ReportState
 from kefu.tenants.models import ApiKey, Tenant, User, UserSession
 
@@ -15,6 +16,6 @@ __all__ = [
     "ApiKey", "Attachment", "Base", "CannedResponse", "Conversation", "ConversationEvent", "ConversationFact",
     "ConversationNote", "Customer", "DailyRollup", "HourlyMessages", "ImportJob", "KnowledgePoint",
     "LearningDecision", "LeftMessage", "Message", "Order", "PackBatch", "PackChange", "PackInstall", "PackPoint",
-    "Product", "Rating", "ReportState", "ReturnRequest", "Shipment", "SkillGroup", "SkillMember", "SuggestionEvent",
-    "Tenant", "Term", "User", "UserSession",
+    "PendingReaction", "Product", "Rating", "ReportState", "ReturnRequest", "Shipment", "SkillGroup", "SkillMember",
+    "SuggestionEvent", "Tenant", "Term", "User", "UserSession",
 ]

@@ -15,6 +15,8 @@ from kefu.infra.bus import EventBus, make_bus
 from kefu.infra.locks import make_locks
 from kefu.infra.ratelimit import make_limiter
 from kefu.infra.storage import Storage, make_storage
+from kefu.reactions.models import PendingReaction
+from kefu.reactions.runner import Reaction, Reactions
 
 log = logging.getLogger(__name__)
 
@@ -34,20 +36,34 @@ class Runtime:
         self.limiter = make_limiter(self.settings.redis_url)
         self.storage: Storage = make_storage(self.settings)
         self._listeners: dict[str, list[Listener]] = defaultdict(list)
+        self.reactions = Reactions(self)
 
     def listen(self, name: str, fn: Listener) -> None:
-        """Call fn(runtime, event) in this process after each committed event called name."""
+        """Call fn(runtime, event) in this process after each committed event called name (best effort: a
+        listener that must not be lost to a crash is a reaction, see react)."""
         self._listeners[name].append(fn)
 
-    def deliver(self, event: dict[str, Any], channels: list[str]) -> None:
-        """Publish a committed event to its real-time channels, then run the local listeners."""
+    def react(self, reaction: Reaction) -> None:
+        """Owe reaction to every committed event of its type: recorded with the event, run once, even if this
+        process dies before it ran (kefu/reactions)."""
+        self.reactions.register(reaction)
+
+    def deliver(self, event: dict[str, Any], channels: list[str], owed: list[PendingReaction] = ()) -> None:
+        """Publish a committed event to its real-time channels, run the local listeners, then the reactions the
+        event's transaction recorded."""
         for channel in channels:
             try:
                 self.bus.publish(channel, event)
             except Exception:  # real-time delivery is best effort; clients resync from the database
                 log.exception("publishing %s to %s failed", event.get("type"), channel)
         for fn in self._listeners.get(event["type"], ()):
-            fn(self, event)
+            try:
+                fn(self, event)
+            except Exception:  # one listener's failure must not stop the others or the reactions
+                log.exception("listener of %s failed for conversation %s", event["type"],
+                              event.get("conversation_id"))
+        if owed:
+            self.reactions.run_committed(list(owed))
 
 
 def emit(db: Session, event: dict[str, Any], channels: list[str]) -> None:
@@ -55,4 +71,5 @@ def emit(db: Session, event: dict[str, Any], channels: list[str]) -> None:
     runtime: Runtime | None = db.info.get("runtime")
     if runtime is None:
         return  # a bare session (migrations, scripts): nobody to tell
-    on_commit(db, lambda: runtime.deliver(event, channels))
+    owed = runtime.reactions.record(db, event)
+    on_commit(db, lambda: runtime.deliver(event, channels, owed))

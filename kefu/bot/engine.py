@@ -44,6 +44,7 @@ from kefu.nlu.matcher import Candidate, MatchResult
 from kefu.products.answer import Expert, ProductAnswer
 from kefu.products.chat import recommend_reply
 from kefu.products.context import seeds_of
+from kefu.reactions.runner import Reaction
 from kefu.runtime import Runtime
 from kefu.tenants.facts import shop_facts, unfilled
 from kefu.tenants.models import Tenant
@@ -151,54 +152,79 @@ class Bot:
         self.intents.match("查物流")
 
     def install(self, runtime: Runtime) -> None:
-        runtime.listen("conversation_opened", self.on_opened)
-        runtime.listen("message_created", self.on_message)
-        runtime.listen("handoff_requested", self.on_handoff_requested)
+        """Owe every conversation a greeting, every customer message an answer and every handoff request a
+        handoff: durable reactions, run once each even if a process dies (kefu/reactions)."""
+        in_conv = lambda event: f"conv:{event['conversation_id']}"  # noqa: E731 - one message per conversation
+        runtime.react(Reaction("bot.greet", "conversation_opened", self.on_opened, lock=in_conv,
+                               key=lambda e: f"greet:{e['conversation_id']}"))
+        runtime.react(Reaction("bot.message", "message_created", self.on_message, lock=in_conv,
+                               when=lambda e: e["message"]["sender"] == "customer",
+                               key=lambda e: f"message:{e['message']['id']}", on_failure=self.on_failed))
+        runtime.react(Reaction("bot.handoff", "handoff_requested", self.on_handoff_requested, lock=in_conv,
+                               on_failure=self.on_failed))
 
-    # --- listeners --------------------------------------------------------------------------------
+    # --- reactions (each runs in db, the transaction that settles it, under the conversation's lock) -------
 
-    def on_opened(self, runtime: Runtime, event: dict[str, Any]) -> None:
-        with runtime.locks.lock(f"conv:{event['conversation_id']}"), runtime.db.session() as db:
-            conv = get_conversation(db, tenant_id=event["tenant_id"], conversation_id=event["conversation_id"])
-            tenant = db.get(Tenant, conv.tenant_id)
-            greeting = tenant.greeting_en if conv.locale == "en" else tenant.greeting_zh
-            text = t(conv.locale, "disclosure", bot=tenant.bot_name, shop=tenant.name)
-            if greeting.strip():
-                text += "\n" + greeting.strip()
-            self._say(db, conv, tenant, text)
+    def on_opened(self, runtime: Runtime, event: dict[str, Any], db: Session) -> None:
+        conv = get_conversation(db, tenant_id=event["tenant_id"], conversation_id=event["conversation_id"])
+        tenant = db.get(Tenant, conv.tenant_id)
+        greeting = tenant.greeting_en if conv.locale == "en" else tenant.greeting_zh
+        text = t(conv.locale, "disclosure", bot=tenant.bot_name, shop=tenant.name)
+        if greeting.strip():
+            text += "\n" + greeting.strip()
+        self._say(db, conv, tenant, text)
 
-    def on_message(self, runtime: Runtime, event: dict[str, Any]) -> None:
+    def on_message(self, runtime: Runtime, event: dict[str, Any], db: Session) -> None:
         message = event["message"]
-        if message["sender"] != "customer":
+        conv = get_conversation(db, tenant_id=event["tenant_id"], conversation_id=event["conversation_id"])
+        if (message.get("payload") or {}).get("type") == "attachment":
+            # A photo or file has no words to score or match: acknowledge it and offer a person to look.
+            if conv.status == "bot":
+                self._acknowledge_attachment(db, conv, message["payload"])
             return
-        # One message per conversation at a time, so replies never interleave or double up.
-        with runtime.locks.lock(f"conv:{event['conversation_id']}"), runtime.db.session() as db:
-            conv = get_conversation(db, tenant_id=event["tenant_id"], conversation_id=event["conversation_id"])
-            if (message.get("payload") or {}).get("type") == "attachment":
-                # A photo or file has no words to score or match: acknowledge it and offer a person to look.
-                if conv.status == "bot":
-                    self._acknowledge_attachment(db, conv, message["payload"])
-                return
-            stored = db.get(Message, message["id"])
-            button = self.pressed(db, conv, message)
-            # Only what the customer typed carries their feeling: a button's words are the bot's own ("不喜欢了").
-            emotion = detect_emotion(message["text"]) if not button and _WORDS.search(message["text"]) else None
-            if stored is not None and emotion is not None:
-                stored.emotion = counted_emotion(emotion)[0]  # scored even when a person has the chat
-            if conv.status not in ("bot", "queued"):
-                return  # a person has the conversation: the bot keeps quiet
-            tenant = db.get(Tenant, conv.tenant_id)
-            self.reply(db, conv, tenant, message["text"], emotion=emotion, button=button, message_id=message["id"])
+        stored = db.get(Message, message["id"])
+        button = self.pressed(db, conv, message)
+        # Only what the customer typed carries their feeling: a button's words are the bot's own ("不喜欢了").
+        emotion = detect_emotion(message["text"]) if not button and _WORDS.search(message["text"]) else None
+        if stored is not None and emotion is not None:
+            stored.emotion = counted_emotion(emotion)[0]  # scored even when a person has the chat
+        if conv.status not in ("bot", "queued"):
+            return  # a person has the conversation: the bot keeps quiet
+        tenant = db.get(Tenant, conv.tenant_id)
+        self.reply(db, conv, tenant, message["text"], emotion=emotion, button=button, message_id=message["id"])
 
-    def on_handoff_requested(self, runtime: Runtime, event: dict[str, Any]) -> None:
-        with runtime.locks.lock(f"conv:{event['conversation_id']}"), runtime.db.session() as db:
-            conv = get_conversation(db, tenant_id=event["tenant_id"], conversation_id=event["conversation_id"])
-            tenant = db.get(Tenant, conv.tenant_id)
-            state = dict(conv.bot_state or {})
-            state["trace"] = new_trace("", None, event["locale"])  # a button press, not a message: its own trace
-            self.hand_off(db, conv, tenant, state, reason=event["reason"], locale=event["locale"])
-            state["trace"]["status"] = conv.status
-            conv.bot_state = state
+    def on_handoff_requested(self, runtime: Runtime, event: dict[str, Any], db: Session) -> None:
+        conv = get_conversation(db, tenant_id=event["tenant_id"], conversation_id=event["conversation_id"])
+        tenant = db.get(Tenant, conv.tenant_id)
+        state = dict(conv.bot_state or {})
+        state["trace"] = new_trace("", None, event["locale"])  # a button press, not a message: its own trace
+        self.hand_off(db, conv, tenant, state, reason=event["reason"], locale=event["locale"])
+        state["trace"]["status"] = conv.status
+        conv.bot_state = state
+
+    def on_failed(self, runtime: Runtime, event: dict[str, Any], db: Session) -> None:
+        """The bot could not answer (it failed every try): apologise and hand the customer to a person, or take
+        their message when nobody can come, rather than leave them in silence."""
+        conv = get_conversation(db, tenant_id=event["tenant_id"], conversation_id=event["conversation_id"])
+        if conv.status not in ("bot", "queued"):
+            return  # a person has the chat (or it closed): they see the message themselves
+        tenant = db.get(Tenant, conv.tenant_id)
+        message = event.get("message") or {}
+        locale = detect_locale(message.get("text", ""), conv.locale) if message else event.get("locale", conv.locale)
+        self._say(db, conv, tenant, t(locale, "bot_error"), sender="system")
+        state = copy.deepcopy(conv.bot_state or {})
+        state["trace"] = new_trace(message.get("text", ""), message.get("id"), locale)
+        try:
+            with db.begin_nested():
+                self.hand_off(db, conv, tenant, state, reason="bot_error", locale=locale)
+        except Exception:  # the handoff itself is what fails: queue the chat plainly, agents see it there
+            log.exception("handoff after a bot failure failed for conversation %s", conv.id)
+            if conv.channel != "test" and conv.status == "bot":
+                do_set_status(db, conv=conv, status="queued", reason="bot_error")
+        state["trace"]["status"] = conv.status
+        conv.bot_state = state
+        db.add(ConversationEvent(tenant_id=conv.tenant_id, conversation_id=conv.id, kind="bot_turn",
+                                 data=turn_record(state["trace"])))
 
     # --- understanding ----------------------------------------------------------------------------
 

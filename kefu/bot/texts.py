@@ -24,6 +24,7 @@ TEXTS = {
         "no_agent": "现在暂时没有客服在线，您可以留言，客服上线后会尽快联系您。",
         "closed_hours": "现在不在人工客服服务时间（{service_hours}），您可以留言，我们上班后会尽快联系您。",
         "already_queued": "您已在等待人工客服，请稍候。",
+        "bot_error": "抱歉，系统出了点问题，没能处理您刚才的消息。",
         "stale_button": "这个选项已经处理过了。还有什么可以帮您？",
         "sorry_nobody": "非常抱歉给您带来不好的体验。现在暂时没有人工客服在线，我先尽力帮您处理；也可以点“留言”，"
                         "客服上线后第一时间联系您。",
@@ -56,6 +57,7 @@ TEXTS = {
         "no_agent": "No agent is online right now. Leave a message and we'll get back to you soon.",
         "closed_hours": "Our agents work {service_hours}. Leave a message and we'll get back to you.",
         "already_queued": "You are already waiting for a person; please hold on.",
+        "bot_error": "Sorry, something went wrong on our side and your last message was not handled.",
         "stale_button": "That option has already been dealt with. Anything else I can help with?",
         "sorry_nobody": "I'm very sorry about this. No agent is online right now, so I'll do my best to help; you "
                         "can also press \"Leave a message\" and an agent will contact you first thing.",
@@ -74,11 +76,12 @@ TEXTS = {
 # Why the bot handed over, in words (the try-the-bot panel's note; agents see the reason in the workspace).
 REASONS = {
     "zh": {"customer_asked": "顾客要求人工", "customer_button": "顾客点了转人工", "not_understood": "连续没听懂",
-           "angry": "顾客生气", "anxious": "顾客着急", "flow_failed": "自助流程没能完成", "vip": "VIP 顾客"},
+           "angry": "顾客生气", "anxious": "顾客着急", "flow_failed": "自助流程没能完成", "vip": "VIP 顾客",
+           "bot_error": "机器人处理出错"},
     "en": {"customer_asked": "the customer asked for a person", "customer_button": "the customer pressed the button",
            "not_understood": "not understood twice", "angry": "the customer is angry",
            "anxious": "the customer is anxious", "flow_failed": "a self-service flow could not finish",
-           "vip": "a VIP customer"},
+           "vip": "a VIP customer", "bot_error": "the bot failed to answer"},
 }
 
 

@@ -37,6 +37,7 @@ from kefu.packs import routes as pack_routes
 from kefu.packs import server as pack_server
 from kefu.products import card_routes
 from kefu.products import routes as product_routes
+from kefu.reactions.runner import Poller
 from kefu.reports import routes as report_routes
 from kefu.reports.refresher import Refresher
 from kefu.runtime import Runtime
@@ -65,9 +66,13 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         sweeper.start()
         reports_refresher = Refresher(runtime)
         reports_refresher.start()
+        # Reactions a crashed process or a failure left owed (the bot's answer to a message) are taken up here.
+        reactions = Poller(runtime)
+        reactions.start()
         try:
             yield
         finally:
+            reactions.stop()
             reports_refresher.stop()
             sweeper.stop()
             # Let running knowledge imports finish (each is one transaction) rather than cut them off.

@@ -1,0 +1,1 @@
+"""Durable reactions to committed events: recorded with the event, run once, retried, picked up after a crash."""
