@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from kefu.db import utcnow
 from kefu.infra.locks import LockBusy
@@ -181,10 +181,14 @@ class Reactions:
     def poll(self, limit: int = 50) -> int:
         """Claim and run the reactions that are due (failed before, or left by a process that died); return how
         many were settled."""
+        older = aliased(PendingReaction)
         with self.runtime.db.session() as db:
+            # Only the oldest reaction of each conversation: the later ones wait their turn, unclaimed.
             due = db.execute(select(PendingReaction.id, PendingReaction.reaction, PendingReaction.event,
                                     PendingReaction.conversation_id)
-                             .where(PendingReaction.due_at <= utcnow())
+                             .where(PendingReaction.due_at <= utcnow(),
+                                    ~select(older.id).where(older.conversation_id == PendingReaction.conversation_id,
+                                                            older.id < PendingReaction.id).exists())
                              .order_by(PendingReaction.id).limit(limit)).all()
         settled = 0
         lease = dt.timedelta(seconds=self.runtime.settings.reaction_lease_seconds)
@@ -197,6 +201,8 @@ class Reactions:
                                      .where(PendingReaction.id == row.id, PendingReaction.due_at <= now)
                                      .values(due_at=now + lease, attempts=PendingReaction.attempts + 1)).rowcount
             if claimed == 1:
+                log.warning("taking up reaction %s for conversation %s (pending %s, left by a failure or a process "
+                            "that stopped)", row.reaction, row.conversation_id, row.id)
                 settled += self.run(Owed(row.id, row.reaction, row.event, row.conversation_id),
                                     lock_wait=POLL_LOCK_WAIT)
         return settled

@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import kefu
@@ -117,6 +118,13 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
                    for e in errors]
         summary = "; ".join(f"{d['field'] or 'body'}: {d['problem']}" for d in details)
         return _error(422, "invalid_request", summary, details=details)
+
+    @app.exception_handler(OperationalError)
+    async def _database_away(request: Request, exc: OperationalError):
+        # The database restarted or cut the connection mid-request: nothing was committed, the client may retry.
+        log.warning("database unavailable during %s %s: %s", request.method, request.url.path, exc.orig)
+        return _error(503, "unavailable", "the database is briefly unavailable; try again",
+                      headers={"Retry-After": "1"})
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException):
