@@ -217,3 +217,17 @@ def test_a_rolled_back_message_owes_nothing(runtime, shop):
                               client_id=None)
         raise RuntimeError("the request failed before commit")
     assert _owed(runtime) == 0 and _customer_message(chat, "在吗") is None
+
+
+def test_a_request_that_loses_the_database_gets_503_and_may_retry(client, shop_a, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from kefu.tenants import routes
+
+    def cut(*_args, **_kwargs):
+        raise OperationalError("SELECT 1", {}, ConnectionResetError("server closed the connection"))
+
+    monkeypatch.setattr(routes, "settings_out", cut)
+    r = client.get("/api/v1/settings", headers={"Authorization": f"Bearer {shop_a.api_key}"})
+    assert r.status_code == 503 and r.headers["Retry-After"] == "1"
+    assert r.json()["error"]["code"] == "unavailable"
