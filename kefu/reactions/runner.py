@@ -70,6 +70,7 @@ class Owed:
     reaction: str
     event: dict[str, Any]
     conversation_id: int | None
+    attempts: int  # this try included
 
 
 class Reactions:
@@ -107,7 +108,7 @@ class Reactions:
     def run_committed(self, rows: list[PendingReaction]) -> None:
         """Run the reactions this process just committed (it holds their lease): the fast path."""
         for row in rows:
-            self.run(Owed(row.id, row.reaction, row.event, row.conversation_id), lock_wait=None)
+            self.run(Owed(row.id, row.reaction, row.event, row.conversation_id, 1), lock_wait=None)
 
     def run(self, owed: Owed, *, lock_wait: float | None) -> bool:
         """Try one owed reaction; return True if it is settled (done here or elsewhere), False if it waits."""
@@ -123,9 +124,7 @@ class Reactions:
                 if conv is not None and db.scalar(select(PendingReaction.id).where(
                         PendingReaction.conversation_id == conv, PendingReaction.id < owed.id).limit(1)):
                     raise _Later
-                attempts = db.scalar(select(PendingReaction.attempts).where(PendingReaction.id == owed.id))
-                if attempts is None:
-                    return True  # completed by another process meanwhile
+                attempts = owed.attempts
                 max_attempts = self.runtime.settings.reaction_max_attempts
                 if attempts > max_attempts + GIVE_UP_AFTER:
                     log.error("reaction %s abandoned for conversation %s: it and its fallback failed %s times",
@@ -185,7 +184,7 @@ class Reactions:
         with self.runtime.db.session() as db:
             # Only the oldest reaction of each conversation: the later ones wait their turn, unclaimed.
             due = db.execute(select(PendingReaction.id, PendingReaction.reaction, PendingReaction.event,
-                                    PendingReaction.conversation_id)
+                                    PendingReaction.conversation_id, PendingReaction.attempts)
                              .where(PendingReaction.due_at <= utcnow(),
                                     ~select(older.id).where(older.conversation_id == PendingReaction.conversation_id,
                                                             older.id < PendingReaction.id).exists())
@@ -203,7 +202,7 @@ class Reactions:
             if claimed == 1:
                 log.warning("taking up reaction %s for conversation %s (pending %s, left by a failure or a process "
                             "that stopped)", row.reaction, row.conversation_id, row.id)
-                settled += self.run(Owed(row.id, row.reaction, row.event, row.conversation_id),
+                settled += self.run(Owed(row.id, row.reaction, row.event, row.conversation_id, row.attempts + 1),
                                     lock_wait=POLL_LOCK_WAIT)
         return settled
 

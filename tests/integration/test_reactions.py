@@ -170,7 +170,7 @@ def test_two_processes_taking_the_same_owed_message_answer_it_once(runtime, shop
     a, b = _restarted(settings), _restarted(settings)
     with runtime.db.session() as db:
         row = db.scalars(select(PendingReaction)).one()
-        owed = (row.id, row.reaction, row.event, row.conversation_id)
+        owed = (row.id, row.reaction, row.event, row.conversation_id, 2)
     # Both run it at the same moment (each thinks it holds the claim, as after a lease ran out mid-reaction).
     done = []
     threads = [threading.Thread(target=lambda r=r: done.append(r.reactions.run(Owed(*owed), lock_wait=None)))
