@@ -56,7 +56,8 @@ PASSWORD = "fault-harness-pw-1"
 # Short leases and sweeps, so that what a killed process owned is taken up within seconds.
 SERVER_ENV = {"KEFU_REACTION_LEASE_SECONDS": "3", "KEFU_REACTION_POLL_SECONDS": "0.5",
               "KEFU_AGENT_SWEEP_SECONDS": "2", "KEFU_AGENT_GRACE_SECONDS": "30", "KEFU_RATE_LIMIT_MESSAGES": "1000",
-              "KEFU_REPORTS_REFRESH_SECONDS": "0"}
+              "KEFU_REPORTS_REFRESH_SECONDS": "0",
+              "KEFU_LOCK_SECONDS": "10"}
 
 
 class Redis:
@@ -368,6 +369,18 @@ def unattended(db: Database, grace: int) -> list[str]:
         return out
 
 
+def not_delivered(db: Database, customers: list[Customer]) -> list[str]:
+    """Customers whose open socket has not shown them every stored message of their conversation."""
+    with db.session() as s:
+        out = []
+        for c in customers:
+            stored = set(s.scalars(select(Message.id).where(Message.conversation_id == c.conversation_id)))
+            if missing := stored - set(c.seen):
+                out.append(f"customer {c.n} is connected but has not seen {len(missing)} stored messages, "
+                           f"e.g. {sorted(missing)[:3]}")
+        return out
+
+
 def check(db: Database, customers: list[Customer], agents: list[Agent], tally: Tally,
           resynced: dict[int, list[int]]) -> list[str]:
     """Every promise of the harness but unattended's, as a list of what broke (empty: all kept)."""
@@ -462,10 +475,10 @@ async def run(args: argparse.Namespace) -> Result:
                 agents.append(Agent(user.email, cluster.servers, tally, user.id, user.max_chats))
         await asyncio.to_thread(cluster.start)
         customers = [Customer(i, info.public_key, cluster.servers, tally) for i in range(args.customers)]
-        stop_asking, stop_all = asyncio.Event(), asyncio.Event()
+        stop_asking, stop_agents, stop_all = asyncio.Event(), asyncio.Event(), asyncio.Event()
         started = time.monotonic()
         workers = [asyncio.create_task(c.session(stop_all, asking=True)) for c in customers]
-        workers += [asyncio.create_task(a.run(stop_all)) for a in agents]
+        workers += [asyncio.create_task(a.run(stop_agents)) for a in agents]
         fault_task = asyncio.create_task(faults(cluster, stop_asking, args.fault_every, tally))
         await asyncio.sleep(args.seconds)
         stop_asking.set()
@@ -481,6 +494,11 @@ async def run(args: argparse.Namespace) -> Result:
             await asyncio.sleep(0.5)
         await asyncio.sleep(3)  # the agents answer what routing gave them last
         left_alone = await asyncio.to_thread(unattended, cluster.db, int(SERVER_ENV["KEFU_AGENT_GRACE_SECONDS"]))
+        stop_agents.set()
+        await asyncio.sleep(3)  # what the agents sent last reaches the customers
+        # The customers still connected must have every message of their conversation by now, live or resynced
+        # by their socket after Redis came back, without reconnecting.
+        left_alone += await asyncio.to_thread(not_delivered, cluster.db, customers)
         stop_all.set()
         await asyncio.gather(*quiet, *workers, return_exceptions=True)
         resynced = {c.n: await c.resync() for c in customers}
@@ -493,7 +511,7 @@ async def run(args: argparse.Namespace) -> Result:
         taken = sum(log.read_text(errors="replace").count("taking up reaction") for log in log_dir.glob("kefu-*.log"))
         print(f"servers={args.servers} customers={args.customers} agents={args.agents} seconds={elapsed:.0f}")
         print(f"customer messages stored={stored} bot turns={replies} agent replies={tally.agent_replies} "
-              f"reconnects={tally.reconnects} reactions taken up after a failure or a kill={taken}")
+              f"reconnects={tally.reconnects} reactions taken up from a killed process={taken}")
         print(f"faults: server kills={tally.kills} redis restarts={tally.redis_restarts} "
               f"postgres cuts={tally.pg_cuts}")
         print(f"losses={len(problems)}")

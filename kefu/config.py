@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     reaction_retry_seconds: float = 1.0
     reaction_poll_seconds: float = 1.0
     reaction_max_attempts: int = 4
+    # With Redis, a lock (one message per conversation at a time) is freed after this long if its process died
+    # holding it; the conversation's next answers wait that long. It must exceed the slowest answer (a flow's call
+    # to the shop's order system).
+    lock_seconds: float = 30.0
     media_dir: str | None = None
     max_upload_bytes: int = 10 * 1024 * 1024
 

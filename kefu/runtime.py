@@ -32,7 +32,7 @@ class Runtime:
         # Sessions carry the runtime, so an action given only a session can announce events.
         self.db.sessionmaker.configure(info={"runtime": self})
         self.bus: EventBus = make_bus(self.settings.redis_url)
-        self.locks = make_locks(self.settings.redis_url)
+        self.locks = make_locks(self.settings.redis_url, self.settings.lock_seconds)
         self.limiter = make_limiter(self.settings.redis_url)
         self.storage: Storage = make_storage(self.settings)
         self._listeners: dict[str, list[Listener]] = defaultdict(list)

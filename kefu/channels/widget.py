@@ -191,11 +191,17 @@ def _error(code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"type": "error", "code": code, "message": message, **extra}
 
 
-async def _send_events(ws: WebSocket, queue: asyncio.Queue) -> None:
+async def _send_events(ws: WebSocket, queue: asyncio.Queue, runtime: Runtime, s: Session, last: int) -> None:
+    """Forward the conversation's events; after {"type": "resync"} (the bus lost events), send what was missed."""
     while True:
         event = await queue.get()
         if event["type"] == "message_created":
+            last = max(last, event["message"]["id"])
             await ws.send_json({"type": "message", "message": event["message"]})
+        elif event["type"] == "resync":
+            for message in await run_in_threadpool(_history, runtime, s, last):
+                last = max(last, message["id"])
+                await ws.send_json({"type": "message", "message": message})
         elif event["type"] == "conversation_updated":
             await ws.send_json({"type": "conversation", "conversation": event["conversation"]})
         elif event["type"] == "queue_updated":
@@ -271,7 +277,8 @@ async def widget_socket(ws: WebSocket) -> None:
         # Subscribed first, history second: nothing committed in between can fall through the gap.
         history = await run_in_threadpool(_history, runtime, session, after)
         await ws.send_json({"type": "ready", **info, "messages": history})
-        sender = asyncio.create_task(_send_events(ws, queue))
+        last = max([m["id"] for m in history], default=after)
+        sender = asyncio.create_task(_send_events(ws, queue, runtime, session, last))
         try:
             await _read_frames(ws, runtime, session)
         except WebSocketDisconnect:

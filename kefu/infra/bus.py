@@ -64,6 +64,11 @@ class LocalHub:
                 with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: its socket is gone
                     loop.call_soon_threadsafe(self._put, channel, queue, event)
 
+    def dispatch_all(self, event: dict[str, Any]) -> None:
+        """Hand event to every local subscriber of every channel (a resync after the broker was away)."""
+        for channel in list(self._subs):
+            self.dispatch(channel, event)
+
     @staticmethod
     def _put(channel: str, queue: asyncio.Queue, event: dict[str, Any]) -> None:
         try:
@@ -125,13 +130,21 @@ class RedisEventBus(EventBus):
         self._async = aredis.Redis.from_url(url)
         self._pubsub = None
         self._reader: asyncio.Task | None = None
+        # Set when events may have been lost (Redis away): once it answers again, local subscribers are told to
+        # resync from the database ({"type": "resync"}), as a reconnecting client would.
+        self._lost = False
 
     async def start(self) -> None:
         await super().start()
         self._pubsub = self._async.pubsub(ignore_subscribe_messages=True)
-        # Always subscribed to one channel, so the reader has a connection to wait on.
-        await self._pubsub.subscribe(self.CONTROL)
-        self._reader = asyncio.create_task(self._read(), name="kefu-redis-bus")
+        try:
+            # Always subscribed to one channel, so the reader has a connection to wait on.
+            await self._pubsub.subscribe(self.CONTROL)
+            subscribed = True
+        except Exception as exc:  # Redis is away: start anyway, the reader subscribes once it is back
+            log.warning("redis bus cannot subscribe yet (%s); retrying in the background", exc)
+            subscribed = False
+        self._reader = asyncio.create_task(self._read(subscribed), name="kefu-redis-bus")
 
     async def stop(self) -> None:
         if self._reader:
@@ -147,7 +160,13 @@ class RedisEventBus(EventBus):
         await super().stop()
 
     def publish(self, channel: str, event: dict[str, Any]) -> None:
-        self._sync.publish(self.PREFIX + channel, json.dumps(event, ensure_ascii=False, default=str))
+        try:
+            self._sync.publish(self.PREFIX + channel, json.dumps(event, ensure_ascii=False, default=str))
+        except Exception as exc:
+            # Redis is away: this process's own subscribers still hear it; the others resync once it is back.
+            log.warning("redis publish on %s failed (%s); delivered in this process only", channel, exc)
+            self._lost = True
+            self.hub.dispatch(channel, event)
 
     async def _on_first_subscriber(self, channel: str) -> None:
         await self._pubsub.subscribe(self.PREFIX + channel)
@@ -156,16 +175,37 @@ class RedisEventBus(EventBus):
         with contextlib.suppress(Exception):
             await self._pubsub.unsubscribe(self.PREFIX + channel)
 
-    async def _read(self) -> None:
+    async def _subscribe_control(self) -> None:
+        """Subscribe to the control channel, waiting for Redis to come back (a server starting while Redis
+        restarts still starts, and hears events once Redis is back)."""
+        while True:
+            try:
+                await self._pubsub.subscribe(self.CONTROL)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("redis bus cannot subscribe yet (%s); retrying", exc)
+                await asyncio.sleep(1.0)
+
+    async def _read(self, subscribed: bool) -> None:
+        if not subscribed:
+            await self._subscribe_control()
+            self._lost = True  # anything published meanwhile was missed
         while True:
             try:
                 msg = await self._pubsub.get_message(timeout=1.0)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # a broken connection must not end delivery for good
-                log.exception("redis bus read failed; retrying")
+            except Exception as exc:  # a broken connection must not end delivery for good
+                log.warning("redis bus read failed (%s); retrying", exc)
+                self._lost = True
                 await asyncio.sleep(1.0)
                 continue
+            if self._lost:
+                self._lost = False
+                log.warning("redis bus is back; telling this process's clients to resync")
+                self.hub.dispatch_all({"type": "resync"})
             if not msg or msg.get("type") != "message":
                 continue
             channel = msg["channel"].decode()[len(self.PREFIX):]

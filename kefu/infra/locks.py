@@ -66,5 +66,5 @@ class RedisLocks:
                 lk.release()
 
 
-def make_locks(redis_url: str | None) -> LocalLocks | RedisLocks:
-    return RedisLocks(redis_url) if redis_url else LocalLocks()
+def make_locks(redis_url: str | None, timeout: float = 30.0) -> LocalLocks | RedisLocks:
+    return RedisLocks(redis_url, timeout) if redis_url else LocalLocks()

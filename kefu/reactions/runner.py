@@ -184,7 +184,8 @@ class Reactions:
         with self.runtime.db.session() as db:
             # Only the oldest reaction of each conversation: the later ones wait their turn, unclaimed.
             due = db.execute(select(PendingReaction.id, PendingReaction.reaction, PendingReaction.event,
-                                    PendingReaction.conversation_id, PendingReaction.attempts)
+                                    PendingReaction.conversation_id, PendingReaction.attempts,
+                                    PendingReaction.last_error)
                              .where(PendingReaction.due_at <= utcnow(),
                                     ~select(older.id).where(older.conversation_id == PendingReaction.conversation_id,
                                                             older.id < PendingReaction.id).exists())
@@ -200,8 +201,9 @@ class Reactions:
                                      .where(PendingReaction.id == row.id, PendingReaction.due_at <= now)
                                      .values(due_at=now + lease, attempts=PendingReaction.attempts + 1)).rowcount
             if claimed == 1:
-                log.warning("taking up reaction %s for conversation %s (pending %s, left by a failure or a process "
-                            "that stopped)", row.reaction, row.conversation_id, row.id)
+                if row.attempts == 1 and not row.last_error:
+                    log.warning("taking up reaction %s for conversation %s (pending %s): the process that owed it "
+                                "stopped before it was done", row.reaction, row.conversation_id, row.id)
                 settled += self.run(Owed(row.id, row.reaction, row.event, row.conversation_id, row.attempts + 1),
                                     lock_wait=POLL_LOCK_WAIT)
         return settled

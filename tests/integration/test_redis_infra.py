@@ -1,6 +1,7 @@
 """The Redis event bus, locks and rate limiter against the real Redis server."""
 
 import asyncio
+import shutil
 import threading
 import time
 import uuid
@@ -65,3 +66,35 @@ def test_redis_rate_limiter_is_shared():
     a, b = RedisRateLimiter(REDIS_URL), RedisRateLimiter(REDIS_URL)
     results = [a.allow(key, 3, 30), b.allow(key, 3, 30), a.allow(key, 3, 30), b.allow(key, 3, 30)]
     assert results == [True, True, True, False]
+
+
+@pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed")
+def test_while_redis_restarts_local_subscribers_still_hear_and_are_told_to_resync(tmp_path):
+    from bench.faults import Redis
+
+    redis = Redis(tmp_path)
+    redis.start()
+    channel = f"conv:{uuid.uuid4().hex}"
+
+    async def main():
+        bus = RedisEventBus(redis.url)
+        await bus.start()
+        try:
+            async with bus.subscribe(channel) as queue:
+                await asyncio.sleep(0.2)
+                redis.stop()
+                # Redis is away: the event still reaches this process's own subscribers.
+                await asyncio.to_thread(bus.publish, channel, {"type": "message_created", "id": 1})
+                assert await asyncio.wait_for(queue.get(), 5) == {"type": "message_created", "id": 1}
+                await asyncio.to_thread(redis.start)
+                # Back: subscribers are told that events may have been missed, to fetch them from the database.
+                assert await asyncio.wait_for(queue.get(), 10) == {"type": "resync"}
+                await asyncio.to_thread(bus.publish, channel, {"type": "message_created", "id": 2})
+                assert await asyncio.wait_for(queue.get(), 5) == {"type": "message_created", "id": 2}
+        finally:
+            await bus.stop()
+
+    try:
+        asyncio.run(main())
+    finally:
+        redis.stop()
