@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -15,9 +16,11 @@ from kefu.knowledge.schemas import KnowledgeIn
 from tests.conftest import api_headers
 from tests.support.chat import Chat
 
-TODAY = dt.date.today().isoformat()
-RANGE = {"from": (dt.date.today() - dt.timedelta(days=2)).isoformat(),
-         "to": (dt.date.today() + dt.timedelta(days=1)).isoformat()}
+# Days are the shop's (Asia/Shanghai, eight hours ahead of UTC): after 16:00 UTC its today is tomorrow in UTC.
+SHOP_TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+TODAY = SHOP_TODAY.isoformat()
+RANGE = {"from": (SHOP_TODAY - dt.timedelta(days=2)).isoformat(),
+         "to": (SHOP_TODAY + dt.timedelta(days=1)).isoformat()}
 INVOICE = ["可以开发票吗", "能开发票吗？", "亲 发票能开吗", "开发票可以吗"]
 
 
@@ -181,7 +184,7 @@ def test_bad_input_and_empty_periods(client, login, runtime, shop_a, shop_b, tea
     ask(runtime, shop_a.tenant_id, "你们有线下实体店吗")
     empty = client.get("/api/v1/reports/unanswered", headers=h, params={"from": "2020-01-01", "to": "2020-01-31"})
     assert empty.status_code == 200 and empty.json()["groups"] == [] and empty.json()["questions"] == 0
-    ten_years = {"from": (dt.date.today() - dt.timedelta(days=3650)).isoformat(), "to": TODAY}
+    ten_years = {"from": (SHOP_TODAY - dt.timedelta(days=3650)).isoformat(), "to": TODAY}
     assert client.get("/api/v1/reports/unanswered", headers=h, params=ten_years).json()["questions"] == 1
     for params, code in (({"from": "2024-02-30"}, 422), ({"from": "2024-05-02", "to": "2024-05-01"}, 422),
                          ({"from": "2000-01-01", "to": "2024-01-01"}, 422)):

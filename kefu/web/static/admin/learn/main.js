@@ -6,10 +6,6 @@ const K = window.KefuAdmin;
 const $ = (sel) => document.querySelector(sel);
 let report = null;
 
-function isoDay(d) {
-  return new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 10);
-}
-
 function summary() {
   const shown = report.groups.length;
   let s = tr("summary", { questions: report.questions, groups: report.total_groups });
@@ -35,12 +31,16 @@ async function load() {
   const params = new URLSearchParams({ limit: "100" });
   if (from) params.set("from", from);
   if (to) params.set("to", to);
-  history.replaceState(null, "", "?" + new URLSearchParams({ from, to }).toString());
   K.showError($("#learn-error"), null);
   $("#learn-summary").textContent = tr("loading");
   $("#learn-load").disabled = true;
   try {
     report = await K.api("GET", "/reports/unanswered?" + params.toString());
+    // The server says which days it read: by default the last 30 of the shop's calendar (its time zone, not
+    // this browser's).
+    $("#learn-from").value = report.from;
+    $("#learn-to").value = report.to;
+    history.replaceState(null, "", "?" + new URLSearchParams({ from: report.from, to: report.to }).toString());
     render();
   } catch (err) {
     $("#learn-summary").textContent = "";
@@ -62,9 +62,8 @@ async function start() {
     return;
   }
   const query = new URLSearchParams(location.search);
-  const today = new Date();
-  $("#learn-to").value = query.get("to") || isoDay(today);
-  $("#learn-from").value = query.get("from") || isoDay(new Date(today.getTime() - 29 * 86400000));
+  $("#learn-to").value = query.get("to") || "";
+  $("#learn-from").value = query.get("from") || "";
   $("#learn-range").addEventListener("submit", (ev) => { ev.preventDefault(); load(); });
   load();
 }
