@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     reaction_retry_seconds: float = 1.0
     reaction_poll_seconds: float = 1.0
     reaction_max_attempts: int = 4
+    reaction_workers: int = 4
     # With Redis, a lock (one message per conversation at a time) is freed after this long if its process died
     # holding it; the conversation's next answers wait that long. It must exceed the slowest answer (a flow's call
     # to the shop's order system).

@@ -13,11 +13,12 @@ import datetime as dt
 import logging
 from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from kefu.db import utcnow
 from kefu.infra.locks import LockBusy
@@ -80,6 +81,8 @@ class Reactions:
         self.runtime = runtime
         self._by_type: dict[str, list[Reaction]] = defaultdict(list)
         self._by_name: dict[str, Reaction] = {}
+        self._waiting: dict[int, bool] = {}  # rows that found an earlier one of their conversation still owed
+        self._pool: ThreadPoolExecutor | None = None  # made on the first poll with several conversations due
 
     def register(self, reaction: Reaction) -> None:
         if reaction.name in self._by_name:
@@ -108,7 +111,11 @@ class Reactions:
     def run_committed(self, rows: list[PendingReaction]) -> None:
         """Run the reactions this process just committed (it holds their lease): the fast path."""
         for row in rows:
-            self.run(Owed(row.id, row.reaction, row.event, row.conversation_id, 1), lock_wait=None)
+            owed = Owed(row.id, row.reaction, row.event, row.conversation_id, 1)
+            if not self.run(owed, lock_wait=None) and self._waiting.pop(row.id, False):
+                # An earlier reaction of the conversation is still owed (its process died, or it failed): take
+                # the conversation's due reactions in order now, rather than leave this customer to the poller.
+                self.catch_up(row.conversation_id)
 
     def run(self, owed: Owed, *, lock_wait: float | None) -> bool:
         """Try one owed reaction; return True if it is settled (done here or elsewhere), False if it waits."""
@@ -146,7 +153,11 @@ class Reactions:
             log.info("reaction %s for conversation %s was completed elsewhere; this attempt undone", reaction.name,
                      conv)
             return True
-        except (_Later, LockBusy):
+        except _Later:
+            self._postpone(owed.id, seconds=0, counted=False)
+            self._waiting[owed.id] = True
+            return False
+        except LockBusy:
             self._postpone(owed.id, seconds=0.5, counted=False)
             return False
         except Exception as exc:
@@ -177,41 +188,78 @@ class Reactions:
 
     # --- polling -----------------------------------------------------------------------------------
 
-    def poll(self, limit: int = 50) -> int:
-        """Claim and run the reactions that are due (failed before, or left by a process that died); return how
-        many were settled."""
-        older = aliased(PendingReaction)
+    def poll(self, limit: int = 500) -> int:
+        """Claim and run the reactions that are due (failed before, or left by a process that died), each
+        conversation's in order and conversations side by side; return how many were settled."""
         with self.runtime.db.session() as db:
-            # Only the oldest reaction of each conversation: the later ones wait their turn, unclaimed.
-            due = db.execute(select(PendingReaction.id, PendingReaction.reaction, PendingReaction.event,
-                                    PendingReaction.conversation_id, PendingReaction.attempts,
-                                    PendingReaction.last_error)
-                             .where(PendingReaction.due_at <= utcnow(),
-                                    ~select(older.id).where(older.conversation_id == PendingReaction.conversation_id,
-                                                            older.id < PendingReaction.id).exists())
-                             .order_by(PendingReaction.id).limit(limit)).all()
+            due = db.execute(self._due().limit(limit)).all()
+        groups: dict[Any, list] = defaultdict(list)
+        for row in due:
+            groups[row.conversation_id if row.conversation_id is not None else ("row", row.id)].append(row)
+        if len(groups) <= 1:
+            return sum(self._run_in_order(rows) for rows in groups.values())
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=max(1, self.runtime.settings.reaction_workers),
+                                            thread_name_prefix="kefu-reaction")
+        return sum(self._pool.map(self._run_in_order, groups.values()))
+
+    def close(self) -> None:
+        """Let the worker threads go (the server is stopping; a later poll makes new ones)."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def catch_up(self, conversation_id: int) -> int:
+        """Run one conversation's due reactions in order, now, in this thread."""
+        with self.runtime.db.session() as db:
+            due = db.execute(self._due().where(PendingReaction.conversation_id == conversation_id)).all()
+        return self._run_in_order(due)
+
+    @staticmethod
+    def _due():
+        return (select(PendingReaction.id, PendingReaction.reaction, PendingReaction.event,
+                       PendingReaction.conversation_id, PendingReaction.attempts, PendingReaction.last_error)
+                .where(PendingReaction.due_at <= utcnow()).order_by(PendingReaction.id))
+
+    def _run_in_order(self, rows: list) -> int:
+        """Claim and run rows (one conversation's, oldest first) until one is not settled: the rest wait."""
         settled = 0
         lease = dt.timedelta(seconds=self.runtime.settings.reaction_lease_seconds)
-        for row in due:
+        for row in rows:
             if row.reaction not in self._by_name:
-                continue
+                return settled
             now = utcnow()
-            with self.runtime.db.session() as db:
-                claimed = db.execute(update(PendingReaction)
-                                     .where(PendingReaction.id == row.id, PendingReaction.due_at <= now)
-                                     .values(due_at=now + lease, attempts=PendingReaction.attempts + 1)).rowcount
-            if claimed == 1:
-                if row.attempts == 1 and not row.last_error:
-                    log.warning("taking up reaction %s for conversation %s (pending %s): the process that owed it "
-                                "stopped before it was done", row.reaction, row.conversation_id, row.id)
-                settled += self.run(Owed(row.id, row.reaction, row.event, row.conversation_id, row.attempts + 1),
-                                    lock_wait=POLL_LOCK_WAIT)
+            try:
+                with self.runtime.db.session() as db:
+                    claimed = db.execute(update(PendingReaction)
+                                         .where(PendingReaction.id == row.id, PendingReaction.due_at <= now)
+                                         .values(due_at=now + lease, attempts=PendingReaction.attempts + 1)).rowcount
+            except Exception:  # the database is away: the next round tries again
+                log.exception("could not claim pending reaction %s", row.id)
+                return settled
+            if claimed != 1:
+                return settled  # another process took it: it takes the rest of the conversation too
+            if row.attempts == 1 and not row.last_error:
+                log.warning("taking up reaction %s for conversation %s (pending %s): the process that owed it "
+                            "stopped before it was done", row.reaction, row.conversation_id, row.id)
+            done = self.run(Owed(row.id, row.reaction, row.event, row.conversation_id, row.attempts + 1),
+                            lock_wait=POLL_LOCK_WAIT)
+            self._waiting.pop(row.id, None)
+            if not done:
+                return settled
+            settled += 1
         return settled
 
 
 class Poller(Periodic):
-    """Every reaction_poll_seconds, run the reactions that are due (one thread per process)."""
+    """Every reaction_poll_seconds, run the reactions that are due (one polling thread per process, handing
+    conversations to reaction_workers threads)."""
 
     def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
         super().__init__("kefu-reactions", runtime.settings.reaction_poll_seconds,
                          lambda _stop: runtime.reactions.poll())
+
+    def stop(self) -> None:
+        super().stop()
+        self.runtime.reactions.close()

@@ -231,3 +231,25 @@ def test_a_request_that_loses_the_database_gets_503_and_may_retry(client, shop_a
     r = client.get("/api/v1/settings", headers={"Authorization": f"Bearer {shop_a.api_key}"})
     assert r.status_code == 503 and r.headers["Retry-After"] == "1"
     assert r.json()["error"]["code"] == "unavailable"
+
+
+def test_the_next_message_takes_up_an_earlier_failed_one_first(runtime, shop, monkeypatch):
+    chat = Chat.open(runtime, shop)
+    real, calls = Bot.reply, []
+
+    def flaky(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise ConnectionError("redis went away")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Bot, "reply", flaky)
+    assert chat.say("你们几点上班") == []
+    _lease_over(runtime)  # its retry is due
+    # The customer writes again before any poller came by: both are answered now, the first one first.
+    assert chat.say("发什么快递") != []
+    assert _owed(runtime) == 0
+    with runtime.db.session() as db:
+        answered = [e.data["message_id"] for e in db.scalars(
+            select(ConversationEvent).where(ConversationEvent.kind == "bot_turn").order_by(ConversationEvent.id))]
+    assert answered == [_customer_message(chat, "你们几点上班"), _customer_message(chat, "发什么快递")]
