@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 
@@ -130,3 +131,27 @@ def test_5xx_answers_and_logged_errors_count_as_errors(ops_client):
     ops_client.get("/no/such/page/123")
     assert value(scrape(ops_client), "kefu_http_request_seconds_count", route="unmatched", method="GET",
                  status="4xx") == unmatched + 1
+
+
+def test_lines_logged_while_a_message_is_handled_name_its_conversation(runtime, client, shop_a):
+    from kefu.infra.logs import JsonFormatter
+
+    lines = []
+
+    class Capture(logging.Handler):
+        def emit(self, record):
+            lines.append(json.loads(JsonFormatter().format(record)))
+
+    logger = logging.getLogger("kefu.test.handled")
+    capture = Capture()
+    logger.addHandler(capture)
+    # A listener after the bot's, as any code that logs while the message is handled.
+    runtime.listen("message_created", lambda _rt, event: logger.warning("handled %s", event["message"]["sender"]))
+    h = api_headers(shop_a)
+    opened = client.post("/api/v1/channels/api/conversations", json={"customer_id": "l-1"}, headers=h).json()
+    cid = opened["conversation"]["id"]
+    client.post(MESSAGES.format(conversation_id=cid), json={"text": "你好"}, headers=h)
+    logger.removeHandler(capture)
+    assert {line["message"] for line in lines} >= {"handled customer", "handled bot"}
+    assert all(line["conversation_id"] == cid and line["tenant_id"] == shop_a.tenant_id for line in lines)
+    assert not any("你好" in json.dumps(line, ensure_ascii=False) for line in lines)
