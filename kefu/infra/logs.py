@@ -19,6 +19,8 @@ conversation_id: contextvars.ContextVar[int | None] = contextvars.ContextVar("ke
 tenant_id: contextvars.ContextVar[int | None] = contextvars.ContextVar("kefu_tenant_id", default=None)
 
 FORMATS = ("text", "json")
+# Libraries whose INFO lines are noise, or worse: httpx logs every URL it calls, a shop's customer ids included.
+QUIET = {name: {"level": "WARNING"} for name in ("alembic", "httpx", "httpcore", "bm25s", "jieba", "urllib3")}
 
 
 def bind(*, tenant: int | None = None, conversation: int | None = None) -> None:
@@ -73,10 +75,11 @@ def uvicorn_log_config(fmt: str) -> dict[str, Any]:
         config["formatters"]["named"] = {"()": "uvicorn.logging.DefaultFormatter",
                                          "fmt": "%(levelprefix)s %(name)s: %(message)s"}
         config["handlers"]["named"] = {"class": "logging.StreamHandler", "formatter": "named",
-                                       "stream": "ext://sys.stderr"}
+                                       "stream": "ext://sys.stderr", "level": "INFO"}
         config["root"] = {"handlers": ["named"], "level": "INFO"}
+        config["loggers"].update(copy.deepcopy(QUIET))
         return config
-    handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
+    handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr", "level": "INFO"}
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -86,6 +89,7 @@ def uvicorn_log_config(fmt: str) -> dict[str, Any]:
             "uvicorn": {"handlers": ["default"], "level": "INFO", "propagate": False},
             "uvicorn.error": {"level": "INFO"},
             "uvicorn.access": {"handlers": ["default"], "level": "INFO", "propagate": False},
+            **copy.deepcopy(QUIET),
         },
         # kefu's own loggers (and libraries') propagate to the root.
         "root": {"handlers": ["default"], "level": "INFO"},
