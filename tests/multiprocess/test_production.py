@@ -22,7 +22,7 @@ from kefu.runtime import Runtime
 from kefu.tenants.models import Tenant
 from kefu.tenants.security import sign_identity_token
 from tests.conftest import REDIS_URL, make_shop
-from tests.multiprocess.test_two_servers import shared_database  # noqa: F401  (a fixture)
+from tests.multiprocess.test_two_servers import _frames_until, shared_database  # noqa: F401  (a fixture)
 from tests.support.server import LiveServer
 from tests.support.shop_server import FakeShop
 
@@ -36,14 +36,6 @@ def _hello(server: LiveServer, payload: dict):
     ready = json.loads(ws.recv(timeout=15))
     assert ready["type"] == "ready", ready
     return ws, ready
-
-
-def _frame(ws, pred, limit=30):
-    for _ in range(limit):
-        frame = json.loads(ws.recv(timeout=30))
-        if pred(frame):
-            return frame
-    raise AssertionError("the expected frame never came")
 
 
 def test_sigterm_lets_a_reply_in_flight_finish(tmp_path):
@@ -124,11 +116,11 @@ def test_two_workers_serve_one_port(shared_database, tmp_path):  # noqa: F811
             tab1.send(json.dumps({"type": "message", "client_id": "w1", "text": "你好"}))
             # The bot's reply travels over the bus and may come before the ack.
             got = []
-            _frame(tab1, lambda f: got.append(f) or (any(g["type"] == "ack" for g in got) and any(
+            _frames_until(tab1, lambda f: got.append(f) or (any(g["type"] == "ack" for g in got) and any(
                 g["type"] == "message" and g["message"]["sender"] == "bot" for g in got)))
-            seen = _frame(tab2, lambda f: f["type"] == "message" and f["message"]["sender"] == "customer")
+            seen = _frames_until(tab2, lambda f: f["type"] == "message" and f["message"]["sender"] == "customer")
             assert seen["message"]["client_id"] == "w1"
-            _frame(tab2, lambda f: f["type"] == "message" and f["message"]["sender"] == "bot")
+            _frames_until(tab2, lambda f: f["type"] == "message" and f["message"]["sender"] == "bot")
         finally:
             tab1.close()
             tab2.close()
