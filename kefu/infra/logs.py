@@ -31,9 +31,34 @@ def bind(*, tenant: int | None = None, conversation: int | None = None) -> None:
         conversation_id.set(conversation)
 
 
-def bind_event(_runtime: Any, event: dict[str, Any]) -> None:
-    """A listener: the lines the next listeners of this event log name its conversation and shop."""
-    bind(tenant=event.get("tenant_id"), conversation=event.get("conversation_id"))
+# The ids each event being delivered replaced, innermost last: the bot's reply is delivered inside the delivery of
+# the message it answers.
+_entered: contextvars.ContextVar[tuple] = contextvars.ContextVar("kefu_log_entered", default=())
+EVENTS = ("conversation_opened", "message_created", "handoff_requested", "conversation_updated")
+
+
+def enter_event(_runtime: Any, event: dict[str, Any]) -> None:
+    """The first listener of an event: what its next listeners log names its conversation and shop."""
+    tokens = (tenant_id.set(event.get("tenant_id")), conversation_id.set(event.get("conversation_id")))
+    _entered.set((*_entered.get(), tokens))
+
+
+def leave_event(_runtime: Any, _event: dict[str, Any]) -> None:
+    """The last listener: put back the ids from before, so that a long-lived thread (the sweeper) does not keep
+    naming a conversation it has finished with."""
+    entered = _entered.get()
+    if not entered:
+        return
+    _entered.set(entered[:-1])
+    tenant_token, conversation_token = entered[-1]
+    conversation_id.reset(conversation_token)
+    tenant_id.reset(tenant_token)
+
+
+def install(runtime: Any, *, last: bool = False) -> None:
+    """Register enter_event before every other listener of the conversation events, or leave_event after them."""
+    for name in EVENTS:
+        runtime.listen(name, leave_event if last else enter_event)
 
 
 class JsonFormatter(logging.Formatter):

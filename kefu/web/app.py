@@ -122,13 +122,13 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         readiness.warmed.set()
 
     # Before the bot's listeners: a customer message is counted, and log lines are tagged, before it is answered.
-    for name in ("conversation_opened", "message_created", "handoff_requested", "conversation_updated"):
-        runtime.listen(name, logs.bind_event)
+    logs.install(runtime)
     metrics.install(runtime)
     metrics.time_bot(bot)
     metrics.count_logged_errors()
     bot.install(runtime)
     live_actions.install(runtime)
+    logs.install(runtime, last=True)  # after every other listener
 
     @app.exception_handler(KefuError)
     async def _kefu_error(_request: Request, exc: KefuError):

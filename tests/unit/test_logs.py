@@ -54,6 +54,22 @@ def test_a_thread_started_from_a_context_carries_its_ids():
     assert seen["conversation_id"] == 7 and "tenant_id" not in seen
 
 
+def test_an_event_names_its_conversation_until_its_listeners_are_done_even_nested():
+    def delivered():
+        logs.enter_event(None, {"type": "message_created", "tenant_id": 1, "conversation_id": 10})
+        outer = line()
+        logs.enter_event(None, {"type": "message_created", "tenant_id": 1, "conversation_id": 11})
+        inner = line()
+        logs.leave_event(None, {})
+        after_inner = line()
+        logs.leave_event(None, {})
+        return outer, inner, after_inner, line()
+
+    outer, inner, after_inner, after = contextvars.copy_context().run(delivered)
+    assert (outer["conversation_id"], inner["conversation_id"], after_inner["conversation_id"]) == (10, 11, 10)
+    assert "conversation_id" not in after and "tenant_id" not in after
+
+
 def test_the_access_log_keeps_neither_the_client_address_nor_the_query():
     out = line(("203.0.113.9:5123", "GET", "/api/v1/widget/config?key=pk_123", "1.1", 200), name="uvicorn.access",
                msg='%s - "%s %s HTTP/%s" %d')
