@@ -50,7 +50,7 @@ def test_sigterm_lets_a_reply_in_flight_finish(tmp_path):
         with rt.db.session() as db:
             tenant = db.get(Tenant, shop.tenant_id)
             tenant.commerce_url, tenant.commerce_secret = fake.base_url, SECRET
-        server = LiveServer(url, log_dir=tmp_path).start()
+        server = LiveServer(url, log_dir=tmp_path).start(timeout=120)
         try:
             server.wait_ready()
             ws, ready = _hello(server, {"key": shop.public_key,
@@ -101,7 +101,8 @@ def test_two_workers_serve_one_port(shared_database, tmp_path):  # noqa: F811
     shop = make_shop(rt, f"workers-{uuid.uuid4().hex[:6]}")
     rt.db.dispose()
     server = LiveServer(shared_database, redis_url=REDIS_URL, log_dir=tmp_path, args=["--workers", "2",
-                        "--log-format", "json"], env={"KEFU_METRICS_TOKEN": "prod-token"}).start()
+                        "--log-format", "json"], env={"KEFU_METRICS_TOKEN": "prod-token"})
+    server.start(timeout=120)  # two workers import the app side by side: slow on a busy machine
     try:
         server.wait_ready()
         pids = _worker_pids(server, 2)
