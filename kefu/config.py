@@ -58,8 +58,8 @@ class Settings(BaseSettings):
     metrics_token: str | None = None
     # "text" (uvicorn's lines) or "json": one JSON object per line with conversation_id and tenant_id when known.
     log_format: str = "text"
-    # On SIGTERM the server stops accepting, closes websockets and waits this long for open requests and messages
-    # being answered before it cancels them.
+    # On SIGTERM the server stops accepting, closes websockets and waits this long for open requests and sockets
+    # before it cancels them; replies still being written get up to 30 s more (docs/production.md).
     shutdown_seconds: int = 30
 
 

@@ -29,6 +29,7 @@ from kefu.conversations import routes as conversation_routes
 from kefu.errors import KefuError
 from kefu.flows import routes as flow_routes
 from kefu.infra import logs, metrics
+from kefu.infra.inflight import Deliveries
 from kefu.knowledge import routes as knowledge_routes
 from kefu.knowledge.importer import ImportRunner
 from kefu.learning import routes as learning_routes
@@ -48,6 +49,9 @@ from kefu.web.ops import Readiness
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
+# How long a stopping server waits for replies still being written; a reply is bounded by the order system's
+# timeouts (3 s a call), so this is several calls' worth.
+REPLY_GRACE_SECONDS = 30
 
 
 def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra) -> JSONResponse:
@@ -79,6 +83,10 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         try:
             yield
         finally:
+            # Messages still being answered (the server takes no new ones now): their replies are stored before the
+            # process ends, even when the graceful shutdown time ran out.
+            if not await anyio.to_thread.run_sync(deliveries.wait, REPLY_GRACE_SECONDS):
+                log.warning("stopping with %d message(s) still being answered", deliveries.busy())
             reports_refresher.stop()
             sweeper.stop()
             # Let running knowledge imports finish (each is one transaction) rather than cut them off.
@@ -123,12 +131,15 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
 
     # Before the bot's listeners: a customer message is counted, and log lines are tagged, before it is answered.
     logs.install(runtime)
+    deliveries = app.state.deliveries = Deliveries()
+    deliveries.install(runtime)
     metrics.install(runtime)
     metrics.time_bot(bot)
     metrics.count_logged_errors()
     bot.install(runtime)
     live_actions.install(runtime)
-    logs.install(runtime, last=True)  # after every other listener
+    deliveries.install(runtime, last=True)  # after every other listener
+    logs.install(runtime, last=True)
 
     @app.exception_handler(KefuError)
     async def _kefu_error(_request: Request, exc: KefuError):

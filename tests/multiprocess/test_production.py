@@ -38,8 +38,11 @@ def _hello(server: LiveServer, payload: dict):
     return ws, ready
 
 
-def test_sigterm_lets_a_reply_in_flight_finish(tmp_path):
-    """The bot is waiting on a slow order system when the server is told to stop: the reply is still stored."""
+@pytest.mark.parametrize("shutdown_seconds", [30, 1])
+def test_sigterm_lets_a_reply_in_flight_finish(tmp_path, shutdown_seconds):
+    """The bot is waiting on a slow order system when the server is told to stop: the reply is still stored, within
+    the graceful shutdown time, and past it too (the worker thread answering cannot be cancelled; the process
+    exits once it is done)."""
     reset_breakers()
     url = f"sqlite:///{tmp_path / 'shutdown.db'}"
     upgrade(url)
@@ -50,7 +53,8 @@ def test_sigterm_lets_a_reply_in_flight_finish(tmp_path):
         with rt.db.session() as db:
             tenant = db.get(Tenant, shop.tenant_id)
             tenant.commerce_url, tenant.commerce_secret = fake.base_url, SECRET
-        server = LiveServer(url, log_dir=tmp_path).start(timeout=120)
+        server = LiveServer(url, log_dir=tmp_path, env={"KEFU_SHUTDOWN_SECONDS": str(shutdown_seconds)})
+        server.start(timeout=120)
         try:
             server.wait_ready()
             ws, ready = _hello(server, {"key": shop.public_key,
@@ -70,7 +74,9 @@ def test_sigterm_lets_a_reply_in_flight_finish(tmp_path):
         finally:
             server.stop()
     log = server.log_path.read_text()
-    assert "timeout graceful shutdown exceeded" not in log and "Application shutdown complete" in log
+    assert "Application shutdown complete" in log
+    # The reply takes four calls of 2 s: past a 1 s grace the server cancels the socket's task, not the reply.
+    assert ("timeout graceful shutdown exceeded" in log) == (shutdown_seconds == 1)
     with rt.db.session() as db:
         rows = db.scalars(select(Message).where(Message.conversation_id == cid).order_by(Message.id)).all()
     rt.db.dispose()
