@@ -88,11 +88,15 @@ def test_metrics_are_off_without_a_token_and_refuse_a_wrong_one(client, ops_clie
 
 def test_a_conversation_moves_the_counters(ops_client, shop_a, agent_online):
     h = api_headers(shop_a)
+    ops_client.post("/api/v1/knowledge", headers=h, json={
+        "question": "什么时候发货？", "similar_questions": ["多久发货"], "answer": "48 小时内发货"})
     before = scrape(ops_client)
     opened = ops_client.post("/api/v1/channels/api/conversations", json={"customer_id": "m-1"}, headers=h).json()
     url = MESSAGES.format(conversation_id=opened["conversation"]["id"])
     r = ops_client.post(url, json={"text": "你好"}, headers=h)
     assert r.status_code == 200 and r.json()["replies"][0]["sender"] == "bot"
+    r = ops_client.post(url, json={"text": "请问下单后多久发货"}, headers=h)
+    assert [m["text"] for m in r.json()["replies"]] == ["48 小时内发货"]
     r = ops_client.post(url, json={"text": "转人工"}, headers=h)
     assert r.json()["replies"], r.text
     after = scrape(ops_client)
@@ -100,15 +104,16 @@ def test_a_conversation_moves_the_counters(ops_client, shop_a, agent_online):
     def delta(name, **labels):
         return value(after, name, **labels) - value(before, name, **labels)
 
-    assert delta("kefu_customer_messages_total") == 2
+    assert delta("kefu_customer_messages_total") == 3
     assert delta("kefu_bot_replies_total", kind="smalltalk") == 1
-    assert delta("kefu_reply_latency_seconds_count") == 2  # each customer message had a reply
+    assert delta("kefu_bot_replies_total", kind="answer") == 1
+    assert delta("kefu_reply_latency_seconds_count") == 3  # each customer message had a reply
     assert 0 < delta("kefu_reply_latency_seconds_sum") < 60
     assert delta("kefu_handoffs_total") == 1
     assert value(after, "kefu_queue_length") == 1
-    assert delta("kefu_bot_understand_seconds_count") >= 1
-    assert delta("kefu_embed_seconds_count", embedder="use-multilingual-v3") >= 0
-    assert delta("kefu_http_request_seconds_count", route=MESSAGES, method="POST", status="2xx") == 2
+    assert delta("kefu_bot_understand_seconds_count") >= 2
+    assert delta("kefu_embed_seconds_count", embedder="use-multilingual-v3") >= 1  # the new question's words
+    assert delta("kefu_http_request_seconds_count", route=MESSAGES, method="POST", status="2xx") == 3
     # Ids never become labels.
     assert not any("m-1" in str(key) or url in str(key) for key in after)
 
