@@ -19,8 +19,9 @@ from collections import OrderedDict, deque
 from pathlib import Path
 from typing import Any
 
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client import multiprocess as prom_multiprocess
+from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import func, select
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -185,10 +186,19 @@ def exposition(runtime) -> bytes:
         prom_multiprocess.MultiProcessCollector(registry)
     else:
         registry = REGISTRY
-    now = CollectorRegistry()
-    Gauge("kefu_queue_length", "Chats waiting in the queue for a person, all shops.", registry=now).set(
-        queue_length(runtime))
-    return generate_latest(registry) + generate_latest(now)
+    return generate_latest(registry) + generate_latest(_ScrapeTime(runtime))
+
+
+class _ScrapeTime:
+    """Gauges read when Prometheus scrapes. A plain collector, not a Gauge: in multiprocess mode a Gauge would be
+    written to a per-process file, which the multiprocess collector would then report a second time."""
+
+    def __init__(self, runtime) -> None:
+        self.runtime = runtime
+
+    def collect(self):
+        yield GaugeMetricFamily("kefu_queue_length", "Chats waiting in the queue for a person, all shops.",
+                                value=queue_length(self.runtime))
 
 
 class HttpMetrics:

@@ -98,6 +98,9 @@ def _worker_pids(server: LiveServer, want: int, tries: int = 400) -> set[int]:
 def _customer_messages(server: LiveServer) -> float:
     r = httpx.get(server.base_url + "/metrics", headers={"Authorization": "Bearer prod-token"}, timeout=10)
     assert r.status_code == 200, r.text
+    types = [line.split()[2] for line in r.text.splitlines() if line.startswith("# TYPE ")]
+    assert len(types) == len(set(types)), "a metric reported twice makes Prometheus refuse the scrape"
+    assert "kefu_queue_length" in types and "kefu_reply_latency_seconds" in types
     return next(s.value for f in text_string_to_metric_families(r.text) for s in f.samples
                 if s.name == "kefu_customer_messages_total")
 
