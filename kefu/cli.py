@@ -38,11 +38,45 @@ app.command("test-stories")(test_stories_command)
 app.command("learn")(learn_command)
 
 
-def _serve(host: str, port: int) -> None:
+def _serve(host: str, port: int, *, workers: int = 1, log_format: str | None = None, migrate: bool = False
+           ) -> None:
+    """Run uvicorn on the app factory: one process, or `workers` processes sharing the port."""
     import uvicorn
 
-    uvicorn.run("kefu.web.app:create_app", factory=True, host=host, port=port, log_level="info",
-                ws_max_size=get_settings().max_request_bytes * 2)
+    from kefu.infra import logs, metrics
+
+    settings = get_settings()
+    log_format = log_format or settings.log_format
+    if log_format not in logs.FORMATS:
+        raise typer.BadParameter(f"log format is one of {', '.join(logs.FORMATS)}", param_hint="--log-format")
+    if workers < 1:
+        raise typer.BadParameter("at least one worker", param_hint="--workers")
+    if workers > 1:
+        if not settings.redis_url:
+            typer.secho("error: --workers above 1 needs KEFU_REDIS_URL. Each worker is its own process: without "
+                        "Redis, a message stored by one worker never reaches the websockets another worker holds, "
+                        "and locks and rate limits would be per worker.", fg="red", err=True)
+            raise typer.Exit(2)
+        if settings.database_url.startswith("sqlite"):
+            typer.secho(f"warning: {workers} workers on SQLite: it works (WAL), but writers wait for each other; "
+                        "use PostgreSQL in production (docs/production.md).", fg="yellow", err=True)
+    if migrate:
+        from kefu.migrate import upgrade
+
+        upgrade(settings.database_url)
+    given = metrics.multiprocess_dir()
+    # Every worker writes its counts to files in one folder, so that a scrape of any worker sums them all.
+    folder = metrics.prepare_multiprocess() if workers > 1 else None
+    try:
+        # Each worker runs its own sweeper and report refresher: both are idempotent and take per-shop locks.
+        uvicorn.run("kefu.web.app:create_app", factory=True, host=host, port=port, workers=workers,
+                    log_config=logs.uvicorn_log_config(log_format), log_level="info",
+                    timeout_graceful_shutdown=settings.shutdown_seconds, ws_max_size=settings.max_request_bytes * 2)
+    finally:
+        if folder and not given:
+            import shutil
+
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 @app.command()
@@ -50,13 +84,13 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on (0.0.0.0 for all)."),
     port: int = typer.Option(8000, help="TCP port."),
     migrate: bool = typer.Option(True, help="Upgrade the database schema before starting."),
+    workers: int = typer.Option(1, envvar="KEFU_WORKERS", help="Worker processes serving the port (above 1 needs "
+                                "KEFU_REDIS_URL; PostgreSQL recommended)."),
+    log_format: str | None = typer.Option(None, help="text or json (one JSON object per line); default "
+                                          "KEFU_LOG_FORMAT, else text."),
 ) -> None:
-    """Run the kefu server (KEFU_DATABASE_URL, KEFU_REDIS_URL … choose database and bus)."""
-    if migrate:
-        from kefu.migrate import upgrade
-
-        upgrade(get_settings().database_url)
-    _serve(host, port)
+    """Run the kefu server (KEFU_DATABASE_URL, KEFU_REDIS_URL … choose database and bus; docs/production.md)."""
+    _serve(host, port, workers=workers, log_format=log_format, migrate=migrate)
 
 
 @app.command()

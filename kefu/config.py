@@ -66,6 +66,14 @@ class Settings(BaseSettings):
     lock_seconds: float = 30.0
     media_dir: str | None = None
     max_upload_bytes: int = 10 * 1024 * 1024
+    # Production (docs/production.md). /metrics answers only when a token is set, and only to
+    # `Authorization: Bearer <token>` (Prometheus' `authorization` scrape setting).
+    metrics_token: str | None = None
+    # "text" (uvicorn's lines) or "json": one JSON object per line with conversation_id and tenant_id when known.
+    log_format: str = "text"
+    # On SIGTERM the server stops accepting, closes websockets and waits this long for open requests and sockets
+    # before it cancels them; replies still being written get up to 30 s more (docs/production.md).
+    shutdown_seconds: int = 30
 
 
 @lru_cache

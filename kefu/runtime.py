@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -36,12 +37,26 @@ class Runtime:
         self.limiter = make_limiter(self.settings.redis_url)
         self.storage: Storage = make_storage(self.settings)
         self._listeners: dict[str, list[Listener]] = defaultdict(list)
+        self._around: list[Callable[[dict[str, Any]], AbstractContextManager]] = []
         self.reactions = Reactions(self)
 
     def listen(self, name: str, fn: Listener) -> None:
         """Call fn(runtime, event) in this process after each committed event called name (best effort: a
         listener that must not be lost to a crash is a reaction, see react)."""
         self._listeners[name].append(fn)
+
+    def around(self, fn: Callable[[dict[str, Any]], AbstractContextManager]) -> None:
+        """Wrap the handling of every committed event (its listeners and reactions, in any process) in fn(event):
+        log lines naming its conversation, a shutdown waiting for it."""
+        self._around.append(fn)
+
+    @contextmanager
+    def handling(self, event: dict[str, Any]) -> Iterator[None]:
+        """Enter every around hook for event."""
+        with ExitStack() as stack:
+            for fn in self._around:
+                stack.enter_context(fn(event))
+            yield
 
     def react(self, reaction: Reaction) -> None:
         """Owe reaction to every committed event of its type: recorded with the event, run once, even if this
@@ -56,14 +71,15 @@ class Runtime:
                 self.bus.publish(channel, event)
             except Exception:  # real-time delivery is best effort; clients resync from the database
                 log.exception("publishing %s to %s failed", event.get("type"), channel)
-        for fn in self._listeners.get(event["type"], ()):
-            try:
-                fn(self, event)
-            except Exception:  # one listener's failure must not stop the others or the reactions
-                log.exception("listener of %s failed for conversation %s", event["type"],
-                              event.get("conversation_id"))
-        if owed:
-            self.reactions.run_committed(list(owed))
+        with self.handling(event):
+            for fn in self._listeners.get(event["type"], ()):
+                try:
+                    fn(self, event)
+                except Exception:  # one listener's failure must not stop the others or the reactions
+                    log.exception("listener of %s failed for conversation %s", event["type"],
+                                  event.get("conversation_id"))
+            if owed:
+                self.reactions.run_committed(list(owed))
 
 
 def emit(db: Session, event: dict[str, Any], channels: list[str]) -> None:

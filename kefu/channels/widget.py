@@ -38,6 +38,7 @@ from kefu.conversations import actions
 from kefu.conversations.models import Customer
 from kefu.conversations.schemas import MessageOut
 from kefu.errors import KefuError, NotFound, Unauthorized
+from kefu.infra import logs
 from kefu.live.feedback import do_rate, pending_rating
 from kefu.live.queue import conversation_out
 from kefu.products.context import ProductContext, do_set_context
@@ -273,6 +274,8 @@ async def widget_socket(ws: WebSocket) -> None:
     except WebSocketDisconnect:
         return
 
+    # This socket's log lines, and those of the actions it runs in threads, name the conversation.
+    logs.bind(tenant=session.tenant_id, conversation=session.conversation_id)
     async with runtime.bus.subscribe(f"conv:{session.conversation_id}") as queue:
         # Subscribed first, history second: nothing committed in between can fall through the gap.
         history = await run_in_threadpool(_history, runtime, session, after)

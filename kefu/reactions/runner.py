@@ -242,8 +242,9 @@ class Reactions:
             if row.attempts == 1 and not row.last_error:
                 log.warning("taking up reaction %s for conversation %s (pending %s): the process that owed it "
                             "stopped before it was done", row.reaction, row.conversation_id, row.id)
-            done = self.run(Owed(row.id, row.reaction, row.event, row.conversation_id, row.attempts + 1),
-                            lock_wait=POLL_LOCK_WAIT)
+            with self.runtime.handling(row.event):
+                done = self.run(Owed(row.id, row.reaction, row.event, row.conversation_id, row.attempts + 1),
+                                lock_wait=POLL_LOCK_WAIT)
             self._waiting.pop(row.id, None)
             if not done:
                 return settled

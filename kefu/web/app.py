@@ -9,13 +9,14 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import anyio.to_thread
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import HTTPConnection
 
 import kefu
 from kefu.attachments import routes as attachment_routes
@@ -28,6 +29,8 @@ from kefu.commerce import routes as store_routes
 from kefu.conversations import routes as conversation_routes
 from kefu.errors import KefuError
 from kefu.flows import routes as flow_routes
+from kefu.infra import logs, metrics
+from kefu.infra.inflight import Deliveries
 from kefu.knowledge import routes as knowledge_routes
 from kefu.knowledge.importer import ImportRunner
 from kefu.learning import routes as learning_routes
@@ -43,15 +46,26 @@ from kefu.reports import routes as report_routes
 from kefu.reports.refresher import Refresher
 from kefu.runtime import Runtime
 from kefu.tenants import routes as tenant_routes
-from kefu.web import pages
+from kefu.web import ops, pages
+from kefu.web.ops import Readiness
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
+# How long a stopping server waits for replies still being written; a reply is bounded by the order system's
+# timeouts (3 s a call), so this is several calls' worth.
+REPLY_GRACE_SECONDS = 30
 
 
 def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message, **extra}}, status_code=status,
                         headers=headers)
+
+
+async def _bind_conversation(connection: HTTPConnection) -> None:
+    # async, so that it runs in the request's task and the worker thread of a sync route inherits the value.
+    conversation = connection.path_params.get("conversation_id")
+    if isinstance(conversation, str) and conversation.isdigit():
+        logs.bind(conversation=int(conversation))
 
 
 def create_app(runtime: Runtime | None = None) -> FastAPI:
@@ -61,8 +75,9 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         await runtime.bus.start()
-        # Off the event loop and not awaited: the server answers at once; the model is ready a second later.
-        threading.Thread(target=bot.warm_up, name="kefu-warm-up", daemon=True).start()
+        # Off the event loop and not awaited: the server answers at once; the model is ready a second later
+        # (/readyz says when).
+        threading.Thread(target=warm_up, name="kefu-warm-up", daemon=True).start()
         sweeper = live_actions.Sweeper(runtime)
         sweeper.start()
         reports_refresher = Refresher(runtime)
@@ -73,12 +88,18 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         try:
             yield
         finally:
+            # Messages still being answered (the server takes no new ones now): their replies are stored before the
+            # process ends, even when the graceful shutdown time ran out.
+            if not await anyio.to_thread.run_sync(deliveries.wait, REPLY_GRACE_SECONDS):
+                log.warning("stopping with %d message(s) still being answered", deliveries.busy())
             reactions.stop()
             reports_refresher.stop()
             sweeper.stop()
             # Let running knowledge imports finish (each is one transaction) rather than cut them off.
             await anyio.to_thread.run_sync(imports.wait, 60)
             await runtime.bus.stop()
+            readiness.close()
+            metrics.worker_exited()
 
     app = FastAPI(
         title="kefu",
@@ -86,6 +107,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         description="Intelligent customer service for e-commerce shops. Staff routes take the session cookie "
                     "from /api/v1/auth/login or `Authorization: Bearer <API key>`.",
         lifespan=lifespan,
+        # Log lines of a request about one conversation name it (kefu/infra/logs.py).
+        dependencies=[Depends(_bind_conversation)],
         docs_url=None,
         redoc_url=None,
     )
@@ -102,6 +125,24 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         """The largest body a path takes, if it is an upload (None: the general limit)."""
         return attachment_limit if attachment_upload.fullmatch(path) else upload_limits.get(path)
     bot = app.state.bot = Bot(KnowledgeIndex(runtime.settings.embedder))
+    readiness = app.state.readiness = Readiness(runtime)
+
+    def warm_up() -> None:
+        try:
+            bot.warm_up()
+        except Exception:  # /readyz keeps saying "warming up"; the first customer loads the model instead
+            log.exception("loading the bot's models failed")
+            return
+        readiness.warmed.set()
+
+    # Around every event's listeners and reactions: log lines name its conversation, and a stopping server waits
+    # for it. Metrics' listeners come before the others, so a customer message is counted before it is answered.
+    logs.install(runtime)
+    deliveries = app.state.deliveries = Deliveries()
+    deliveries.install(runtime)
+    metrics.install(runtime)
+    metrics.time_bot(bot)
+    metrics.count_logged_errors()
     bot.install(runtime)
     live_actions.install(runtime)
 
@@ -152,6 +193,9 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
             )
         return response
 
+    # Outermost: times the whole request, limits included.
+    app.add_middleware(metrics.HttpMetrics)
+
     for router in (tenant_routes.router, knowledge_routes.router, knowledge_routes.dictionary,
                    conversation_routes.router, conversation_routes.left_messages,
                    store_routes.router, flow_routes.router, live_routes.router, live_routes.notes, live_socket.router,
@@ -173,9 +217,6 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
                                    swagger_css_url="/static/swagger/swagger-ui.css",
                                    swagger_favicon_url="/static/swagger/favicon-32x32.png")
 
-    @app.get("/healthz", include_in_schema=False)
-    def healthz():
-        return {"ok": True, "version": kefu.__version__}
-
+    app.include_router(ops.router)
     app.include_router(pages.router)
     return app

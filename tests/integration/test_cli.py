@@ -95,3 +95,10 @@ def test_reports_refresh_builds_every_shop_or_one(url, tmp_path):
     r = kefu("reports", "refresh", "--tenant", "nope", db_url=url)
     assert r.returncode == 2 and "nope" in r.stderr
     rt.db.dispose()
+
+
+def test_serve_refuses_workers_without_redis_and_an_unknown_log_format(url):
+    r = kefu("serve", "--workers", "2", "--no-migrate", db_url=url)
+    assert r.returncode == 2 and "needs KEFU_REDIS_URL" in r.stderr
+    r = kefu("serve", "--log-format", "xml", "--no-migrate", db_url=url)
+    assert r.returncode == 2 and "text, json" in r.stderr

@@ -23,13 +23,14 @@ class LiveServer:
     """One `kefu serve` process; restartable on the same port and database."""
 
     def __init__(self, database_url: str, *, redis_url: str | None = None, port: int | None = None,
-                 log_dir: Path | None = None, env: dict[str, str] | None = None):
+                 log_dir: Path | None = None, env: dict[str, str] | None = None, args: list[str] | None = None):
         self.database_url = database_url
         self.redis_url = redis_url
         self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path = (log_dir or Path("/tmp")) / f"kefu-server-{self.port}.log"
         self.extra_env = env or {}
+        self.args = args or []  # more `kefu serve` options (--workers 2, --log-format json)
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 30.0) -> LiveServer:
@@ -39,7 +40,8 @@ class LiveServer:
             env["KEFU_REDIS_URL"] = self.redis_url
         log = open(self.log_path, "ab")  # noqa: SIM115  (kept open for the child's lifetime)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "kefu.cli", "serve", "--port", str(self.port), "--no-migrate"],
+            [sys.executable, "-m", "kefu.cli", "serve", "--port", str(self.port), "--no-migrate",
+             *self.args],
             env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         deadline = time.monotonic() + timeout
@@ -65,6 +67,17 @@ class LiveServer:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(5)
         self.proc = None
+
+    def wait_ready(self, timeout: float = 120.0) -> dict:
+        """Wait until /readyz answers 200 (the bot's models are loaded) and return its body."""
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            last = httpx.get(self.base_url + "/readyz", timeout=5.0)
+            if last.status_code == 200:
+                return last.json()
+            time.sleep(0.2)
+        raise RuntimeError(f"not ready within {timeout}s: {last.text if last else 'no answer'}")
 
     def restart(self) -> None:
         self.stop()
