@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     # the SQLite file, or in the working directory with another database) and the largest file accepted.
     media_dir: str | None = None
     max_upload_bytes: int = 10 * 1024 * 1024
+    # Each server process deletes the transcripts and files of closed conversations past their shop's retention
+    # period (docs/privacy.md) every privacy_purge_seconds (0 = never: only `kefu privacy purge` does it).
+    privacy_purge_seconds: int = 600
 
 
 @lru_cache

@@ -35,6 +35,9 @@ from kefu.live import routes as live_routes
 from kefu.live import socket as live_socket
 from kefu.packs import routes as pack_routes
 from kefu.packs import server as pack_server
+from kefu.privacy import logfilter
+from kefu.privacy import routes as privacy_routes
+from kefu.privacy.retention import Purger
 from kefu.products import card_routes
 from kefu.products import routes as product_routes
 from kefu.reports import routes as report_routes
@@ -55,6 +58,7 @@ def _error(status: int, code: str, message: str, headers: dict[str, str] | None 
 def create_app(runtime: Runtime | None = None) -> FastAPI:
     """Return the kefu app; a runtime is made from the environment's settings unless one is given."""
     runtime = runtime or Runtime()
+    logfilter.install()  # no phone numbers or e-mail addresses in any log line of this process
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -65,9 +69,12 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         sweeper.start()
         reports_refresher = Refresher(runtime)
         reports_refresher.start()
+        purger = Purger(runtime)
+        purger.start()
         try:
             yield
         finally:
+            purger.stop()
             reports_refresher.stop()
             sweeper.stop()
             # Let running knowledge imports finish (each is one transaction) rather than cut them off.
@@ -144,7 +151,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
                    store_routes.router, flow_routes.router, live_routes.router, live_routes.notes, live_socket.router,
                    api_channel.router, widget.router, pack_routes.router, pack_server.router,
                    attachment_routes.router, bot_routes.router, report_routes.router, product_routes.router,
-                   card_routes.router, learning_routes.router):
+                   card_routes.router, learning_routes.router, privacy_routes.router):
         app.include_router(router)
 
     import swagger_ui_bundle

@@ -1,0 +1,271 @@
+"""Export everything kefu holds about one customer, erase it, and delete old transcripts past a shop's retention.
+
+Erasing keeps the rows that statistics count (customers, conversations, messages with their sender, time and
+emotion, events, ratings' scores) and removes what says who the customer is or what they wrote: names and ids,
+message texts (replaced by a placeholder) and payloads, files, notes, left messages' contacts, rating comments,
+the bot's memory and the handoff summary. Every step is idempotent: running it twice changes nothing more.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+import zipfile
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from kefu.attachments.models import Attachment
+from kefu.commerce.models import Order, ReturnRequest, Shipment
+from kefu.conversations.actions import do_set_status
+from kefu.conversations.models import ERASED_TEXT, Conversation, ConversationEvent, Customer, LeftMessage, Message
+from kefu.db import utcnow
+from kefu.errors import NotFound
+from kefu.infra.storage import Storage, StoredFileMissing
+from kefu.learning.models import LearningDecision
+from kefu.live.models import ConversationNote, Rating
+from kefu.nlu.entities import find_phone
+from kefu.tenants.models import Tenant
+
+FORMAT = "kefu-customer-export"
+# Keys of event data and handoffs that quote the customer (the bot's summary of their words, their order, a
+# transfer note); the rest (reasons, intents, outcomes, ids) is what reports read and stays.
+PERSONAL_KEYS = ("summary", "order_no", "note")
+
+
+def get_customer(db: Session, *, tenant_id: int, customer_id: int) -> Customer:
+    customer = db.scalar(select(Customer).where(Customer.id == customer_id, Customer.tenant_id == tenant_id))
+    if customer is None:
+        raise NotFound("customer not found")
+    return customer
+
+
+def _row(obj: Any, *, leave: tuple[str, ...] = ("tenant_id",)) -> dict[str, Any]:
+    """A table row as plain JSON values (datetimes as ISO strings)."""
+    out = {}
+    for column in obj.__table__.columns:
+        if column.key in leave:
+            continue
+        value = getattr(obj, column.key)
+        out[column.key] = value.isoformat() if isinstance(value, dt.datetime | dt.date) else value
+    return out
+
+
+def _file_name(a: Attachment) -> str:
+    return f"attachments/{a.id}-{re.sub(r'[^A-Za-z0-9._-]+', '_', a.name)[:80]}"
+
+
+def customer_phones(db: Session, customer: Customer) -> set[str]:
+    """The mobile numbers the customer gave kefu: in their messages and left messages' contacts."""
+    texts = db.scalars(select(Message.text).join(Conversation, Conversation.id == Message.conversation_id).where(
+        Conversation.customer_id == customer.id, Message.sender == "customer"))
+    contacts = db.scalars(select(LeftMessage.contact).where(LeftMessage.customer_id == customer.id))
+    return {p for p in (find_phone(t) for t in [*texts, *contacts]) if p}
+
+
+def customer_orders(db: Session, customer: Customer) -> list[Order]:
+    """The built-in store's orders of the customer: by the shop's customer id, or placed with a phone they gave."""
+    cond = []
+    if customer.external_id:
+        cond.append(Order.customer_ref == customer.external_id)
+    phones = customer_phones(db, customer)
+    if phones:
+        cond.append(Order.buyer_phone.in_(phones))
+    if not cond:
+        return []
+    return list(db.scalars(select(Order).where(Order.tenant_id == customer.tenant_id, or_(*cond)).order_by(Order.id)))
+
+
+def export_customer(db: Session, *, tenant_id: int, customer_id: int) -> dict[str, Any]:
+    """Everything kefu holds about one customer, as one JSON document; files are named, their bytes are in the zip
+    (export_zip)."""
+    customer = get_customer(db, tenant_id=tenant_id, customer_id=customer_id)
+    tenant = db.get(Tenant, tenant_id)
+    convs = list(db.scalars(select(Conversation).where(Conversation.customer_id == customer.id)
+                            .order_by(Conversation.id)))
+    conversations = []
+    for conv in convs:
+        item = _row(conv)
+        item["messages"] = [_row(m, leave=("tenant_id", "conversation_id")) for m in db.scalars(
+            select(Message).where(Message.conversation_id == conv.id).order_by(Message.id))]
+        item["events"] = [_row(e, leave=("tenant_id", "conversation_id")) for e in db.scalars(
+            select(ConversationEvent).where(ConversationEvent.conversation_id == conv.id)
+            .order_by(ConversationEvent.id))]
+        item["notes"] = [_row(n, leave=("tenant_id", "conversation_id")) for n in db.scalars(
+            select(ConversationNote).where(ConversationNote.conversation_id == conv.id)
+            .order_by(ConversationNote.id))]
+        rating = db.scalar(select(Rating).where(Rating.conversation_id == conv.id))
+        item["rating"] = _row(rating, leave=("tenant_id", "conversation_id")) if rating else None
+        item["attachments"] = [{**_row(a, leave=("tenant_id", "conversation_id", "storage_key")),
+                                "file": _file_name(a)} for a in db.scalars(
+            select(Attachment).where(Attachment.conversation_id == conv.id).order_by(Attachment.id))]
+        conversations.append(item)
+    orders = []
+    for order in customer_orders(db, customer):
+        item = _row(order)
+        item["shipments"] = [_row(s, leave=("tenant_id", "order_id")) for s in db.scalars(
+            select(Shipment).where(Shipment.order_id == order.id).order_by(Shipment.id))]
+        item["returns"] = [_row(r, leave=("tenant_id", "order_id")) for r in db.scalars(
+            select(ReturnRequest).where(ReturnRequest.order_id == order.id).order_by(ReturnRequest.id))]
+        orders.append(item)
+    return {
+        "format": FORMAT, "version": 1, "exported_at": utcnow().isoformat(),
+        "shop": {"id": tenant.id, "slug": tenant.slug, "name": tenant.name},
+        "customer": _row(customer),
+        "conversations": conversations,
+        "left_messages": [_row(m) for m in db.scalars(
+            select(LeftMessage).where(LeftMessage.customer_id == customer.id).order_by(LeftMessage.id))],
+        "orders": orders,
+    }
+
+
+def export_zip(db: Session, storage: Storage, *, tenant_id: int, customer_id: int) -> bytes:
+    """customer.json and the customer's files (attachments/<id>-<name>) in one zip; a file gone from the storage
+    is marked "missing" in the JSON instead."""
+    doc = export_customer(db, tenant_id=tenant_id, customer_id=customer_id)
+    keys = dict(db.execute(select(Attachment.id, Attachment.storage_key).join(
+        Conversation, Conversation.id == Attachment.conversation_id).where(
+        Conversation.customer_id == customer_id)).all())
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for conv in doc["conversations"]:
+            for a in conv["attachments"]:
+                try:
+                    zf.writestr(a["file"], storage.get(keys[a["id"]]))
+                except StoredFileMissing:
+                    a["missing"] = True
+        zf.writestr("customer.json", json.dumps(doc, ensure_ascii=False, indent=2))
+    return buf.getvalue()
+
+
+# --- erasing ----------------------------------------------------------------------------------------------
+
+@dataclass
+class Scrubbed:
+    """What one erasure or purge changed (counts; zero everywhere when run again)."""
+
+    conversations: int = 0
+    messages: int = 0
+    files: int = 0
+    notes: int = 0
+    left_messages: int = 0
+    closed: list[int] = field(default_factory=list)
+
+    def add(self, other: Scrubbed) -> None:
+        for name in ("conversations", "messages", "files", "notes", "left_messages"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.closed += other.closed
+
+
+def _without_personal(data: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not data or not any(data.get(k) for k in PERSONAL_KEYS):
+        return data
+    return {k: (None if k in PERSONAL_KEYS else v) for k, v in data.items()}
+
+
+def scrub_conversation(db: Session, storage: Storage, conv: Conversation) -> Scrubbed:
+    """Replace a conversation's texts by the placeholder and delete its files; rows, times and senders stay.
+
+    Files go from the storage before their rows: if the transaction fails afterwards, a row pointing to a
+    missing file is left (served as missing, removed by the next run), never a file nobody knows about."""
+    done = Scrubbed()
+    placeholder = ERASED_TEXT.get(conv.locale, ERASED_TEXT["zh"])
+    for msg in db.scalars(select(Message).where(Message.conversation_id == conv.id)):
+        if msg.text == placeholder and (msg.payload is None or msg.payload.get("erased")):
+            continue
+        msg.text = placeholder
+        if msg.payload is not None:
+            msg.payload = {"type": msg.payload.get("type"), "erased": True}
+        if msg.sender == "customer":
+            msg.sender_name = ""
+        done.messages += 1
+    for a in db.scalars(select(Attachment).where(Attachment.conversation_id == conv.id)):
+        storage.delete(a.storage_key)
+        db.delete(a)
+        done.files += 1
+    for event in db.scalars(select(ConversationEvent).where(ConversationEvent.conversation_id == conv.id)):
+        cleaned = _without_personal(event.data)
+        if cleaned is not event.data:
+            event.data = cleaned
+    for left in db.scalars(select(LeftMessage).where(LeftMessage.conversation_id == conv.id)):
+        if left.text != placeholder or left.contact or left.context:
+            left.text, left.contact, left.context = placeholder, "", {}
+            done.left_messages += 1
+    db.execute(update(Rating).where(Rating.conversation_id == conv.id, Rating.comment != "").values(comment=""))
+    conv.bot_state = {}
+    conv.handoff = _without_personal(conv.handoff)
+    if conv.scrubbed_at is None:
+        conv.scrubbed_at = utcnow()
+    done.conversations += 1
+    return done
+
+
+def do_erase_customer(db: Session, storage: Storage, *, tenant_id: int, customer_id: int) -> Scrubbed:
+    """Erase one customer's personal data (see the module's docstring); their open conversations are closed first
+    (the agent serving one sees it close), so nothing new is written into what was just erased."""
+    customer = get_customer(db, tenant_id=tenant_id, customer_id=customer_id)
+    done = Scrubbed()
+    convs = list(db.scalars(select(Conversation).where(Conversation.customer_id == customer.id)
+                            .order_by(Conversation.id)))
+    erased_texts = set(db.scalars(select(Message.text).join(Conversation, Conversation.id == Message.conversation_id)
+                                  .where(Conversation.customer_id == customer.id, Message.sender == "customer")))
+    message_ids = set(db.scalars(select(Message.id).join(Conversation, Conversation.id == Message.conversation_id)
+                                 .where(Conversation.customer_id == customer.id)))
+    for conv in convs:
+        if conv.status != "closed":
+            do_set_status(db, conv=conv, status="closed", reason="customer data erased")
+            done.closed.append(conv.id)
+        done.add(scrub_conversation(db, storage, conv))
+        for note in db.scalars(select(ConversationNote).where(ConversationNote.conversation_id == conv.id)):
+            db.delete(note)
+            done.notes += 1
+    for left in db.scalars(select(LeftMessage).where(LeftMessage.customer_id == customer.id)):
+        if left.contact or left.context or left.text not in ERASED_TEXT.values():
+            left.text, left.contact, left.context = ERASED_TEXT["zh"], "", {}
+            done.left_messages += 1
+    _forget_questions(db, tenant_id, message_ids, erased_texts)
+    customer.name, customer.external_id, customer.visitor_id, customer.tags = "", None, None, []
+    if customer.erased_at is None:
+        customer.erased_at = utcnow()
+    return done
+
+
+def _forget_questions(db: Session, tenant_id: int, message_ids: set[int], texts: set[str]) -> None:
+    """Learning keeps the questions of the groups the shop decided on: drop the customer's from them."""
+    if not message_ids:
+        return
+    for decision in db.scalars(select(LearningDecision).where(LearningDecision.tenant_id == tenant_id)):
+        if not message_ids & set(decision.message_ids or ()):
+            continue
+        decision.texts = [t for t in decision.texts or [] if t not in texts]
+        if decision.question in texts:
+            decision.question = ""
+
+
+# --- retention --------------------------------------------------------------------------------------------
+
+def purge_expired(db: Session, storage: Storage, *, tenant: Tenant, now: dt.datetime | None = None,
+                  limit: int = 200) -> Scrubbed:
+    """Scrub up to limit closed conversations of the shop that closed more than its retention_days ago.
+
+    Each conversation is claimed with a conditional UPDATE (scrubbed_at still empty), so two processes purging
+    at once never both work on one; a claim that loses does nothing."""
+    done = Scrubbed()
+    if not tenant.retention_days or tenant.retention_days <= 0:
+        return done
+    now = now or utcnow()
+    cutoff = now - dt.timedelta(days=tenant.retention_days)
+    ids = list(db.scalars(select(Conversation.id).where(
+        Conversation.tenant_id == tenant.id, Conversation.status == "closed", Conversation.closed_at < cutoff,
+        Conversation.scrubbed_at.is_(None)).order_by(Conversation.id).limit(limit)))
+    for conv_id in ids:
+        claimed = db.execute(update(Conversation).where(
+            Conversation.id == conv_id, Conversation.scrubbed_at.is_(None), Conversation.status == "closed")
+            .values(scrubbed_at=now).execution_options(synchronize_session=False)).rowcount
+        if claimed:
+            done.add(scrub_conversation(db, storage, db.get(Conversation, conv_id)))
+    return done
