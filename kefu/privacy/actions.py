@@ -164,7 +164,7 @@ class Scrubbed:
 def _without_personal(data: dict[str, Any] | None) -> dict[str, Any] | None:
     if not data or not any(data.get(k) for k in PERSONAL_KEYS):
         return data
-    return {k: (None if k in PERSONAL_KEYS else v) for k, v in data.items()}
+    return {k: (("" if isinstance(v, str) else None) if k in PERSONAL_KEYS else v) for k, v in data.items()}
 
 
 def scrub_conversation(db: Session, storage: Storage, conv: Conversation) -> Scrubbed:
