@@ -80,9 +80,10 @@ def _copy_sqlite(source: Path, target: Path) -> None:
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     dst = sqlite3.connect(target)
     try:
-        # Pages are copied in steps; a write by a running server between steps restarts the copy, so the result
-        # is one consistent state of the database.
-        src.backup(dst, pages=1024)
+        # All pages in one step, inside one read transaction: one consistent state of the database. In WAL mode
+        # (kefu's) running servers keep writing meanwhile; copying in small steps instead would restart after
+        # each of their writes and might never finish on a busy shop.
+        src.backup(dst)
     finally:
         dst.close()
         src.close()
