@@ -17,6 +17,8 @@ MASK = "****"
 def mask_phone(phone: str | None) -> str:
     """"13800138000" → "138****8000": enough to tell two numbers apart, not enough to call one."""
     digits = re.sub(r"\D", "", phone or "")
+    if len(digits) == 13 and digits.startswith("86"):  # the country code of a mainland mobile
+        digits = digits[2:]
     if not digits:
         return phone or ""
     return digits[:3] + MASK + digits[-4:] if len(digits) >= 7 else MASK
