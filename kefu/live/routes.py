@@ -328,7 +328,7 @@ def set_tags(customer_id: int, body: TagsIn, principal: Staff, db: DbDep) -> dic
     if customer is None or customer.tenant_id != principal.tenant_id:
         raise NotFound("customer not found")
     customer.tags = check_tags(body.tags)
-    return customer_out(customer)
+    return mask_value(customer_out(customer)) if masks_for(db, principal) else customer_out(customer)
 
 
 # --- internal notes --------------------------------------------------------------------------------------

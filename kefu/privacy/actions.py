@@ -179,7 +179,9 @@ def scrub_conversation(db: Session, storage: Storage, conv: Conversation) -> Scr
             continue
         msg.text = placeholder
         if msg.payload is not None:
-            msg.payload = {"type": msg.payload.get("type"), "erased": True}
+            kind = msg.payload.get("type")
+            # The console and the widget show a file's name where its link was: let them show the placeholder.
+            msg.payload = {"type": kind, "erased": True, **({"name": placeholder} if kind == "attachment" else {})}
         if msg.sender == "customer":
             msg.sender_name = ""
         done.messages += 1
