@@ -16,7 +16,7 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from kefu.attachments.models import Attachment
@@ -167,42 +167,67 @@ def _without_personal(data: dict[str, Any] | None) -> dict[str, Any] | None:
     return {k: (("" if isinstance(v, str) else None) if k in PERSONAL_KEYS else v) for k, v in data.items()}
 
 
-def scrub_conversation(db: Session, storage: Storage, conv: Conversation) -> Scrubbed:
-    """Replace a conversation's texts by the placeholder and delete its files; rows, times and senders stay.
+def _placeholder(conv: Conversation) -> str:
+    return ERASED_TEXT.get(conv.locale, ERASED_TEXT["zh"])
 
-    Files go from the storage before their rows: if the transaction fails afterwards, a row pointing to a
-    missing file is left (served as missing, removed by the next run), never a file nobody knows about."""
+
+def _erased_payload(payload: dict[str, Any] | None, placeholder: str) -> dict[str, Any] | None:
+    if payload is None or payload.get("erased"):
+        return payload
+    kind = payload.get("type")
+    # The console and the widget show a file's name where its link was: let them show the placeholder.
+    return {"type": kind, "erased": True, **({"name": placeholder} if kind == "attachment" else {})}
+
+
+def scrub_conversations(db: Session, storage: Storage, convs: list[Conversation]) -> Scrubbed:
+    """Replace the conversations' texts by the placeholder and delete their files; rows, times and senders stay.
+
+    A few statements for the whole batch (rows read by conversation id, written back by primary key). Files go
+    from the storage before their rows: if the transaction fails afterwards, a row pointing to a missing file is
+    left (served as missing, removed by the next run), never a file nobody knows about."""
     done = Scrubbed()
-    placeholder = ERASED_TEXT.get(conv.locale, ERASED_TEXT["zh"])
-    for msg in db.scalars(select(Message).where(Message.conversation_id == conv.id)):
-        if msg.text == placeholder and (msg.payload is None or msg.payload.get("erased")):
-            continue
-        msg.text = placeholder
-        if msg.payload is not None:
-            kind = msg.payload.get("type")
-            # The console and the widget show a file's name where its link was: let them show the placeholder.
-            msg.payload = {"type": kind, "erased": True, **({"name": placeholder} if kind == "attachment" else {})}
-        if msg.sender == "customer":
-            msg.sender_name = ""
-        done.messages += 1
-    for a in db.scalars(select(Attachment).where(Attachment.conversation_id == conv.id)):
-        storage.delete(a.storage_key)
-        db.delete(a)
-        done.files += 1
-    for event in db.scalars(select(ConversationEvent).where(ConversationEvent.conversation_id == conv.id)):
-        cleaned = _without_personal(event.data)
-        if cleaned is not event.data:
-            event.data = cleaned
-    for left in db.scalars(select(LeftMessage).where(LeftMessage.conversation_id == conv.id)):
-        if left.text != placeholder or left.contact or left.context:
-            left.text, left.contact, left.context = placeholder, "", {}
-            done.left_messages += 1
-    db.execute(update(Rating).where(Rating.conversation_id == conv.id, Rating.comment != "").values(comment=""))
-    conv.bot_state = {}
-    conv.handoff = _without_personal(conv.handoff)
-    if conv.scrubbed_at is None:
-        conv.scrubbed_at = utcnow()
-    done.conversations += 1
+    by_id = {c.id: c for c in convs}
+    if not by_id:
+        return done
+    ids = list(by_id)
+    messages = []
+    for mid, cid, text, payload, sender, name in db.execute(
+            select(Message.id, Message.conversation_id, Message.text, Message.payload, Message.sender,
+                   Message.sender_name).where(Message.conversation_id.in_(ids))):
+        placeholder = _placeholder(by_id[cid])
+        row = {"id": mid, "text": placeholder, "payload": _erased_payload(payload, placeholder),
+               "sender_name": "" if sender == "customer" else name}
+        if (text, payload, name) != (row["text"], row["payload"], row["sender_name"]):
+            messages.append(row)
+    if messages:
+        db.execute(update(Message), messages)
+    done.messages = len(messages)
+    files = db.execute(select(Attachment.id, Attachment.storage_key).where(Attachment.conversation_id.in_(ids))).all()
+    for _id, key in files:
+        storage.delete(key)
+    if files:
+        db.execute(delete(Attachment).where(Attachment.id.in_([i for i, _ in files])))
+    done.files = len(files)
+    events = [{"id": eid, "data": _without_personal(data)} for eid, data in db.execute(
+        select(ConversationEvent.id, ConversationEvent.data).where(ConversationEvent.conversation_id.in_(ids)))
+        if _without_personal(data) is not data]
+    if events:
+        db.execute(update(ConversationEvent), events)
+    left = [{"id": lid, "text": _placeholder(by_id[cid]), "contact": "", "context": {}}
+            for lid, cid, text, contact, context in db.execute(
+                select(LeftMessage.id, LeftMessage.conversation_id, LeftMessage.text, LeftMessage.contact,
+                       LeftMessage.context).where(LeftMessage.conversation_id.in_(ids)))
+            if text != _placeholder(by_id[cid]) or contact or context]
+    if left:
+        db.execute(update(LeftMessage), left)
+    done.left_messages = len(left)
+    db.execute(update(Rating).where(Rating.conversation_id.in_(ids), Rating.comment != "").values(comment=""))
+    now = utcnow()
+    for conv in convs:
+        conv.bot_state = {}
+        conv.handoff = _without_personal(conv.handoff)
+        conv.scrubbed_at = conv.scrubbed_at or now
+    done.conversations = len(convs)
     return done
 
 
@@ -221,10 +246,11 @@ def do_erase_customer(db: Session, storage: Storage, *, tenant_id: int, customer
         if conv.status != "closed":
             do_set_status(db, conv=conv, status="closed", reason="customer data erased")
             done.closed.append(conv.id)
-        done.add(scrub_conversation(db, storage, conv))
-        for note in db.scalars(select(ConversationNote).where(ConversationNote.conversation_id == conv.id)):
-            db.delete(note)
-            done.notes += 1
+    db.flush()
+    done.add(scrub_conversations(db, storage, convs))
+    if convs:
+        done.notes = db.execute(delete(ConversationNote).where(
+            ConversationNote.conversation_id.in_([c.id for c in convs]))).rowcount
     for left in db.scalars(select(LeftMessage).where(LeftMessage.customer_id == customer.id)):
         if left.contact or left.context or left.text not in ERASED_TEXT.values():
             left.text, left.contact, left.context = ERASED_TEXT["zh"], "", {}
@@ -264,10 +290,10 @@ def purge_expired(db: Session, storage: Storage, *, tenant: Tenant, now: dt.date
     ids = list(db.scalars(select(Conversation.id).where(
         Conversation.tenant_id == tenant.id, Conversation.status == "closed", Conversation.closed_at < cutoff,
         Conversation.scrubbed_at.is_(None)).order_by(Conversation.id).limit(limit)))
-    for conv_id in ids:
-        claimed = db.execute(update(Conversation).where(
-            Conversation.id == conv_id, Conversation.scrubbed_at.is_(None), Conversation.status == "closed")
-            .values(scrubbed_at=now).execution_options(synchronize_session=False)).rowcount
-        if claimed:
-            done.add(scrub_conversation(db, storage, db.get(Conversation, conv_id)))
+    claimed = [conv_id for conv_id in ids if db.execute(update(Conversation).where(
+        Conversation.id == conv_id, Conversation.scrubbed_at.is_(None), Conversation.status == "closed")
+        .values(scrubbed_at=now).execution_options(synchronize_session=False)).rowcount]
+    if claimed:
+        done.add(scrub_conversations(db, storage, list(db.scalars(
+            select(Conversation).where(Conversation.id.in_(claimed))))))
     return done
