@@ -115,7 +115,8 @@ def export_customer(db: Session, *, tenant_id: int, customer_id: int) -> dict[st
     return {
         "format": FORMAT, "version": 1, "exported_at": utcnow().isoformat(),
         "shop": {"id": tenant.id, "slug": tenant.slug, "name": tenant.name},
-        "customer": _row(customer),
+        # The visitor id is the anonymous browser's key to its chat history: a credential, not shown.
+        "customer": {**_row(customer, leave=("tenant_id", "visitor_id")), "visitor": customer.visitor_id is not None},
         "conversations": conversations,
         "left_messages": [_row(m) for m in db.scalars(
             select(LeftMessage).where(LeftMessage.customer_id == customer.id).order_by(LeftMessage.id))],
@@ -146,7 +147,8 @@ def export_zip(db: Session, storage: Storage, *, tenant_id: int, customer_id: in
 
 @dataclass
 class Scrubbed:
-    """What one erasure or purge changed (counts; zero everywhere when run again)."""
+    """What one erasure or purge did: conversations gone through, and what changed in them (messages, files,
+    notes, left messages: all zero when it runs again)."""
 
     conversations: int = 0
     messages: int = 0

@@ -91,6 +91,7 @@ def test_export_holds_everything_kefu_has_about_the_customer(login, shop_a, runt
     doc = r.json()
     assert doc["format"] == "kefu-customer-export" and doc["shop"]["slug"] == shop_a.slug
     assert doc["customer"]["external_id"] == "u-1" and doc["customer"]["name"] == "王小明"
+    assert "visitor_id" not in doc["customer"]
     convs = {c["id"]: c for c in doc["conversations"]}
     assert set(convs) == {first, cid}
     texts = [m["text"] for m in convs[cid]["messages"]]
