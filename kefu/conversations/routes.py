@@ -112,6 +112,7 @@ def list_left_messages(principal: Staff, db: DbDep, handled: bool | None = None)
 @left_messages.post("/{message_id}/handled", response_model=LeftMessageOut)
 def mark_handled(message_id: int, principal: Staff, db: DbDep) -> LeftMessageOut:
     """Mark a left message as followed up."""
-    left = actions.do_mark_left_message_handled(db, tenant_id=principal.tenant_id, message_id=message_id,
-                                                user_id=principal.user.id if principal.user else None)
-    return LeftMessageOut.model_validate(left)
+    user_id = principal.user.id if principal.user else None
+    left = LeftMessageOut.model_validate(actions.do_mark_left_message_handled(
+        db, tenant_id=principal.tenant_id, message_id=message_id, user_id=user_id))
+    return LeftMessageOut(**mask_value(left.model_dump())) if masks_for(db, principal) else left

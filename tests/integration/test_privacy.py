@@ -340,6 +340,10 @@ def test_agents_read_phones_and_addresses_masked_unless_the_shop_allows(client, 
     transcript = agent.get(f"/api/v1/conversations/{cid}").json()
     said = next(m["text"] for m in transcript["messages"] if m["text"].startswith("我的手机"))
     assert said == "我的手机138****5678，新地址是浙江省杭州市西湖区****，麻烦改一下"
+    left = agent.get("/api/v1/left-messages").json()[0]
+    assert left["contact"] == "138****5678"
+    handled = agent.post(f"/api/v1/left-messages/{left['id']}/handled").json()
+    assert handled["contact"] == "138****5678" and handled["handled_at"]
     order = agent.get("/api/v1/store/orders/A1001").json()
     assert order["address"]["province"] == "浙江省" and order["address"]["detail"] == "****"
     assert order["address"]["phone"] == "138****8000"
