@@ -22,7 +22,7 @@ from kefu.conversations.schemas import (
 )
 from kefu.db import utcnow
 from kefu.errors import Forbidden
-from kefu.privacy.masking import mask_text, mask_value, masks_for
+from kefu.privacy.masking import mask_message, mask_text, mask_value, masks_for
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
 
@@ -62,7 +62,8 @@ def get_transcript(
     person, handoff = actions.customer_out(customer), conv.handoff
     if masks_for(db, principal):  # an agent of a shop that keeps contacts from them (docs/privacy.md)
         for m in out:
-            m.text, m.payload = mask_text(m.text), mask_value(m.payload)
+            masked = mask_message({"sender": m.sender, "text": m.text, "payload": m.payload})
+            m.text, m.payload = masked["text"], masked["payload"]
         person, handoff = mask_value(person), mask_value(handoff)
     handoff_out = HandoffOut(**handoff, priority=conv.priority, queued_at=conv.queued_at) if handoff else None
     return Transcript(conversation=ConversationOut.model_validate(conv), customer=CustomerOut(**person),

@@ -30,6 +30,7 @@ from tests.support.chat import add_order
 PHONE = "13812345678"
 ADDRESS = "浙江省杭州市西湖区文三路90号"
 SAID = f"我的手机{PHONE}，新地址是{ADDRESS}，麻烦改一下"
+RETURNS = "上海市浦东新区张江路88号售后部"  # the shop's own address, in an agent's reply
 ZH = ERASED_TEXT["zh"]
 
 
@@ -74,7 +75,7 @@ def served(client, login, runtime, shop_a, agent_online):
     agent = login(shop_a.agent_email)
     assert agent.post(f"/api/v1/live/conversations/{cid}/accept").status_code == 200
     assert agent.post(f"/api/v1/conversations/{cid}/notes", json={"text": "客户王小明要改地址"}).status_code == 201
-    agent.post(f"/api/v1/conversations/{cid}/messages", json={"text": f"好的，已记下 {ADDRESS}"})
+    agent.post(f"/api/v1/conversations/{cid}/messages", json={"text": f"好的，已记下 {PHONE}，退货请寄{RETURNS}"})
     with runtime.db.session() as db:
         db.add(LeftMessage(tenant_id=shop_a.tenant_id, conversation_id=cid, customer_id=customer_id,
                            contact=PHONE, text="晚上再联系我", context={"summary": SAID}))
@@ -95,7 +96,7 @@ def test_export_holds_everything_kefu_has_about_the_customer(login, shop_a, runt
     convs = {c["id"]: c for c in doc["conversations"]}
     assert set(convs) == {first, cid}
     texts = [m["text"] for m in convs[cid]["messages"]]
-    assert SAID in texts and f"好的，已记下 {ADDRESS}" in texts
+    assert SAID in texts and f"好的，已记下 {PHONE}，退货请寄{RETURNS}" in texts
     assert {e["kind"] for e in convs[cid]["events"]} >= {"opened", "handoff", "assigned"}
     assert [n["text"] for n in convs[cid]["notes"]] == ["客户王小明要改地址"]
     assert convs[first]["rating"]["score"] == 2 and PHONE in convs[first]["rating"]["comment"]
@@ -344,6 +345,9 @@ def test_agents_read_phones_and_addresses_masked_unless_the_shop_allows(client, 
     assert left["contact"] == "138****5678"
     handled = agent.post(f"/api/v1/left-messages/{left['id']}/handled").json()
     assert handled["contact"] == "138****5678" and handled["handled_at"]
+    # In an agent's own reply only the phone is masked: the address an agent writes is the shop's.
+    reply = next(m["text"] for m in transcript["messages"] if m["sender"] == "agent")
+    assert reply == f"好的，已记下 138****5678，退货请寄{RETURNS}"
     order = agent.get("/api/v1/store/orders/A1001").json()
     assert order["address"]["province"] == "浙江省" and order["address"]["detail"] == "****"
     assert order["address"]["phone"] == "138****8000"

@@ -8,7 +8,15 @@ import pytest
 
 from kefu.commerce.address import mask_address_details
 from kefu.privacy.logfilter import PersonalDataFilter, scrub
-from kefu.privacy.masking import mask_address, mask_event, mask_order, mask_phone, mask_text, masks_contacts
+from kefu.privacy.masking import (
+    mask_address,
+    mask_event,
+    mask_message,
+    mask_order,
+    mask_phone,
+    mask_text,
+    masks_contacts,
+)
 
 
 @pytest.mark.parametrize("phone, masked", [("13800138000", "138****8000"), ("+86 138-0013-8000", "138****8000"),
@@ -77,3 +85,10 @@ def test_filter_keeps_argument_types_and_masks_their_text():
         "13800138000", 3, ValueError("a@b.com")), None)
     assert PersonalDataFilter().filter(record) is True
     assert record.getMessage() == "138****8000 sent 3 messages from ***@b.com"
+
+
+def test_agents_own_messages_keep_addresses_but_not_phones():
+    said = "退货寄到浙江省杭州市西湖区文三路100号，电话13800138000"
+    agent, bot = (mask_message({"sender": who, "text": said})["text"] for who in ("agent", "bot"))
+    assert agent == "退货寄到浙江省杭州市西湖区文三路100号，电话138****8000"
+    assert bot == "退货寄到浙江省杭州市西湖区****，电话138****8000"
