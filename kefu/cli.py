@@ -10,6 +10,7 @@ from kefu.config import get_settings
 from kefu.emotion.cli import emotion_command
 from kefu.learning.cli import learn_command
 from kefu.packs.cli import packs_app
+from kefu.privacy.cli import backup_command, customers_app, privacy_app, restore_command
 from kefu.products.cli import products_app
 from kefu.stories.cli import test_stories_command
 
@@ -36,6 +37,18 @@ app.command("emotion")(emotion_command)
 app.command("test-stories")(test_stories_command)
 # `kefu learn --tenant SLUG [--from --to] [--json]`: the questions the bot did not answer well, grouped.
 app.command("learn")(learn_command)
+# Personal data (docs/privacy.md): one customer's export and erasure, retention, backups.
+app.add_typer(customers_app, name="customers")
+app.add_typer(privacy_app, name="privacy")
+app.command("backup")(backup_command)
+app.command("restore")(restore_command)
+
+
+@app.callback()
+def _main() -> None:
+    from kefu.privacy import logfilter
+
+    logfilter.install()  # no phone numbers or e-mail addresses in any log line of a command
 
 
 def _serve(host: str, port: int, *, workers: int = 1, log_format: str | None = None, migrate: bool = False

@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     # On SIGTERM the server stops accepting, closes websockets and waits this long for open requests and sockets
     # before it cancels them; replies still being written get up to 30 s more (docs/production.md).
     shutdown_seconds: int = 30
+    # Each server process deletes the transcripts and files of closed conversations past their shop's retention
+    # period (docs/privacy.md) every privacy_purge_seconds (0 = never: only `kefu privacy purge` does it).
+    privacy_purge_seconds: int = 600
 
 
 @lru_cache

@@ -412,6 +412,40 @@ def _find_region(text: str, idx: _Index) -> tuple[str, _Chain]:
     raise AddressError("no_region")
 
 
+# Where the street part of an address written in a sentence ends: the sentence's end, or a comma after a number.
+_DETAIL_END = re.compile(r"[。；;！!？?\n]|(?<=[\d号室楼层])\s*[，,]")
+_DETAIL_HINT = re.compile(r"\d|[路街道巷弄号村组栋室]")
+
+
+def mask_address_details(text: str, mask: str = "****") -> str:
+    """Return text with the street part of every address in it replaced by mask.
+
+    An address is a run of two or more region levels ("浙江省杭州市", "杭州市西湖区") followed by a street, a
+    number or a building; the region stays (the reader still knows where a parcel goes), what follows it up to
+    the end of the sentence does not. A lone place name ("杭州发货吗") is no address and is left alone."""
+    if not text or not re.search(r"[\u4e00-\u9fff]", text) or not _DETAIL_HINT.search(text):
+        return text
+    idx, out, pos = _index(), [], 0
+    while pos < len(text):
+        chain = _best_chain(text[pos:], idx)
+        if chain is None:
+            break
+        end = pos + chain.end
+        if chain.spans < 2:
+            out.append(text[pos:end])
+            pos = end
+            continue
+        stop = _DETAIL_END.search(text, end)
+        tail = stop.start() if stop else len(text)
+        lead = _skip_sep(text, end)
+        detail = text[lead:tail]
+        out.append(text[pos:lead])
+        out.append(mask if _DETAIL_HINT.search(detail) else detail)
+        pos = tail
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def parse_address(text: str) -> Address:
     """Parse a free-text delivery address; raise AddressError with a code and message when it cannot be used."""
     raw = _normalise(text or "")

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from kefu.access import Admin, DbDep, Staff
 from kefu.commerce import actions
-from kefu.commerce.interface import ProductData
+from kefu.commerce.interface import OrderData, ProductData
 from kefu.commerce.models import Order
 from kefu.commerce.schemas import (
     OrderDetail,
@@ -23,6 +23,7 @@ from kefu.commerce.schemas import (
     TrackingIn,
 )
 from kefu.commerce.store import order_data, return_data, shipment_data
+from kefu.privacy.masking import mask_order, masks_for
 
 router = APIRouter(prefix="/api/v1/store", tags=["store"])
 
@@ -78,7 +79,10 @@ def list_orders(principal: Staff, db: DbDep, customer_ref: str = Query("", max_l
     """List orders, newest first, optionally one customer's or in one status."""
     rows, total = actions.list_orders(db, tenant_id=principal.tenant_id, customer_ref=customer_ref.strip(),
                                       status=status.strip(), search=search.strip(), limit=limit, offset=offset)
-    return OrderPage(items=[order_data(o) for o in rows], total=total)
+    items = [order_data(o) for o in rows]
+    if masks_for(db, principal):  # an agent of a shop that keeps contacts from them (docs/privacy.md)
+        items = [OrderData(**mask_order(o.model_dump())) for o in items]
+    return OrderPage(items=items, total=total)
 
 
 @router.post("/orders", response_model=OrderDetail, status_code=201)
@@ -90,7 +94,8 @@ def create_order(body: OrderIn, principal: Admin, db: DbDep) -> OrderDetail:
 @router.get("/orders/{order_no}", response_model=OrderDetail)
 def get_order(order_no: str, principal: Staff, db: DbDep) -> OrderDetail:
     """One order with its shipments and return requests."""
-    return _detail(db, actions.get_order(db, tenant_id=principal.tenant_id, order_no=order_no))
+    detail = _detail(db, actions.get_order(db, tenant_id=principal.tenant_id, order_no=order_no))
+    return OrderDetail(**mask_order(detail.model_dump())) if masks_for(db, principal) else detail
 
 
 @router.patch("/orders/{order_no}", response_model=OrderDetail)

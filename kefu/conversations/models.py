@@ -15,6 +15,9 @@ SENDERS = ("customer", "bot", "agent", "system")
 CHANNELS = ("web", "api", "test")
 # The console's try-the-bot panel: kept out of the agents' queue and the conversation lists.
 TEST_CHANNEL = "test"
+# What a message says once its text is erased (kefu/privacy): the row stays, so counts and times stay right.
+ERASED_TEXT = {"zh": "[内容已删除]", "en": "[content erased]"}
+PLACEHOLDERS = tuple(ERASED_TEXT.values())
 
 
 class Customer(Base):
@@ -39,6 +42,8 @@ class Customer(Base):
     last_agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the customer's personal data was erased (kefu/privacy/erase.py); the row stays for the statistics.
+    erased_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class Conversation(Base):
@@ -77,6 +82,8 @@ class Conversation(Base):
     bot_state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # Why and with what context the bot handed over: reason, intent, emotion, order, summary.
     handoff: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # When its texts and files were deleted (erasure or the shop's retention period); the rows stay for counts.
+    scrubbed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class Message(Base):

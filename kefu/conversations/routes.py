@@ -22,6 +22,7 @@ from kefu.conversations.schemas import (
 )
 from kefu.db import utcnow
 from kefu.errors import Forbidden
+from kefu.privacy.masking import mask_message, mask_text, mask_value, masks_for
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
 
@@ -37,11 +38,12 @@ def list_conversations(
     """List the shop's conversations, most recently active first."""
     rows, total = actions.list_conversations(db, tenant_id=principal.tenant_id, status=status,
                                              limit=limit, offset=offset, include_test=include_test)
+    hide = mask_text if masks_for(db, principal) else str
     items = [
         ConversationSummary(**ConversationOut.model_validate(c).model_dump(),
                             # Empty for an anonymous visitor: the console words it in the reader's language.
-                            customer_name=cu.name or cu.external_id or "",
-                            last_message=last[:200], message_count=n)
+                            customer_name=hide(cu.name or cu.external_id or ""),
+                            last_message=hide(last[:200]), message_count=n)
         for c, cu, n, last in rows
     ]
     return ConversationPage(items=items, total=total)
@@ -56,10 +58,16 @@ def get_transcript(
     customer = db.get(Customer, conv.customer_id)
     messages = actions.list_messages(db, tenant_id=principal.tenant_id, conversation_id=conv.id, after_id=after,
                                      limit=5000)
-    handoff = HandoffOut(**conv.handoff, priority=conv.priority, queued_at=conv.queued_at) if conv.handoff else None
-    return Transcript(conversation=ConversationOut.model_validate(conv),
-                      customer=CustomerOut(**actions.customer_out(customer)),
-                      messages=[MessageOut.model_validate(m) for m in messages], handoff=handoff)
+    out = [MessageOut.model_validate(m) for m in messages]
+    person, handoff = actions.customer_out(customer), conv.handoff
+    if masks_for(db, principal):  # an agent of a shop that keeps contacts from them (docs/privacy.md)
+        for m in out:
+            masked = mask_message({"sender": m.sender, "text": m.text, "payload": m.payload})
+            m.text, m.payload = masked["text"], masked["payload"]
+        person, handoff = mask_value(person), mask_value(handoff)
+    handoff_out = HandoffOut(**handoff, priority=conv.priority, queued_at=conv.queued_at) if handoff else None
+    return Transcript(conversation=ConversationOut.model_validate(conv), customer=CustomerOut(**person),
+                      messages=out, handoff=handoff_out)
 
 
 @router.post("/{conversation_id}/messages", response_model=MessageOut, status_code=201)
@@ -95,13 +103,17 @@ left_messages = APIRouter(prefix="/api/v1/left-messages", tags=["conversations"]
 @left_messages.get("", response_model=list[LeftMessageOut])
 def list_left_messages(principal: Staff, db: DbDep, handled: bool | None = None) -> list[LeftMessageOut]:
     """Messages customers left when no person was available (newest first), with the bot's handoff context."""
-    rows = actions.list_left_messages(db, tenant_id=principal.tenant_id, handled=handled)
-    return [LeftMessageOut.model_validate(r) for r in rows]
+    rows = [LeftMessageOut.model_validate(r) for r in
+            actions.list_left_messages(db, tenant_id=principal.tenant_id, handled=handled)]
+    if masks_for(db, principal):
+        rows = [LeftMessageOut(**mask_value(r.model_dump())) for r in rows]
+    return rows
 
 
 @left_messages.post("/{message_id}/handled", response_model=LeftMessageOut)
 def mark_handled(message_id: int, principal: Staff, db: DbDep) -> LeftMessageOut:
     """Mark a left message as followed up."""
-    left = actions.do_mark_left_message_handled(db, tenant_id=principal.tenant_id, message_id=message_id,
-                                                user_id=principal.user.id if principal.user else None)
-    return LeftMessageOut.model_validate(left)
+    user_id = principal.user.id if principal.user else None
+    left = LeftMessageOut.model_validate(actions.do_mark_left_message_handled(
+        db, tenant_id=principal.tenant_id, message_id=message_id, user_id=user_id))
+    return LeftMessageOut(**mask_value(left.model_dump())) if masks_for(db, principal) else left

@@ -98,6 +98,8 @@ def _candidate_conversations(db: Session, tenant_id: int, start: dt.datetime, en
     rows = db.execute(
         select(Conversation.id).where(
             Conversation.tenant_id == tenant_id, Conversation.channel != TEST_CHANNEL,
+            # Erased or past the shop's retention period: its texts are placeholders now (kefu/privacy).
+            Conversation.scrubbed_at.is_(None),
             or_(Conversation.id.in_(events), Conversation.id.in_(rated)))
         .order_by(Conversation.id.desc()).limit(MAX_CONVERSATIONS))
     return [r[0] for r in rows]

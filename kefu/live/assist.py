@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kefu.bot.index import KnowledgeIndex
-from kefu.conversations.models import Message
+from kefu.conversations.models import PLACEHOLDERS, Message
 from kefu.knowledge.models import KnowledgePoint
 
 HISTORY_PAIRS = 500  # recent (customer question → agent reply) pairs searched per shop
@@ -45,7 +45,8 @@ def from_knowledge(db: Session, index: KnowledgeIndex, *, tenant_id: int, text: 
 def reply_pairs(db: Session, *, tenant_id: int, limit: int = HISTORY_PAIRS) -> list[tuple[str, Message]]:
     """Recent customer messages each followed by an agent's reply in the same conversation."""
     rows = list(db.scalars(select(Message).where(Message.tenant_id == tenant_id,
-                                                 Message.sender.in_(("customer", "agent")))
+                                                 Message.sender.in_(("customer", "agent")),
+                                                 Message.text.not_in(PLACEHOLDERS))
                            .order_by(Message.id.desc()).limit(limit * 4)))
     rows.reverse()
     pairs, last_customer = [], {}

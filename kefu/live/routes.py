@@ -36,6 +36,7 @@ from kefu.live.schemas import (
     TagsIn,
     TransferIn,
 )
+from kefu.privacy.masking import mask_order, mask_text, mask_value, masks_for
 from kefu.runtime import emit
 from kefu.tenants.models import Tenant, User
 
@@ -173,8 +174,9 @@ def my_chats(principal: Staff, db: DbDep) -> list[MyChat]:
     user = actions.check_staff_user(principal.user)
     rows, _ = list_conversations(db, tenant_id=principal.tenant_id, status="with_agent", assigned_user_id=user.id,
                                  limit=200)
+    hide = mask_text if masks_for(db, principal) else str
     return [MyChat(conversation_id=conv.id, customer_id=conv.customer_id, customer_name=customer.name or "",
-                   status=conv.status, locale=conv.locale, last_message=last, updated_at=conv.updated_at,
+                   status=conv.status, locale=conv.locale, last_message=hide(last), updated_at=conv.updated_at,
                    handoff_reason=(conv.handoff or {}).get("reason")) for conv, customer, _, last in rows]
 
 
@@ -198,7 +200,10 @@ def suggestions(conversation_id: int, request: Request, principal: Staff, db: Db
     for item in items:
         db.add(SuggestionEvent(tenant_id=conv.tenant_id, conversation_id=conv.id, kind="shown", source=item.source,
                                ref=item.ref, user_id=principal.user.id if principal.user else None))
-    return SuggestionsOut(for_message_id=message_id, items=[SuggestionOut(**vars(i)) for i in items])
+    out = [SuggestionOut(**vars(i)) for i in items]
+    if masks_for(db, principal):  # past replies may quote another customer's phone or address
+        out = [SuggestionOut(**mask_value(o.model_dump())) for o in out]
+    return SuggestionsOut(for_message_id=message_id, items=out)
 
 
 @router.post("/suggestions/used", status_code=204)
@@ -306,9 +311,14 @@ def customer_panel(customer_id: int, principal: Staff, db: DbDep) -> CustomerPan
         except CommerceError as e:
             error = e.message
     past, _ = list_conversations(db, tenant_id=principal.tenant_id, customer_id=customer.id, limit=10)
-    return CustomerPanel(customer=customer_out(customer), orders=orders, orders_error=error, past_conversations=[
+    panel = CustomerPanel(customer=customer_out(customer), orders=orders, orders_error=error, past_conversations=[
         {"id": c.id, "status": c.status, "created_at": c.created_at.isoformat(), "disposition": c.disposition,
          "last_message": last} for c, _, _, last in past])
+    if masks_for(db, principal):  # an agent of a shop that keeps contacts from them (docs/privacy.md)
+        panel.customer = mask_value(panel.customer)
+        panel.orders = [mask_order(o) for o in panel.orders]
+        panel.past_conversations = mask_value(panel.past_conversations)
+    return panel
 
 
 @router.put("/customers/{customer_id}/tags", response_model=dict)
@@ -318,7 +328,7 @@ def set_tags(customer_id: int, body: TagsIn, principal: Staff, db: DbDep) -> dic
     if customer is None or customer.tenant_id != principal.tenant_id:
         raise NotFound("customer not found")
     customer.tags = check_tags(body.tags)
-    return customer_out(customer)
+    return mask_value(customer_out(customer)) if masks_for(db, principal) else customer_out(customer)
 
 
 # --- internal notes --------------------------------------------------------------------------------------

@@ -13,9 +13,10 @@ from starlette.concurrency import run_in_threadpool
 from kefu.access import SESSION_COOKIE
 from kefu.errors import KefuError
 from kefu.live.actions import drain_shop
+from kefu.privacy.masking import mask_event, masks_contacts
 from kefu.runtime import Runtime
 from kefu.tenants.actions import check_session
-from kefu.tenants.models import User
+from kefu.tenants.models import Tenant, User
 
 log = logging.getLogger(__name__)
 PRESENCE_SECONDS = 20  # well inside the default 60 s grace (KEFU_AGENT_GRACE_SECONDS)
@@ -27,8 +28,10 @@ def _who(runtime: Runtime, token: str | None) -> dict:
         if not token:
             raise KefuError("log in first", code="not_authenticated", status=401)
         user = check_session(db, token)
+        # Read once per connection: a change of the shop's setting applies from the workspace's next connect.
+        tenant = db.get(Tenant, user.tenant_id)
         return {"id": user.id, "tenant_id": user.tenant_id, "name": user.name, "role": user.role,
-                "status": user.status}
+                "status": user.status, "masked": masks_contacts(user.role, tenant.agents_see_contacts)}
 
 
 def _beat(runtime: Runtime, user_id: int) -> None:
@@ -61,7 +64,7 @@ async def staff_socket(ws: WebSocket) -> None:
         async def forward() -> None:
             while True:
                 event = await queue.get()
-                await ws.send_json({"type": "event", "event": event})
+                await ws.send_json({"type": "event", "event": mask_event(event) if me["masked"] else event})
 
         async def keep_present() -> None:
             # The open socket itself is the agent's presence: browsers slow a background tab's timers to a

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +57,16 @@ def find_phone(text: str) -> str | None:
     """Return the 11-digit mobile number in text, if there is one."""
     m = _PHONE.search(_width(text))
     return re.sub(r"\D", "", m.group(1)) if m else None
+
+
+def replace_phones(text: str, repl: Callable[[str], str]) -> str:
+    """Return text with every mobile number in it replaced by repl(its 11 digits) (masking for readers and logs)."""
+    def sub(m: re.Match[str]) -> str:
+        return repl(re.sub(r"\D", "", m.group(1)))
+
+    out = _PHONE.sub(sub, text or "")
+    wide = _width(out)  # digits typed full-width ("１３８…") are found in the folded text
+    return _PHONE.sub(sub, wide) if wide != out and _PHONE.search(wide) else out
 
 
 def find_order_no(text: str) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kefu.db import Base, UTCDateTime, utcnow
@@ -47,6 +47,10 @@ class Tenant(Base):
     # The shop's own order system (HTTP connector); empty = the built-in store.
     commerce_url: Mapped[str] = mapped_column(String(500), default="")
     commerce_secret: Mapped[str] = mapped_column(String(128), default="")
+    # Days after closing that a conversation's texts and files are deleted (kefu/privacy/retention.py); 0 = kept.
+    retention_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Agents read customers' phone numbers and addresses in full; off (masked) unless the shop allows it.
+    agents_see_contacts: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -52,6 +52,8 @@ class SettingsOut(BaseModel):
     timezone: str = "Asia/Shanghai"
     commerce_url: str = ""
     commerce_secret: str | None = None  # shown to admins only
+    retention_days: int = 0
+    agents_see_contacts: bool = False
 
 
 def check_zone(v: str) -> str:
@@ -112,6 +114,10 @@ class SettingsIn(BaseModel):
     commerce_url: str | None = Field(None, max_length=500, pattern=r"^(https?://.+)?$",
                                      description="the shop's own order system; empty = the built-in store")
     commerce_secret: str | None = Field(None, max_length=128, pattern=r"^[\x21-\x7e]*$")
+    retention_days: int | None = Field(None, ge=0, le=3650, description="days after closing that a conversation's "
+                                       "texts and files are deleted; 0 = kept (docs/privacy.md)")
+    agents_see_contacts: bool | None = Field(None, description="agents read phone numbers and addresses in full "
+                                             "(false: masked for agents; owners and admins always see them)")
 
     @field_validator("timezone")
     @classmethod

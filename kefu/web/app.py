@@ -39,6 +39,9 @@ from kefu.live import routes as live_routes
 from kefu.live import socket as live_socket
 from kefu.packs import routes as pack_routes
 from kefu.packs import server as pack_server
+from kefu.privacy import logfilter
+from kefu.privacy import routes as privacy_routes
+from kefu.privacy.retention import Purger
 from kefu.products import card_routes
 from kefu.products import routes as product_routes
 from kefu.reactions.runner import Poller
@@ -71,6 +74,7 @@ async def _bind_conversation(connection: HTTPConnection) -> None:
 def create_app(runtime: Runtime | None = None) -> FastAPI:
     """Return the kefu app; a runtime is made from the environment's settings unless one is given."""
     runtime = runtime or Runtime()
+    logfilter.install()  # no phone numbers or e-mail addresses in any log line of this process
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -85,9 +89,12 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         # Reactions a crashed process or a failure left owed (the bot's answer to a message) are taken up here.
         reactions = Poller(runtime)
         reactions.start()
+        purger = Purger(runtime)
+        purger.start()
         try:
             yield
         finally:
+            purger.stop()
             # Messages still being answered (the server takes no new ones now): their replies are stored before the
             # process ends, even when the graceful shutdown time ran out.
             if not await anyio.to_thread.run_sync(deliveries.wait, REPLY_GRACE_SECONDS):
@@ -201,7 +208,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
                    store_routes.router, flow_routes.router, live_routes.router, live_routes.notes, live_socket.router,
                    api_channel.router, widget.router, pack_routes.router, pack_server.router,
                    attachment_routes.router, bot_routes.router, report_routes.router, product_routes.router,
-                   card_routes.router, learning_routes.router):
+                   card_routes.router, learning_routes.router, privacy_routes.router):
         app.include_router(router)
 
     import swagger_ui_bundle

@@ -1,7 +1,7 @@
 """pending reactions: the bot's answers and handoffs owed to committed events, kept until done
 
 Revision ID: 0020
-Revises: 0017
+Revises: 0019
 Create Date: 2026-12-05 22:00:00.000000
 """
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 import kefu.db
 
 revision = '0020'
-down_revision = '0017'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 
