@@ -53,6 +53,15 @@ class Settings(BaseSettings):
     # the SQLite file, or in the working directory with another database) and the largest file accepted.
     media_dir: str | None = None
     max_upload_bytes: int = 10 * 1024 * 1024
+    # Logins (docs/security.md): after login_max_failures wrong passwords for one account, or from one client
+    # address, within login_window_seconds, further attempts are refused with 429 until the window moves on.
+    login_max_failures: int = 10
+    login_window_seconds: int = 900
+    # Proxies whose X-Forwarded-For names the client (comma-separated addresses or networks, e.g.
+    # "127.0.0.1,10.0.0.0/8"); empty: the header is ignored and the connection's address is the client.
+    trusted_proxies: str = ""
+    # Entries of the audit log older than this are deleted (as new ones are written).
+    audit_retention_days: int = 365
 
 
 @lru_cache
