@@ -69,6 +69,6 @@ def _record_failure(runtime: Runtime, request: Request, email: str, locked: list
             return
         who = caller(request, user.tenant_id, user.role, user=user)
         record(db, who, "login_failed", ("user", user.id))
-        for scope in locked:
-            record(db, who, "login_locked", ("user", user.id), scope=scope,
+        if locked:  # what is locked: the account, the address it was tried from, or both
+            record(db, who, "login_locked", ("user", user.id), scopes=locked,
                    minutes=runtime.settings.login_window_seconds // 60)
