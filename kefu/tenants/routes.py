@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
 
 from kefu.access import SESSION_COOKIE, Admin, DbDep, RuntimeDep, Staff
-from kefu.audit.actions import record
+from kefu.audit.actions import changed, record
 from kefu.runtime import emit
 from kefu.tenants import actions, attempts
 from kefu.tenants.facts import DEFAULT_FACTS
@@ -102,8 +102,10 @@ def update_settings(body: SettingsIn, principal: Admin, db: DbDep) -> SettingsOu
     changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None or k in resettable}
     if "service_hours" in changes:
         changes["service_hours"] = changes["service_hours"] or {}
+    before = settings_out(db.get(Tenant, principal.tenant_id), admin=True)
     tenant = actions.do_update_settings(db, tenant_id=principal.tenant_id, changes=changes)
-    record(db, principal, "settings.updated", ("tenant", tenant.id), fields=sorted(changes))
+    after = settings_out(tenant, admin=True)
+    record(db, principal, "settings.updated", ("tenant", tenant.id), fields=changed(before, after))
     if {"facts", "name"} & changes.keys():  # pack answers quote the facts (and the name): fill them in again
         from kefu.packs.actions import do_refill
         from kefu.packs.routes import actor_of
