@@ -36,7 +36,7 @@ class TooManyLogins(RateLimited):
 
 
 def login(db: Session, runtime: Runtime, request: Request, *, email: str, password: str, days: int
-          ) -> tuple:
+          ) -> tuple[User, str]:
     """do_login behind the attempt limit; return the user and the session token."""
     email = email.strip().lower()
     address = client_address(request)

@@ -66,7 +66,7 @@ def test_agents_have_no_audit_link_nor_log(demo_server, page: Page):
     expect(page.locator("#audit-filters")).to_be_hidden()
 
 
-def test_a_locked_login_shows_a_notice_to_the_owner(demo_server, page: Page):
+def test_a_locked_login_shows_a_notice_to_the_owner(demo_server, browser, page: Page):
     """Last in the module: ten failures lock the agent's account and this machine's address for 15 minutes."""
     login(page, demo_server.base_url)
     expect(page.locator("#lock-notice")).to_have_count(0)
@@ -83,3 +83,15 @@ def test_a_locked_login_shows_a_notice_to_the_owner(demo_server, page: Page):
     first = page.locator("#audit-rows tr").first
     expect(first.locator(".audit-action")).to_have_text("登录已锁定", timeout=WAIT)
     expect(first.locator(".audit-detail")).to_have_text("锁定: 账号, 来源地址；分钟: 15")
+    # Whoever tries to log in from here now is told to wait, whichever account they type.
+    other = browser.new_context(locale="zh-CN")
+    try:
+        login_page = other.new_page()
+        login_page.goto(demo_server.base_url + "/admin/login")
+        login_page.locator("#email").fill(OWNER[0])
+        login_page.locator("#password").fill(OWNER[1])
+        expect(login_page.locator("#login-form")).to_have_attribute("data-ready", "1", timeout=WAIT)
+        login_page.locator("#login-submit").click()
+        expect(login_page.locator("#login-error")).to_contain_text("登录失败次数过多，请稍后再试", timeout=WAIT)
+    finally:
+        other.close()
