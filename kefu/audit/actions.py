@@ -60,6 +60,11 @@ def changed(before: Any, after: Any) -> list[str]:
     return sorted(k for k in new if k != "updated_at" and old.get(k) != new[k])
 
 
+def cli(tenant_id: int) -> Principal:
+    """Who a `kefu` command acts as: whoever runs it on the server, recorded as the kefu CLI."""
+    return Principal(tenant_id=tenant_id, role="cli", address="local", user_agent="kefu CLI")
+
+
 def record(db: Session, who: Principal, action: str, target: tuple[str, Any] | None = None, **detail: Any) -> None:
     """Add an entry for who's action on target (type, id) to the shop's log, in db's transaction (so an action
     that is rolled back leaves no entry), and delete the shop's entries past the retention period."""
@@ -69,8 +74,8 @@ def record(db: Session, who: Principal, action: str, target: tuple[str, Any] | N
         actor = ("user", who.user.id, who.user.name or who.user.email)
     elif who.api_key is not None:
         actor = ("api", who.api_key.id, who.api_key.name)
-    else:
-        actor = ("api", None, "")
+    else:  # the command line (cli()) or an API key of unknown name
+        actor = ("cli", None, "kefu CLI") if who.role == "cli" else ("api", None, "")
     target_type, target_id = target if target is not None else ("", "")
     db.add(AuditEntry(tenant_id=who.tenant_id, actor_type=actor[0], actor_id=actor[1], actor_name=actor[2][:200],
                       action=action, target_type=target_type, target_id=str(target_id)[:64],

@@ -24,7 +24,7 @@ class AuditEntry(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    actor_type: Mapped[str] = mapped_column(String(8))  # user | api
+    actor_type: Mapped[str] = mapped_column(String(8))  # user | api | cli
     actor_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     actor_name: Mapped[str] = mapped_column(String(200), default="")
     action: Mapped[str] = mapped_column(String(64))
