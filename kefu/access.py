@@ -8,6 +8,7 @@ file is read through `StaffOrCustomer`.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -65,8 +66,9 @@ class Principal:
         return self.role in ("owner", "admin", "api")
 
 
-def _networks(spec: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-    return [ipaddress.ip_network(part.strip(), strict=False) for part in spec.split(",") if part.strip()]
+@functools.cache
+def _networks(spec: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in spec.split(",") if part.strip())
 
 
 def _trusted(address: str, networks) -> bool:

@@ -1,7 +1,9 @@
 """Read kefu's settings from the environment (prefix KEFU_) or a .env file."""
 
+import ipaddress
 from functools import lru_cache
 
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -62,6 +64,16 @@ class Settings(BaseSettings):
     trusted_proxies: str = ""
     # Entries of the audit log older than this are deleted (as new ones are written).
     audit_retention_days: int = 365
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, v: str) -> str:
+        for part in filter(None, (p.strip() for p in v.split(","))):
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError:
+                raise ValueError(f"{part!r} is not an IP address or network (e.g. 10.0.0.0/8)") from None
+        return v
 
 
 @lru_cache

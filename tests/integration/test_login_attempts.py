@@ -153,3 +153,8 @@ def test_with_redis_the_limit_holds_across_processes(database_url, tmp_path):
     assert len(entries(runtimes[0], shop.tenant_id, "login_locked")) == 1
     for rt in runtimes:
         rt.db.dispose()
+
+
+def test_a_trusted_proxy_that_is_no_address_is_refused_at_start():
+    with pytest.raises(ValueError, match="'proxy.local' is not an IP address or network"):
+        Settings(trusted_proxies="127.0.0.1, proxy.local")
