@@ -8,6 +8,8 @@ file is read through `StaffOrCustomer`.
 
 from __future__ import annotations
 
+import functools
+import ipaddress
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
@@ -20,7 +22,7 @@ from kefu.conversations.models import Customer
 from kefu.errors import Forbidden, Unauthorized
 from kefu.runtime import Runtime
 from kefu.tenants.actions import check_api_key, check_public_key, check_session
-from kefu.tenants.models import Tenant, User
+from kefu.tenants.models import ApiKey, Tenant, User
 from kefu.tenants.security import IdentityError, verify_identity_token
 
 SESSION_COOKIE = "kefu_session"
@@ -54,10 +56,47 @@ class Principal:
     tenant_id: int
     role: str  # owner | admin | agent | api
     user: User | None = None
+    api_key: ApiKey | None = None
+    # Where the call came from, for the audit log (kefu/audit).
+    address: str = ""
+    user_agent: str = ""
 
     @property
     def is_admin(self) -> bool:
         return self.role in ("owner", "admin", "api")
+
+
+@functools.cache
+def _networks(spec: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in spec.split(",") if part.strip())
+
+
+def _trusted(address: str, networks) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in networks)
+
+
+def client_address(request: Request) -> str:
+    """The caller's address: the connection's, or, when that is a trusted proxy (KEFU_TRUSTED_PROXIES), the
+    nearest X-Forwarded-For hop that is not one of the trusted proxies (a client can forge the hops before)."""
+    peer = request.client.host if request.client else ""
+    networks = _networks(request.app.state.runtime.settings.trusted_proxies)
+    if not networks or not _trusted(peer, networks):
+        return peer
+    hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not _trusted(hop, networks):
+            return hop[:64]
+    return hops[0][:64] if hops else peer
+
+
+def caller(request: Request, tenant_id: int, role: str, **who) -> Principal:
+    """A principal with where the request came from (address and user agent)."""
+    return Principal(tenant_id=tenant_id, role=role, address=client_address(request),
+                     user_agent=request.headers.get("user-agent", "")[:200], **who)
 
 
 def current_principal(request: Request, db: DbDep) -> Principal:
@@ -67,12 +106,12 @@ def current_principal(request: Request, db: DbDep) -> Principal:
         if scheme.lower() != "bearer" or not secret.strip():
             raise Unauthorized("Authorization must be 'Bearer <API key>'", code="bad_api_key")
         key = check_api_key(db, secret.strip())
-        return Principal(tenant_id=key.tenant_id, role="api")
+        return caller(request, key.tenant_id, "api", api_key=key)
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         raise Unauthorized("log in or send an API key", code="not_authenticated")
     user = check_session(db, token)
-    return Principal(tenant_id=user.tenant_id, role=user.role, user=user)
+    return caller(request, user.tenant_id, user.role, user=user)
 
 
 def require_admin(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
@@ -81,8 +120,16 @@ def require_admin(principal: Annotated[Principal, Depends(current_principal)]) -
     return principal
 
 
+def require_owner(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    if principal.role != "owner":
+        raise Forbidden("only the shop's owner may do this", code="owner_only")
+    return principal
+
+
 Staff = Annotated[Principal, Depends(current_principal)]
 Admin = Annotated[Principal, Depends(require_admin)]
+# The shop's owner in person (not admins, agents nor API keys): the audit log.
+Owner = Annotated[Principal, Depends(require_owner)]
 
 
 def current_tenant(principal: Staff, db: DbDep) -> Tenant:

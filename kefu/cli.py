@@ -271,12 +271,14 @@ def user_create(
     password: str = typer.Option(..., prompt=True, hide_input=True),
 ) -> None:
     """Add a login to a shop."""
+    from kefu.audit.actions import cli, record
     from kefu.tenants.actions import do_create_user
 
     def go():
         with _database().session() as db:
-            do_create_user(db, tenant_id=_tenant_id(db, tenant), email=email, name=name, role=role,
-                           password=password)
+            user = do_create_user(db, tenant_id=_tenant_id(db, tenant), email=email, name=name, role=role,
+                                  password=password)
+            record(db, cli(user.tenant_id), "agent.created", ("user", user.id), role=role)
         typer.echo(f"user {email} ({role}) created")
 
     _run(go)
@@ -288,11 +290,13 @@ def apikey_create(
     name: str = typer.Option("server", help="What the key is for."),
 ) -> None:
     """Create a secret API key; it is printed once and never shown again."""
+    from kefu.audit.actions import cli, record
     from kefu.tenants.actions import do_create_api_key
 
     def go():
         with _database().session() as db:
-            _key, secret = do_create_api_key(db, tenant_id=_tenant_id(db, tenant), name=name)
+            key, secret = do_create_api_key(db, tenant_id=_tenant_id(db, tenant), name=name)
+            record(db, cli(key.tenant_id), "api_key.created", ("api_key", key.id), name=key.name)
         typer.echo(secret)
 
     _run(go)
@@ -329,6 +333,7 @@ def kb_import(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from kefu.audit.actions import cli, record
     from kefu.knowledge import importer
     from kefu.knowledge import io as kbio
 
@@ -347,6 +352,8 @@ def kb_import(
     with database.session() as db:
         job = importer.create_job(db, tenant_id=_tenant_id(db, tenant), filename=file.name, fmt=fmt, mode=mode,
                                   skip_bad=skip_bad)
+        record(db, cli(job.tenant_id), "knowledge.imported", ("import_job", job.id), format=fmt, mode=mode,
+               bytes=len(data))
     with Progress(TextColumn("importing {task.fields[name]}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=err, transient=False) as progress:
         task = progress.add_task("import", total=None, name=file.name)
@@ -377,6 +384,7 @@ def kb_export(
     """Write every knowledge point of a shop to a file the import reads back."""
     from sqlalchemy import select
 
+    from kefu.audit.actions import cli, record
     from kefu.knowledge import io as kbio
     from kefu.knowledge.models import KnowledgePoint
 
@@ -388,6 +396,7 @@ def kb_export(
         points = list(db.scalars(select(KnowledgePoint).where(KnowledgePoint.tenant_id == _tenant_id(db, tenant))
                                  .order_by(KnowledgePoint.id)))
         file.write_bytes(kbio.export_points(points, fmt))
+        record(db, cli(_tenant_id(db, tenant)), "export.knowledge", None, format=fmt)
     database.dispose()
     typer.echo(f"exported {len(points)} knowledge points to {file}")
 

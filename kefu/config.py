@@ -1,7 +1,9 @@
 """Read kefu's settings from the environment (prefix KEFU_) or a .env file."""
 
+import ipaddress
 from functools import lru_cache
 
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -77,6 +79,25 @@ class Settings(BaseSettings):
     # Each server process deletes the transcripts and files of closed conversations past their shop's retention
     # period (docs/privacy.md) every privacy_purge_seconds (0 = never: only `kefu privacy purge` does it).
     privacy_purge_seconds: int = 600
+    # Logins (docs/security.md): after login_max_failures wrong passwords for one account, or from one client
+    # address, within login_window_seconds, further attempts are refused with 429 until the window moves on.
+    login_max_failures: int = 10
+    login_window_seconds: int = 900
+    # Proxies whose X-Forwarded-For names the client (comma-separated addresses or networks, e.g.
+    # "127.0.0.1,10.0.0.0/8"); empty: the header is ignored and the connection's address is the client.
+    trusted_proxies: str = ""
+    # Entries of the audit log older than this are deleted (as new ones are written).
+    audit_retention_days: int = 365
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, v: str) -> str:
+        for part in filter(None, (p.strip() for p in v.split(","))):
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError:
+                raise ValueError(f"{part!r} is not an IP address or network (e.g. 10.0.0.0/8)") from None
+        return v
 
 
 @lru_cache

@@ -1,6 +1,7 @@
 """Import every table so that metadata (and Alembic) sees the whole schema."""
 
 from kefu.attachments.models import Attachment
+from kefu.audit.models import AuditEntry
 from kefu.commerce.models import Order, Product, ReturnRequest, Shipment
 from kefu.conversations.models import Conversation, ConversationEvent, Customer, LeftMessage, Message
 from kefu.db import Base
@@ -13,7 +14,8 @@ from kefu.reports.models import ConversationFact, DailyRollup, HourlyMessages, R
 from kefu.tenants.models import ApiKey, Tenant, User, UserSession
 
 __all__ = [
-    "ApiKey", "Attachment", "Base", "CannedResponse", "Conversation", "ConversationEvent", "ConversationFact",
+    "ApiKey", "Attachment", "AuditEntry", "Base", "CannedResponse", "Conversation", "ConversationEvent",
+    "ConversationFact",
     "ConversationNote", "Customer", "DailyRollup", "HourlyMessages", "ImportJob", "KnowledgePoint",
     "LearningDecision", "LeftMessage", "Message", "Order", "PackBatch", "PackChange", "PackInstall", "PackPoint",
     "PendingReaction", "Product", "Rating", "ReportState", "ReturnRequest", "Shipment", "SkillGroup", "SkillMember",

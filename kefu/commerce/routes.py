@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
 
 from kefu.access import Admin, DbDep, Staff
+from kefu.audit.actions import record
 from kefu.commerce import actions
 from kefu.commerce.interface import OrderData, ProductData
 from kefu.commerce.models import Order
@@ -55,6 +56,7 @@ def list_products(principal: Staff, db: DbDep, search: str = Query("", max_lengt
 def create_product(body: ProductIn, principal: Admin, db: DbDep) -> ProductData:
     """Add a product."""
     product = actions.do_create_product(db, tenant_id=principal.tenant_id, data=body)
+    record(db, principal, "store.product_created", ("product", product.sku))
     return ProductData.model_validate(product, from_attributes=True)
 
 
@@ -62,6 +64,7 @@ def create_product(body: ProductIn, principal: Admin, db: DbDep) -> ProductData:
 def update_product(sku: str, body: ProductPatch, principal: Admin, db: DbDep) -> ProductData:
     """Change a product's name, attributes, price or stock."""
     product = actions.do_update_product(db, tenant_id=principal.tenant_id, sku=sku, data=body)
+    record(db, principal, "store.product_updated", ("product", sku), fields=sorted(body.model_fields_set))
     return ProductData.model_validate(product, from_attributes=True)
 
 
@@ -69,6 +72,7 @@ def update_product(sku: str, body: ProductPatch, principal: Admin, db: DbDep) ->
 def delete_product(sku: str, principal: Admin, db: DbDep) -> Response:
     """Delete a product (orders keep their own copy of the items)."""
     actions.do_delete_product(db, tenant_id=principal.tenant_id, sku=sku)
+    record(db, principal, "store.product_deleted", ("product", sku))
     return Response(status_code=204)
 
 
@@ -88,7 +92,9 @@ def list_orders(principal: Staff, db: DbDep, customer_ref: str = Query("", max_l
 @router.post("/orders", response_model=OrderDetail, status_code=201)
 def create_order(body: OrderIn, principal: Admin, db: DbDep) -> OrderDetail:
     """Add an order (a shop without its own system, or a copy pushed from one)."""
-    return _detail(db, actions.do_create_order(db, tenant_id=principal.tenant_id, data=body))
+    order = actions.do_create_order(db, tenant_id=principal.tenant_id, data=body)
+    record(db, principal, "store.order_created", ("order", order.order_no))
+    return _detail(db, order)
 
 
 @router.get("/orders/{order_no}", response_model=OrderDetail)
@@ -102,6 +108,7 @@ def get_order(order_no: str, principal: Staff, db: DbDep) -> OrderDetail:
 def update_order(order_no: str, body: OrderPatch, principal: Admin, db: DbDep) -> OrderDetail:
     """Move an order to its next status (paid, shipped, delivered, completed, cancelled) or correct it."""
     order = actions.do_update_order(db, tenant_id=principal.tenant_id, order_no=order_no, data=body)
+    record(db, principal, "store.order_updated", ("order", order_no), fields=sorted(body.model_fields_set))
     return _detail(db, order)
 
 
@@ -109,6 +116,7 @@ def update_order(order_no: str, body: OrderPatch, principal: Admin, db: DbDep) -
 def add_shipment(order_no: str, body: ShipmentIn, principal: Admin, db: DbDep) -> OrderDetail:
     """Record a parcel sent for the order (a paid order becomes shipped)."""
     shipment = actions.do_add_shipment(db, tenant_id=principal.tenant_id, order_no=order_no, data=body)
+    record(db, principal, "store.shipment_added", ("order", order_no))
     return _detail(db, db.get(Order, shipment.order_id))
 
 
@@ -117,6 +125,7 @@ def add_tracking(order_no: str, tracking_no: str, body: TrackingIn, principal: A
     """Add a tracking event; status "delivered" marks the order delivered."""
     shipment = actions.do_add_tracking(db, tenant_id=principal.tenant_id, order_no=order_no,
                                        tracking_no=tracking_no, data=body)
+    record(db, principal, "store.tracking_added", ("order", order_no))
     return _detail(db, db.get(Order, shipment.order_id))
 
 
@@ -133,4 +142,5 @@ def list_returns(principal: Staff, db: DbDep) -> list[ReturnOut]:
 def update_return(return_no: str, body: ReturnPatch, principal: Admin, db: DbDep) -> ReturnOut:
     """Approve, reject or complete a return request."""
     req = actions.do_update_return(db, tenant_id=principal.tenant_id, return_no=return_no, status=body.status)
+    record(db, principal, "store.return_updated", ("return", return_no), status=body.status)
     return _return_out(req, db.get(Order, req.order_id).order_no)

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from kefu.access import Admin, DbDep, Staff
+from kefu.audit.actions import record
 from kefu.errors import KefuError, NotFound
 from kefu.flows.registry import is_enabled, public_flows
 from kefu.flows.texts import COMMON_TEXTS
@@ -81,4 +82,5 @@ def update_flow(flow_id: str, body: FlowPatch, principal: Admin, db: DbDep) -> F
                 own.pop(key, None)
         mine["texts"] = texts
     tenant.flow_settings = settings
+    record(db, principal, "flow.updated", ("flow", flow.id), fields=sorted(body.model_fields_set))
     return _out(flow, settings)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 from sqlalchemy import select
 
 from kefu.access import Admin, DbDep, RuntimeDep, Staff
+from kefu.audit.actions import changed, record
 from kefu.db import commit
 from kefu.errors import KefuError
 from kefu.knowledge import actions, importer
@@ -48,7 +49,9 @@ def list_points(
 @router.post("", response_model=KnowledgeOut, status_code=201)
 def create_point(body: KnowledgeIn, principal: Admin, db: DbDep) -> KnowledgeOut:
     """Add a knowledge point; the bot uses it from the next question on."""
-    return KnowledgeOut.model_validate(actions.do_create_point(db, tenant_id=principal.tenant_id, data=body))
+    point = actions.do_create_point(db, tenant_id=principal.tenant_id, data=body)
+    record(db, principal, "knowledge.point_created", ("knowledge_point", point.id))
+    return KnowledgeOut.model_validate(point)
 
 
 @router.get("/categories", response_model=CategoryTree)
@@ -66,6 +69,7 @@ def export_points(principal: Staff, db: DbDep,
     points = db.scalars(select(KnowledgePoint).where(KnowledgePoint.tenant_id == principal.tenant_id)
                         .order_by(KnowledgePoint.id))
     body = kbio.export_points(points, format)
+    record(db, principal, "export.knowledge", None, format=format)
     slug = db.scalar(select(Tenant.slug).where(Tenant.id == principal.tenant_id))
     name = f"knowledge-{slug}-{dt.datetime.now(dt.UTC):%Y%m%d}.{format}"
     return Response(body, media_type=kbio.MEDIA_TYPES[format],
@@ -97,6 +101,7 @@ def import_points(
     user_id = principal.user.id if principal.user else None
     job = importer.create_job(db, tenant_id=principal.tenant_id, filename=file.filename or "", fmt=fmt, mode=mode,
                               skip_bad=skip_bad, user_id=user_id)
+    record(db, principal, "knowledge.imported", ("import_job", job.id), format=fmt, mode=mode, bytes=len(data))
     commit(db)  # the worker reads the job in its own session
     request.app.state.imports.submit(job.id, data)
     return ImportJobOut.model_validate(job)
@@ -120,13 +125,17 @@ def get_point(point_id: int, principal: Staff, db: DbDep) -> KnowledgeOut:
 
 @router.put("/{point_id}", response_model=KnowledgeOut)
 def update_point(point_id: int, body: KnowledgeIn, principal: Admin, db: DbDep) -> KnowledgeOut:
-    point = actions.do_update_point(db, tenant_id=principal.tenant_id, point_id=point_id, data=body)
-    return KnowledgeOut.model_validate(point)
+    before = KnowledgeOut.model_validate(actions.get_point(db, tenant_id=principal.tenant_id, point_id=point_id))
+    after = KnowledgeOut.model_validate(actions.do_update_point(db, tenant_id=principal.tenant_id,
+                                                                point_id=point_id, data=body))
+    record(db, principal, "knowledge.point_updated", ("knowledge_point", point_id), fields=changed(before, after))
+    return after
 
 
 @router.delete("/{point_id}", status_code=204)
 def delete_point(point_id: int, principal: Admin, db: DbDep) -> Response:
     actions.do_delete_point(db, tenant_id=principal.tenant_id, point_id=point_id)
+    record(db, principal, "knowledge.point_deleted", ("knowledge_point", point_id))
     return Response(status_code=204)
 
 
@@ -141,16 +150,20 @@ def list_terms(principal: Staff, db: DbDep) -> list[TermOut]:
 
 @dictionary.post("", response_model=TermOut, status_code=201)
 def create_term(body: TermIn, principal: Admin, db: DbDep) -> TermOut:
-    return TermOut.model_validate(actions.do_create_term(db, tenant_id=principal.tenant_id, data=body))
+    term = actions.do_create_term(db, tenant_id=principal.tenant_id, data=body)
+    record(db, principal, "knowledge.term_created", ("term", term.id))
+    return TermOut.model_validate(term)
 
 
 @dictionary.put("/{term_id}", response_model=TermOut)
 def update_term(term_id: int, body: TermIn, principal: Admin, db: DbDep) -> TermOut:
-    return TermOut.model_validate(actions.do_update_term(db, tenant_id=principal.tenant_id, term_id=term_id,
-                                                         data=body))
+    term = actions.do_update_term(db, tenant_id=principal.tenant_id, term_id=term_id, data=body)
+    record(db, principal, "knowledge.term_updated", ("term", term.id))
+    return TermOut.model_validate(term)
 
 
 @dictionary.delete("/{term_id}", status_code=204)
 def delete_term(term_id: int, principal: Admin, db: DbDep) -> Response:
     actions.do_delete_term(db, tenant_id=principal.tenant_id, term_id=term_id)
+    record(db, principal, "knowledge.term_deleted", ("term", term_id))
     return Response(status_code=204)

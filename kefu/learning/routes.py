@@ -7,6 +7,7 @@ import datetime as dt
 from fastapi import APIRouter, Query, Request
 
 from kefu.access import Admin, DbDep
+from kefu.audit.actions import record
 from kefu.knowledge.schemas import KnowledgeOut
 from kefu.learning import actions
 from kefu.learning.schemas import AddToPointIn, DecisionOut, DecisionResult, GroupIn, NewPointIn, UnansweredReport
@@ -37,6 +38,7 @@ def new_point(body: NewPointIn, principal: Admin, db: DbDep) -> DecisionResult:
     """Make a group a new knowledge point: its question and answer as edited, its questions as similar ones."""
     decision, point = actions.do_create_from_group(db, tenant_id=principal.tenant_id, data=body,
                                                    user_id=_user_id(principal))
+    record(db, principal, "learning.point_created", ("knowledge_point", point.id), questions=len(body.message_ids))
     return DecisionResult(decision=DecisionOut.model_validate(decision), point=KnowledgeOut.model_validate(point))
 
 
@@ -45,6 +47,7 @@ def add_to_point(body: AddToPointIn, principal: Admin, db: DbDep) -> DecisionRes
     """Add a group's questions to an existing knowledge point as similar questions."""
     decision, point = actions.do_add_to_point(db, tenant_id=principal.tenant_id, data=body,
                                               user_id=_user_id(principal))
+    record(db, principal, "learning.added_to_point", ("knowledge_point", point.id), questions=len(body.message_ids))
     return DecisionResult(decision=DecisionOut.model_validate(decision), point=KnowledgeOut.model_validate(point))
 
 
@@ -53,4 +56,5 @@ def ignore(body: GroupIn, principal: Admin, db: DbDep) -> DecisionResult:
     """Ignore a group: it is not listed again, nor are later questions meaning the same."""
     decision = actions.do_ignore(db, tenant_id=principal.tenant_id, message_ids=body.message_ids,
                                  user_id=_user_id(principal))
+    record(db, principal, "learning.ignored", None, questions=len(body.message_ids))
     return DecisionResult(decision=DecisionOut.model_validate(decision))

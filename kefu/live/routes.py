@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy import delete, func, select
 
 from kefu.access import Admin, DbDep, Staff
+from kefu.audit.actions import changed, record
 from kefu.commerce.connect import commerce_for
 from kefu.commerce.interface import CommerceError
 from kefu.conversations.actions import check_tags, customer_out, do_close, get_conversation, list_conversations
@@ -100,6 +101,8 @@ def update_agent(user_id: int, body: AgentIn, principal: Admin, db: DbDep) -> Ag
     user = db.get(User, user_id)
     if user is None or user.tenant_id != principal.tenant_id:
         raise NotFound("agent not found")
+    same = user.max_chats == body.max_chats
+    record(db, principal, "agent.updated", ("user", user.id), fields=[] if same else ["max_chats"])
     user.max_chats = body.max_chats
     emit(db, {"type": "agent_updated", "tenant_id": principal.tenant_id, "user_id": user.id},
          [f"tenant:{principal.tenant_id}"])
@@ -143,7 +146,9 @@ def list_groups(principal: Staff, db: DbDep) -> list[SkillGroupOut]:
 @router.post("/skill-groups", response_model=SkillGroupOut, status_code=201)
 def create_group(body: SkillGroupIn, principal: Admin, db: DbDep) -> SkillGroupOut:
     """Add a skill group (e.g. 售后 with intents return_refund, 退换货)."""
-    return _save_group(db, principal.tenant_id, SkillGroup(tenant_id=principal.tenant_id), body)
+    out = _save_group(db, principal.tenant_id, SkillGroup(tenant_id=principal.tenant_id), body)
+    record(db, principal, "routing.group_created", ("skill_group", out.id), members=len(out.members))
+    return out
 
 
 def _group(db, tenant_id: int, group_id: int) -> SkillGroup:
@@ -156,13 +161,17 @@ def _group(db, tenant_id: int, group_id: int) -> SkillGroup:
 @router.put("/skill-groups/{group_id}", response_model=SkillGroupOut)
 def update_group(group_id: int, body: SkillGroupIn, principal: Admin, db: DbDep) -> SkillGroupOut:
     """Rename a skill group, change its intents or members."""
-    return _save_group(db, principal.tenant_id, _group(db, principal.tenant_id, group_id), body)
+    before = _group_out(db, _group(db, principal.tenant_id, group_id))
+    out = _save_group(db, principal.tenant_id, _group(db, principal.tenant_id, group_id), body)
+    record(db, principal, "routing.group_updated", ("skill_group", group_id), fields=changed(before, out))
+    return out
 
 
 @router.delete("/skill-groups/{group_id}", status_code=204)
 def delete_group(group_id: int, principal: Admin, db: DbDep) -> Response:
     """Delete a skill group; its waiting chats go to any agent."""
     db.delete(_group(db, principal.tenant_id, group_id))
+    record(db, principal, "routing.group_deleted", ("skill_group", group_id))
     return Response(status_code=204)
 
 

@@ -95,6 +95,7 @@ def import_pack(
                                                       "(repeatable), e.g. --fact service_phone=400-820-1234."),
 ) -> None:
     """Import a pack into a shop (a vertical's base first if the shop lacks it), and say what is still missing."""
+    from kefu.audit.actions import cli, record
     from kefu.packs.actions import do_import_pack
 
     facts = _facts(fact)
@@ -104,6 +105,9 @@ def import_pack(
         with database.session() as db:
             done = do_import_pack(db, tenant_id=_tenant_id(db, tenant), pack_id=pack_id, version=version, actor="cli",
                                   facts=facts)
+            for d in done:
+                record(db, cli(_tenant_id(db, tenant)), "pack.imported", ("pack", d.pack_id), version=d.version,
+                       facts=sorted(facts or {}))
         database.dispose()
         for d in done:
             linked = f", {len(d.linked)} linked to the shop's own points" if d.linked else ""
@@ -153,6 +157,7 @@ def update(
     resolve: str | None = typer.Option(None, help="Settle every conflict this way: mine or theirs."),
 ) -> None:
     """Update a shop's packs: show the plan, ask (unless --yes), apply; or run the auto-updates (--auto)."""
+    from kefu.audit.actions import cli, record
     from kefu.db import commit
     from kefu.errors import KefuError
     from kefu.packs import actions
@@ -165,6 +170,10 @@ def update(
         with database.session() as db:
             tid = _tenant_id(db, tenant) if tenant else None
             outcomes = actions.run_auto_updates(db, tenant_id=tid)
+        with database.session() as db:  # each update was committed on its own; so is its entry in the shop's log
+            for o in outcomes:
+                if o.to_version and not o.error:
+                    record(db, cli(o.tenant_id), "pack.updated", ("pack", o.pack_id), version=o.to_version, auto=True)
         database.dispose()
         failed = False
         for o in outcomes:
@@ -208,6 +217,8 @@ def update(
             try:
                 done = actions.do_apply_update(db, tenant_id=tid, pack_id=install.pack_id, version=plan.to_version,
                                                resolutions=resolutions, actor="cli", catalog=catalog)
+                record(db, cli(tid), "pack.updated", ("pack", install.pack_id), version=done.to_version,
+                       resolved=len(resolutions))
                 commit(db)  # each pack on its own: a later failure must not undo it
             except KefuError as exc:
                 db.rollback()  # nor leave half of this one behind

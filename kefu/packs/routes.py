@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from kefu.access import Admin, DbDep, Principal, Staff
+from kefu.audit.actions import record
 from kefu.packs import actions, views
 from kefu.packs.schemas import (
     AutoUpdateIn,
@@ -77,6 +78,7 @@ def rollback(batch_id: int, principal: Admin, db: DbDep) -> BatchOut:
     too. Only the newest import or update of a pack can be rolled back."""
     undo = actions.do_rollback(db, tenant_id=principal.tenant_id, batch_id=batch_id, actor=actor_of(principal))
     db.flush()
+    record(db, principal, "pack.rolled_back", ("pack_batch", batch_id), undo_batch=undo.id)
     return views.list_batches(db, tenant_id=principal.tenant_id, batch_id=undo.id)[0]
 
 
@@ -101,6 +103,8 @@ def import_pack(pack_id: PackId, body: ImportIn, principal: Admin, db: DbDep) ->
     repeating a shop point are imported switched off (GET /todo)."""
     done = actions.do_import_pack(db, tenant_id=principal.tenant_id, pack_id=pack_id, version=body.version,
                                   actor=actor_of(principal), facts=body.facts)
+    for d in done:
+        record(db, principal, "pack.imported", ("pack", d.pack_id), version=d.version, facts=sorted(body.facts or {}))
     return ImportOut(packs=[views.imported(d) for d in done])
 
 
@@ -110,6 +114,7 @@ def review(pack_id: PackId, body: ReviewIn, principal: Admin, db: DbDep) -> Revi
     duplicate that is one: the shop's point answers, and updates never bring the pack's back)."""
     counts = actions.do_review(db, tenant_id=principal.tenant_id, pack_id=pack_id, decisions=body.decisions,
                                actor=actor_of(principal))
+    record(db, principal, "pack.reviewed", ("pack", pack_id), points=len(body.decisions))
     return ReviewOut(pack_id=pack_id, counts=counts)
 
 
@@ -128,6 +133,7 @@ def apply_update(pack_id: PackId, body: UpdateIn, principal: Admin, db: DbDep) -
     resolutions = {k: v if isinstance(v, str) else v.model_dump() for k, v in body.resolutions.items()}
     done = actions.do_apply_update(db, tenant_id=principal.tenant_id, pack_id=pack_id, version=body.version,
                                    resolutions=resolutions, actor=actor_of(principal))
+    record(db, principal, "pack.updated", ("pack", pack_id), version=done.to_version, resolved=len(resolutions))
     return UpdateOut(**vars(done))
 
 
@@ -136,5 +142,6 @@ def set_auto_update(pack_id: PackId, body: AutoUpdateIn, principal: Admin, db: D
     """Let new versions of this pack be applied by themselves (`kefu packs update --auto`, run from cron):
     untouched points follow, edits are kept, conflicts wait for the shop."""
     install = actions.do_set_auto_update(db, tenant_id=principal.tenant_id, pack_id=pack_id, enabled=body.enabled)
+    record(db, principal, "pack.auto_update_set", ("pack", pack_id), enabled=body.enabled)
     db.flush()
     return InstallOut.model_validate(install)

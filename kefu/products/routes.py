@@ -6,6 +6,7 @@ from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import JSONResponse
 
 from kefu.access import Admin, DbDep, RuntimeDep, Staff
+from kefu.audit.actions import record
 from kefu.commerce import actions
 from kefu.commerce.interface import ProductData
 from kefu.errors import KefuError, NotFound
@@ -38,6 +39,7 @@ def import_products(
         body["error"] = {"code": "bad_rows", "message": f"{len(result.errors)} bad row(s): nothing imported; fix "
                                                         "them or import with skip_bad"}
         return JSONResponse(body, status_code=422)
+    record(db, principal, "products.imported", None, created=result.created, updated=result.updated)
     return JSONResponse(body)
 
 

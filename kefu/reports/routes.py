@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kefu.access import Admin, DbDep, RuntimeDep
+from kefu.audit.actions import record
 from kefu.errors import KefuError
 from kefu.infra.locks import LockBusy
 from kefu.reports import export, metrics, refresher
@@ -246,6 +247,7 @@ def export_table(principal: Admin, db: DbDep, runtime: RuntimeDep, f: FilterDep,
     elif columns is None:
         rows = list(rows)
         columns = list(dict.fromkeys(k for r in rows for k in r)) or ["from", "to"]
+    record(db, principal, "export.report", None, table=table, format=format, period=f"{period.start}/{period.end}")
     slug = db.scalar(select(Tenant.slug).where(Tenant.id == tenant.id))
     name = f"report-{slug}-{table}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.{format}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}

@@ -6,8 +6,9 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
 
 from kefu.access import SESSION_COOKIE, Admin, DbDep, RuntimeDep, Staff
+from kefu.audit.actions import changed, record
 from kefu.runtime import emit
-from kefu.tenants import actions
+from kefu.tenants import actions, attempts
 from kefu.tenants.facts import DEFAULT_FACTS
 from kefu.tenants.models import ApiKey, Tenant
 from kefu.tenants.schemas import (
@@ -38,10 +39,11 @@ def settings_out(tenant: Tenant, *, admin: bool) -> SettingsOut:
 
 
 @router.post("/auth/login", response_model=UserOut, tags=["auth"])
-def login(body: LoginIn, response: Response, db: DbDep, runtime: RuntimeDep) -> UserOut:
-    """Log in with email and password; sets an HttpOnly session cookie."""
+def login(body: LoginIn, request: Request, response: Response, db: DbDep, runtime: RuntimeDep) -> UserOut:
+    """Log in with email and password; sets an HttpOnly session cookie. Too many failed attempts for the account
+    or from the address: 429 with Retry-After (docs/security.md)."""
     days = runtime.settings.session_days
-    user, token = actions.do_login(db, email=body.email, password=body.password, days=days)
+    user, token = attempts.login(db, runtime, request, email=body.email, password=body.password, days=days)
     response.set_cookie(SESSION_COOKIE, token, max_age=days * 86400, httponly=True, samesite="lax",
                         secure=runtime.settings.secure_cookies, path="/")
     return UserOut.model_validate(user)
@@ -100,7 +102,10 @@ def update_settings(body: SettingsIn, principal: Admin, db: DbDep) -> SettingsOu
     changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None or k in resettable}
     if "service_hours" in changes:
         changes["service_hours"] = changes["service_hours"] or {}
+    before = settings_out(db.get(Tenant, principal.tenant_id), admin=True)
     tenant = actions.do_update_settings(db, tenant_id=principal.tenant_id, changes=changes)
+    after = settings_out(tenant, admin=True)
+    record(db, principal, "settings.updated", ("tenant", tenant.id), fields=changed(before, after))
     if {"facts", "name"} & changes.keys():  # pack answers quote the facts (and the name): fill them in again
         from kefu.packs.actions import do_refill
         from kefu.packs.routes import actor_of
@@ -112,6 +117,7 @@ def update_settings(body: SettingsIn, principal: Admin, db: DbDep) -> SettingsOu
 @router.post("/settings/identity-secret", response_model=SettingsOut)
 def rotate_identity_secret(principal: Admin, db: DbDep) -> SettingsOut:
     """Replace the secret that signs customer identity tokens (old tokens stop working)."""
+    record(db, principal, "settings.identity_secret_rotated", ("tenant", principal.tenant_id))
     return settings_out(actions.do_rotate_identity_secret(db, tenant_id=principal.tenant_id), admin=True)
 
 
@@ -125,10 +131,12 @@ def list_api_keys(principal: Admin, db: DbDep) -> list[ApiKeyOut]:
 def create_api_key(body: ApiKeyIn, principal: Admin, db: DbDep) -> ApiKeyCreated:
     """Create a secret key for the shop's servers; the secret is shown only in this response."""
     key, secret = actions.do_create_api_key(db, tenant_id=principal.tenant_id, name=body.name)
+    record(db, principal, "api_key.created", ("api_key", key.id), name=key.name)
     return ApiKeyCreated(**ApiKeyOut.model_validate(key).model_dump(), secret=secret)
 
 
 @router.delete("/api-keys/{key_id}", status_code=204)
 def revoke_api_key(key_id: int, principal: Admin, db: DbDep) -> Response:
     actions.do_revoke_api_key(db, tenant_id=principal.tenant_id, key_id=key_id)
+    record(db, principal, "api_key.revoked", ("api_key", key_id))
     return Response(status_code=204)

@@ -20,6 +20,7 @@ from starlette.requests import HTTPConnection
 
 import kefu
 from kefu.attachments import routes as attachment_routes
+from kefu.audit import routes as audit_routes
 from kefu.bot import routes as bot_routes
 from kefu.bot.engine import Bot
 from kefu.bot.index import KnowledgeIndex
@@ -208,7 +209,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
                    store_routes.router, flow_routes.router, live_routes.router, live_routes.notes, live_socket.router,
                    api_channel.router, widget.router, pack_routes.router, pack_server.router,
                    attachment_routes.router, bot_routes.router, report_routes.router, product_routes.router,
-                   card_routes.router, learning_routes.router, privacy_routes.router):
+                   card_routes.router, learning_routes.router, privacy_routes.router,
+                   audit_routes.router):
         app.include_router(router)
 
     import swagger_ui_bundle

@@ -68,7 +68,7 @@ def admin_root():
 def admin_page(section: str):
     """Each console section is one static page; the page's script loads its data from the API."""
     if section not in ("login", "settings", "knowledge", "packs", "conversations", "store", "flows", "try",
-                       "reports", "learn"):
+                       "reports", "learn", "audit"):
         return HTMLResponse("not found", status_code=404)
     return page(f"admin-{section}.html")
 

@@ -40,6 +40,17 @@ def test_migrate_create_shop_user_and_key(url):
     assert r.returncode == 0, r.stderr
     r = kefu("apikey", "create", "--tenant", "tea", db_url=url)
     assert r.returncode == 0 and r.stdout.strip().startswith("sk_")
+    # Both are in the shop's audit log, as done by the kefu CLI, without the key.
+    from sqlalchemy import text
+
+    from kefu.db import make_engine
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT action, actor_type, detail FROM audit_log ORDER BY id")).all()
+    engine.dispose()
+    assert [(a, t) for a, t, _ in rows] == [("agent.created", "cli"), ("api_key.created", "cli")]
+    assert r.stdout.strip()[3:12] not in str(rows)
 
 
 def test_cli_errors_are_clear(url):

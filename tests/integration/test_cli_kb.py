@@ -7,6 +7,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from kefu.audit.models import AuditEntry
 from kefu.db import make_engine
 from kefu.knowledge.models import ImportJob, KnowledgePoint
 from kefu.tenants.models import Tenant
@@ -121,3 +122,9 @@ def test_export_then_import_round_trip(url, tmp_path):
         r = kefu("kb", "import", str(out), "--tenant", "tea", db_url=url)
         assert r.returncode == 0 and "1 updated" in r.stdout
     assert count(url) == 1
+    # Each import and export is in the shop's audit log, done by the kefu CLI.
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        audited = [tuple(r) for r in conn.execute(select(AuditEntry.action, AuditEntry.actor_type))]
+    engine.dispose()
+    assert audited.count(("knowledge.imported", "cli")) == 7 and audited.count(("export.knowledge", "cli")) == 3

@@ -319,3 +319,21 @@ def test_a_product_of_another_shop_is_no_context(client, shop_a, shop_b, shop_a_
     r = client.post(f"/api/v1/channels/api/conversations/{shop_a_data['conversation_id']}/messages", headers=ha,
                     json={"text": "容量多大", "context": {"product_sku": "A-CAT-V"}})
     assert r.status_code == 200 and MARK in r.json()["replies"][0]["text"]
+
+
+def test_audit_log_shows_each_shop_only_its_own(client, login, shop_a, shop_b, shop_a_data):
+    """Shop A's log names its API key (called MARK): A's owner reads it; B's owner gets only B's entries, B's agent
+    and key nothing at all."""
+    a_owner, b_owner = login(shop_a.owner_email), login(shop_b.owner_email)
+    assert MARK in a_owner.get("/api/v1/audit", params={"limit": 500}).text
+    assert MARK in a_owner.get("/api/v1/audit/export").content.decode("utf-8-sig")
+    for params in ({}, {"action": "api_key"}, {"user_id": shop_a_data["user_id"]}, {"before": 10**9}):
+        r = b_owner.get("/api/v1/audit", params=params)
+        assert r.status_code == 200 and MARK not in r.text
+        assert {e["actor_name"] for e in r.json()["items"]} <= {"Owner shop-b"}
+        r = b_owner.get("/api/v1/audit/export", params=params)
+        assert r.status_code == 200 and MARK not in r.content.decode("utf-8-sig")
+    for c, headers in ((login(shop_b.agent_email), {}), (client, api_headers(shop_b))):
+        for path in ("/api/v1/audit", "/api/v1/audit/export"):
+            r = c.get(path, headers=headers)
+            assert r.status_code == 403 and MARK not in r.text

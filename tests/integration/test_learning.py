@@ -49,6 +49,14 @@ def agent_takes_over(runtime, chat: Chat, *replies: str) -> None:
             do_post_message(db, conv=conv, sender="agent", text=reply, sender_name="Agent")
 
 
+def assert_audited(runtime, tenant_id: int, action: str, **detail) -> None:
+    from kefu.audit.actions import list_entries
+
+    with runtime.db.session() as db:
+        [entry] = list_entries(db, tenant_id=tenant_id, action=action)
+        assert entry.detail == detail and entry.actor_type == "api"
+
+
 def report(client, shop, **params):
     r = client.get("/api/v1/reports/unanswered", headers=api_headers(shop), params={**RANGE, **params})
     assert r.status_code == 200, r.text
@@ -148,6 +156,7 @@ def test_ignored_groups_stay_away_even_when_asked_again_in_other_words(client, r
     r = client.post("/api/v1/reports/unanswered/ignore", headers=api_headers(shop_a),
                     json={"message_ids": invoice["message_ids"]})
     assert r.status_code == 200 and r.json()["decision"]["decision"] == "ignored" and r.json()["point"] is None
+    assert_audited(runtime, shop_a.tenant_id, "learning.ignored", questions=len(invoice["message_ids"]))
     ask(runtime, shop_a.tenant_id, "开发票可以吗")  # a new customer, the same need
     body = report(client, shop_a)
     assert [g["question"] for g in body["groups"]] == ["你们有线下实体店吗"] and body["hidden"] == 1

@@ -15,6 +15,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from kefu.audit.models import AuditEntry
 from kefu.config import Settings
 from kefu.knowledge.models import KnowledgePoint
 from kefu.packs import actions
@@ -804,6 +805,11 @@ def test_cli_lists_imports_and_updates(tmp_path, packs_dir):
         actors = set(conn.scalars(select(PackChange.actor)))
     engine.dispose()
     assert answer == "支持7天无理由退货（定制商品除外）。" and "cli" in actors
+    engine = make_engine(url)
+    with engine.connect() as conn:  # the shop's audit log has the command line's imports and updates
+        audited = conn.execute(select(AuditEntry.action, AuditEntry.actor_type, AuditEntry.target_id)).all()
+    engine.dispose()
+    assert ("pack.imported", "cli", PACK) in audited and ("pack.updated", "cli", PACK) in audited
     r = run("packs", "update", "--auto")
     assert r.returncode == 0 and "0 pack(s) updated" in r.stdout
 

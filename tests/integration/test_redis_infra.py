@@ -98,3 +98,17 @@ def test_while_redis_restarts_local_subscribers_still_hear_and_are_told_to_resyn
         asyncio.run(main())
     finally:
         redis.stop()
+
+
+def test_redis_counted_events_are_shared_and_slide():
+    key = uuid.uuid4().hex
+    now = [time.time()]
+    a, b = RedisRateLimiter(REDIS_URL, clock=lambda: now[0]), RedisRateLimiter(REDIS_URL, clock=lambda: now[0])
+    assert [a.note(key, 60), b.note(key, 60)] == [1, 2]
+    now[0] += 10
+    assert b.note(key, 60) == 3
+    assert abs(a.wait(key, 3, 60) - 50) < 0.01 and b.wait(key, 4, 60) == 0
+    now[0] += 55  # the first two left the window
+    assert a.wait(key, 3, 60) == 0 and a.note(key, 60) == 2
+    b.forget(key)
+    assert a.note(key, 60) == 1

@@ -55,3 +55,18 @@ def test_rate_limiter_allows_limit_then_refuses_then_recovers():
     assert rl.allow("other", 3, 0.2)
     time.sleep(0.25)
     assert rl.allow("k", 3, 0.2)
+
+
+def test_counted_events_say_how_long_until_fewer_than_the_limit_remain():
+    now = [100.0]
+    rl = LocalRateLimiter(clock=lambda: now[0])
+    assert rl.wait("f", 3, 60) == 0
+    for n in (1, 2, 3):
+        assert rl.note("f", 60) == n
+        now[0] += 10
+    assert rl.wait("f", 3, 60) == 30  # the first event (t=100) leaves the window at t=160; it is 130
+    assert rl.wait("f", 4, 60) == 0 and rl.wait("other", 3, 60) == 0
+    now[0] += 30
+    assert rl.wait("f", 3, 60) == 0 and rl.note("f", 60) == 3
+    rl.forget("f")
+    assert rl.note("f", 60) == 1

@@ -43,6 +43,7 @@
       "err.network": "无法连接服务器，请检查网络后重试。",
       "err.generic": "出错了（HTTP {status}）",
       "err.code.bad_credentials": "邮箱或密码错误",
+      "err.code.too_many_logins": "登录失败次数过多，请稍后再试",
       "err.code.duplicate_question": "已经有相同标准问题的知识点",
       "err.code.forbidden": "没有权限：只有店主和管理员可以这样做",
       "err.code.invalid_request": "填写的内容不符合要求",
@@ -965,6 +966,10 @@
       "nav.learn": "未解决问题",
       "nav.reports": "报表",
       "title.reports": "报表 · kefu 管理后台",
+      "nav.audit": "操作日志",
+      "title.audit": "操作日志 · kefu 管理后台",
+      "audit.locked": "有账号因登录失败次数过多被暂时锁定（过去 24 小时）。",
+      "audit.lockedLink": "查看操作日志",
       "title.try": "测试机器人 · kefu 管理后台",
       "channel.test": "测试",
       "try.title": "测试机器人",
@@ -1116,6 +1121,7 @@
       "err.network": "Could not reach the server. Check your connection and try again.",
       "err.generic": "Something went wrong (HTTP {status})",
       "err.code.bad_credentials": "Wrong email or password",
+      "err.code.too_many_logins": "Too many failed logins; try again later",
       "err.code.duplicate_question": "A knowledge point with this standard question already exists",
       "err.code.forbidden": "Not allowed: only the shop's owner or admins may do this",
       "err.code.invalid_request": "Some of what you entered is not accepted",
@@ -2001,6 +2007,10 @@
       "nav.learn": "Unanswered",
       "nav.reports": "Reports",
       "title.reports": "Reports · kefu console",
+      "nav.audit": "Audit log",
+      "title.audit": "Audit log · kefu console",
+      "audit.locked": "An account was locked for a while after too many failed logins (in the last 24 hours).",
+      "audit.lockedLink": "See the audit log",
       "title.try": "Test the bot · kefu console",
       "channel.test": "Test",
       "try.title": "Test the bot",
@@ -2431,7 +2441,8 @@
     ["learn", "/admin/learn", "nav.learn"],
     ["reports", "/admin/reports", "nav.reports"],
     ["workspace", "/workspace", "nav.workspace"],
-    ["settings", "/admin/settings", "nav.settings"]
+    ["settings", "/admin/settings", "nav.settings"],
+    ["audit", "/admin/audit", "nav.audit", "owner"]  // a fourth item: only people of that role see the link
   ];
 
   function renderNav(me, section) {
@@ -2450,6 +2461,7 @@
     var links = el("nav", { className: "navlinks", "data-i18n-aria-label": "nav.sections",
       "aria-label": t("nav.sections") });
     SECTIONS.forEach(function (s) {
+      if (s[3] && me.user.role !== s[3]) return;
       links.appendChild(el("a", { href: s[1], id: "nav-" + s[0], "data-i18n": s[2], text: t(s[2]),
         "aria-current": s[0] === section ? "page" : null }));
     });
@@ -2537,6 +2549,7 @@
     return api("GET", "/auth/me").then(function (data) {
       me = data;
       renderNav(data, section);
+      if (data.user.role === "owner") lockNotice(section);
       return data;
     }, function (err) {
       if (err.status === 401) return new Promise(function () { /* redirecting to the login page */ });
@@ -2547,6 +2560,21 @@
       }
       throw err;
     });
+  }
+
+  /** Tell the owner, on any console page, that an account was locked after failed logins in the last day. */
+  function lockNotice(section) {
+    var since = new Date(Date.now() - 86400000).toISOString();
+    api("GET", "/audit?action=login_locked&limit=1&since=" + encodeURIComponent(since), null,
+      { noRedirect: true }).then(function (page) {
+      var main = $("main");
+      if (!page.items.length || !main || section === "audit") return;
+      main.insertBefore(el("div", { className: "alert alert-warn", id: "lock-notice", role: "status" }, [
+        el("span", { "data-i18n": "audit.locked", text: t("audit.locked") }),
+        el("a", { href: "/admin/audit?action=login_locked", "data-i18n": "audit.lockedLink",
+          text: t("audit.lockedLink") })
+      ]), main.firstChild);
+    }, function () { /* the notice is a courtesy; the page works without it */ });
   }
 
   function isAdmin() {
