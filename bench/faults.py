@@ -422,7 +422,9 @@ def check(db: Database, customers: list[Customer], agents: list[Agent], tally: T
         for c in customers:
             phantom = set(c.seen) - ids
             if phantom:
-                problems.append(f"customer {c.n} saw messages that are not stored: {sorted(phantom)[:3]}")
+                shown = [{k: c.seen[i].get(k) for k in ("id", "sender", "text", "conversation_id", "created_at")}
+                         for i in sorted(phantom)[:3]]
+                problems.append(f"customer {c.n} saw messages that are not stored: {shown}")
             want = [m.id for m in by_conv.get(c.conversation_id, [])]
             if resynced.get(c.n) != want:
                 problems.append(f"customer {c.n} resynced to {len(resynced.get(c.n, []))} messages, "

@@ -137,6 +137,9 @@ class RedisEventBus(EventBus):
     async def start(self) -> None:
         await super().start()
         self._pubsub = self._async.pubsub(ignore_subscribe_messages=True)
+        # Kept here: redis-py holds connect callbacks weakly.
+        self._reconnects = _Reconnects(self, self._pubsub.on_connect)
+        self._pubsub.on_connect = self._reconnects.on_connect
         try:
             # Always subscribed to one channel, so the reader has a connection to wait on.
             await self._pubsub.subscribe(self.CONTROL)
@@ -215,6 +218,21 @@ class RedisEventBus(EventBus):
                 log.warning("undecodable event on %s", channel)
                 continue
             self.hub.dispatch(channel, event)
+
+
+class _Reconnects:
+    """Note a reconnection of the bus's subscriber connection before redis-py resubscribes.
+
+    redis-py calls on_connect only when the connection comes back (Redis restarted, the connection dropped) and
+    resubscribes silently: what was published in between never reached this process, so its clients resync.
+    """
+
+    def __init__(self, bus: RedisEventBus, resubscribe) -> None:
+        self.bus, self.resubscribe = bus, resubscribe
+
+    async def on_connect(self, connection) -> None:
+        self.bus._lost = True
+        await self.resubscribe(connection)
 
 
 def make_bus(redis_url: str | None) -> EventBus:
