@@ -438,12 +438,14 @@ def check(db: Database, customers: list[Customer], agents: list[Agent], tally: T
 def _assignments(s) -> dict[int, list[str]]:
     """Each conversation's assignments and releases (back to the queue, closed), in order."""
     out: dict[int, list[str]] = defaultdict(list)
-    for e in s.scalars(select(ConversationEvent).where(ConversationEvent.kind.in_(("assigned", "status")))
+    kinds = ("assigned", "status", "requeued", "transferred")
+    for e in s.scalars(select(ConversationEvent).where(ConversationEvent.kind.in_(kinds))
                        .order_by(ConversationEvent.id)):
         if e.kind == "assigned":
             out[e.conversation_id].append("assigned")
-        elif e.data.get("to") in ("queued", "closed", "bot"):
-            out[e.conversation_id].append("released")
+        elif e.kind == "requeued" or (e.kind == "transferred" and "to_group_id" in e.data) \
+                or e.data.get("to") in ("queued", "closed", "bot"):
+            out[e.conversation_id].append("released")  # back to the queue (an agent gone, a transfer) or ended
     return out
 
 
