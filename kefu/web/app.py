@@ -27,6 +27,7 @@ from kefu.commerce import routes as store_routes
 from kefu.conversations import routes as conversation_routes
 from kefu.errors import KefuError
 from kefu.flows import routes as flow_routes
+from kefu.infra.sqlite import serialize_writes
 from kefu.knowledge import routes as knowledge_routes
 from kefu.knowledge.importer import ImportRunner
 from kefu.learning import routes as learning_routes
@@ -55,6 +56,9 @@ def _error(status: int, code: str, message: str, headers: dict[str, str] | None 
 def create_app(runtime: Runtime | None = None) -> FastAPI:
     """Return the kefu app; a runtime is made from the environment's settings unless one is given."""
     runtime = runtime or Runtime()
+    # Writers queue in the process instead of polling SQLite's lock (kefu/infra/sqlite.py). This belongs where the
+    # engine is made (kefu/db.make_engine); it is here until that file is free to change.
+    serialize_writes(runtime.db.engine)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
