@@ -38,6 +38,7 @@ import websockets
 from bench.traffic import Traffic
 
 NO_REPLY_SECONDS = 10.0
+SCRIPT = 1000  # messages: more than any step sends, so a customer writes until the step ends
 PASSWORD = "bench-agent-pass"
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -128,9 +129,16 @@ class Run:
             yield self.think * self.rng.uniform(0.75, 1.25)
 
     async def widget_customer(self, i: int, start_at: float) -> None:
+        """One widget customer until the step ends: a conversation handed to a person ends, and a new customer
+        (a new socket and visitor) takes the place."""
+        while time.monotonic() < self.until:
+            await self.widget_conversation(i, start_at)
+            start_at = time.monotonic() + self.think
+
+    async def widget_conversation(self, i: int, start_at: float) -> None:
         """One customer's websocket: say hello, send the script on schedule, time each message's first reply."""
         url = self.setup.ws_urls[i % len(self.setup.ws_urls)]
-        script, handoff = self.traffic.script()
+        script, handoff = self.traffic.script(SCRIPT)
         locale = "en" if not any("\u3400" <= ch <= "\u9fff" for ch in script[0]) else "zh"
         sent: dict[str, float] = {}  # client_id -> when sent
         waiting: list[int] = []  # stored ids of messages not yet answered, oldest first
@@ -208,11 +216,16 @@ class Run:
     async def api_customer(self, i: int, start_at: float) -> None:
         """One customer on the API channel: each POST returns the bot's replies."""
         base = self.setup.http_urls[i % len(self.setup.http_urls)]
-        script, _ = self.traffic.script()
+        script = self.traffic.script(SCRIPT, handoff=False)[0]  # no handoffs: nothing listens for a person here
         stats = self.stats
         headers = {"Authorization": f"Bearer {self.setup.api_key}"}
         async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60) as c:
-            r = await c.post("/api/v1/channels/api/conversations", json={"customer_id": f"api-{uuid.uuid4().hex}"})
+            try:
+                r = await c.post("/api/v1/channels/api/conversations",
+                                 json={"customer_id": f"api-{uuid.uuid4().hex}"})
+            except (httpx.HTTPError, OSError) as exc:
+                stats.errors.append(f"api open: {type(exc).__name__}")
+                return
             if r.status_code != 200:
                 stats.errors.append(f"api open {r.status_code}")
                 return
@@ -224,7 +237,7 @@ class Run:
                 stats.sent += 1
                 try:
                     r = await c.post(f"/api/v1/channels/api/conversations/{conv_id}/messages", json={"text": text})
-                except httpx.HTTPError as exc:
+                except (httpx.HTTPError, OSError) as exc:
                     stats.errors.append(f"api: {type(exc).__name__}")
                     return
                 took = time.monotonic() - t
@@ -244,6 +257,12 @@ class Run:
 
     async def agent(self, email: str, stop: asyncio.Event, base: str, ws_url: str) -> None:
         """An agent with the workspace open: reply to each chat routing gives them, then close it."""
+        try:
+            await self._agent(email, stop, base, ws_url)
+        except (OSError, httpx.HTTPError, websockets.WebSocketException, TimeoutError) as exc:
+            self.stats.errors.append(f"agent: {type(exc).__name__}")
+
+    async def _agent(self, email: str, stop: asyncio.Event, base: str, ws_url: str) -> None:
         async with httpx.AsyncClient(base_url=base, timeout=60) as c:
             r = await c.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
             r.raise_for_status()

@@ -56,9 +56,9 @@ class Traffic:
             return self.vary(self.rng.choice(self.flow_asks)), "flow"
         return self.rng.choice(SMALLTALK), "smalltalk"
 
-    def script(self, length: int = 6) -> tuple[list[str], bool]:
+    def script(self, length: int = 6, handoff: bool = True) -> tuple[list[str], bool]:
         """A conversation's messages and whether it ends asking for a person (after a question or two)."""
-        if self.rng.random() < self.handoff_share:
+        if handoff and self.rng.random() < self.handoff_share:
             return [self.question()[0], self.rng.choice(HANDOFF)], True
         out: list[str] = []
         while len(out) < length:
