@@ -122,6 +122,7 @@ class Run:
         self.setup, self.traffic, self.think, self.until = setup, traffic, think, until
         self.stats = Stats()
         self.agent_posted: dict[int, float] = {}  # conversation id -> when an agent's reply was posted
+        self.agents_ready = 0
         self.rng = random.Random(7)
 
     def _gaps(self):
@@ -193,7 +194,7 @@ class Run:
                         stats.sent += 1
                         await ws.send(json.dumps({"type": "message", "client_id": cid, "text": text}))
                         await asyncio.sleep(next(gaps))
-                    if handoff and sent:
+                    if handoff and len(sent) == len(script):  # asked for a person before the step ended
                         stats.handoffs += 1
                         try:
                             await asyncio.wait_for(agent_heard.wait(), NO_REPLY_SECONDS * 3)
@@ -243,13 +244,16 @@ class Run:
                 took = time.monotonic() - t
                 if r.status_code == 200 and r.json()["replies"] and took <= NO_REPLY_SECONDS:
                     stats.replies.append(took)
+                elif r.status_code == 403 and r.json()["error"]["code"] == "conversation_closed":
+                    closed.set()  # the bot handed over and a person closed it: this customer is done
+                    stats.sent -= 1
                 elif r.status_code != 200:
                     stats.errors.append(f"api {r.status_code}")
 
-            posts = []
+            posts, closed = [], asyncio.Event()
             gaps = self._gaps()
             for text in script:
-                if time.monotonic() > self.until:
+                if time.monotonic() > self.until or closed.is_set():
                     break
                 posts.append(asyncio.create_task(post(text)))  # open loop: the next one goes on schedule
                 await asyncio.sleep(next(gaps))
@@ -281,6 +285,8 @@ class Run:
                 await c.post(f"/api/v1/live/conversations/{conv_id}/close", json={"disposition": "resolved"})
 
             async with websockets.connect(ws_url, additional_headers={"Cookie": cookie}, max_size=2**22) as ws:
+                await asyncio.wait_for(ws.recv(), 60)  # ready: present, so routing gives them chats
+                self.agents_ready += 1
                 taken: set[int] = set()
                 while not stop.is_set():
                     try:
@@ -337,6 +343,11 @@ async def run_step(setup: Setup, rate: float, seconds: float, think: float, api_
     agents = [asyncio.create_task(run.agent(email, stop, setup.http_urls[i % len(setup.http_urls)],
                                             setup.ws_urls[i % len(setup.ws_urls)].replace("/widget/", "/live/")))
               for i, email in enumerate(setup.agents)]
+    deadline = time.monotonic() + 60
+    while run.agents_ready < len(agents) and time.monotonic() < deadline and not all(a.done() for a in agents):
+        await asyncio.sleep(0.1)  # agents on duty before the first customer asks for one
+    begin = time.monotonic() + ramp + 1.0
+    run.until = begin + seconds
     tasks = []
     for i in range(customers):
         # Spread over one think time, so the first messages do not all land in the same instant.

@@ -22,7 +22,7 @@ ZH_CLOSE = ("", "", "？", "?", "呢", "啊", "呀", "。谢谢", "？急")
 EN_OPEN = ("", "", "hi, ", "hello ", "quick question: ")
 EN_CLOSE = ("", "?", "??", " please", " thanks")
 SMALLTALK = ("你好", "谢谢", "好的", "hello", "thanks!", "你是机器人吗", "在吗")
-HANDOFF = ("转人工", "我要找人工客服", "human please")
+HANDOFF = ("转人工", "我要找人工客服", "talk to a human")  # as kefu.bot.texts.wants_person reads them
 
 
 def _is_zh(text: str) -> bool:
