@@ -96,7 +96,7 @@ class PointClassifier:
         # 311 x 47,171 weights (117 MB as scikit-learn keeps them, 59 MB here), and one question reads only the
         # rows of its own n-grams. Scoring them directly skips scikit-learn's per-call checks (6.5 -> ~1 ms).
         self._semantic = self._weights(semantic)
-        self._extras = [self._weights(m) for m in extras]
+        self.extras = [self._weights(m) for m in extras]
         self._lexical = self._weights(lexical)
         self._n_chars = len(self._chars.vocabulary_)
 
@@ -121,9 +121,9 @@ class PointClassifier:
         z = b + chars.data.astype(np.float32) @ w[chars.indices] + words.data.astype(np.float32) @ w[
             self._n_chars + words.indices]
         p = p + self._softmax(z)
-        for weights, v in zip(self._extras, extra_vectors, strict=True):
+        for weights, v in zip(self.extras, extra_vectors, strict=True):
             p = p + self._dense(weights, v)
-        p = p / (2 + len(self._extras))
+        p = p / (2 + len(self.extras))
         return dict(zip(map(int, self.classes), map(float, p), strict=True))
 
 
