@@ -40,13 +40,14 @@ STAGES = [
     ("database", "sqlalchemy.orm:Session.flush"), ("database", "sqlalchemy.orm:Session.commit"),
     ("database", "sqlalchemy.orm:Session.begin_nested"), ("database", "sqlalchemy.orm:Session.close"),
     ("database", "sqlalchemy.orm:Session.rollback"),
-    ("locks", "kefu.infra.locks:RedisLocks.lock"), ("locks", "kefu.infra.ratelimit:RedisLimiter.allow"),
+    ("redis", "redis.lock:Lock.acquire"), ("redis", "redis.lock:Lock.release"),
+    ("redis", "kefu.infra.ratelimit:RedisRateLimiter.allow"),
     ("publish", "kefu.infra.bus:EventBus.publish"), ("publish", "kefu.infra.bus:RedisEventBus.publish"),
     ("serialisation", "kefu.conversations.actions:message_event"),
     ("serialisation", "kefu.conversations.actions:conversation_event"),
     ("serialisation", "bench.message_cost:send_frames"),
 ]
-ORDER = ["normalise", "segment", "embed", "match", "emotion", "entities", "flows", "products", "database", "locks",
+ORDER = ["normalise", "segment", "embed", "match", "emotion", "entities", "flows", "products", "database", "redis",
          "publish", "serialisation", "other"]
 
 
