@@ -36,6 +36,7 @@ import httpx
 import websockets
 
 from bench.traffic import Traffic
+from tests.conftest import POSTGRES_URL, REDIS_URL
 
 NO_REPLY_SECONDS = 10.0
 SCRIPT = 1000  # messages: more than any step sends, so a customer writes until the step ends
@@ -447,8 +448,8 @@ def row(r: dict) -> str:
 
 
 TABLE_HEAD = ("| offered msg/s | customers | sent msg/s | served msg/s | reply p50 ms | reply p99 ms | "
-              "no reply ≤10 s | "
-              "errors | agent replies heard | agent p50 ms | agent p99 ms | server CPU-ms/msg | server cores busy | "
+              "no reply ≤10 s | errors | agent replies heard / handoffs asked | agent p50 ms | agent p99 ms | "
+              "server CPU-ms/msg | server cores busy | "
               "bench cores busy | server RSS MB | load avg |\n" + "|---" * 16 + "|")
 
 
@@ -476,9 +477,9 @@ def main(argv: list[str] | None = None) -> list[dict]:
     ap.add_argument("--seconds", type=float, default=30.0, help="how long each step offers its load")
     ap.add_argument("--think", type=float, default=2.0, help="seconds between one customer's messages")
     ap.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
-    ap.add_argument("--postgres-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/kefu_h5")
-    ap.add_argument("--redis", nargs="?", const="redis://127.0.0.1:6379/15", default=None,
-                    help="use Redis (default URL redis://127.0.0.1:6379/15) for the bus, locks and limits")
+    ap.add_argument("--postgres-url", default=POSTGRES_URL, help="wiped first (default: KEFU_TEST_POSTGRES_URL)")
+    ap.add_argument("--redis", nargs="?", const=REDIS_URL, default=None,
+                    help="use Redis for the bus, locks and limits (default URL: KEFU_TEST_REDIS_URL); flushed first")
     ap.add_argument("--processes", type=int, default=1, help="kefu serve processes, each on its own port")
     ap.add_argument("--handoff", type=float, default=0.05, help="share of conversations that ask for a person")
     ap.add_argument("--agents", type=int, default=4, help="agents with the workspace open")

@@ -23,6 +23,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from bench.traffic import Traffic
+from tests.conftest import POSTGRES_URL, REDIS_URL
 
 # (stage, "module:attr" or "module:Class.method"), in the order the table prints them.
 STAGES = [
@@ -120,9 +121,9 @@ def main() -> None:
     ap.add_argument("--messages", type=int, default=400)
     ap.add_argument("--customers", type=int, default=20, help="conversations the messages are spread over")
     ap.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
-    ap.add_argument("--postgres-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/kefu_h5")
-    ap.add_argument("--redis", nargs="?", const="redis://127.0.0.1:6379/15", default=None,
-                    help="use Redis (default URL redis://127.0.0.1:6379/15) for the bus, locks and limits")
+    ap.add_argument("--postgres-url", default=POSTGRES_URL, help="wiped first (default: KEFU_TEST_POSTGRES_URL)")
+    ap.add_argument("--redis", nargs="?", const=REDIS_URL, default=None,
+                    help="use Redis for the bus, locks and limits (default URL: KEFU_TEST_REDIS_URL)")
     ap.add_argument("--profile", action="store_true", help="also print cProfile's 30 costliest functions")
     args = ap.parse_args()
 
