@@ -47,8 +47,10 @@ fix: install ## ruff with fixes
 	$(BIN)/ruff check --fix .
 
 bench: install ## Every benchmark in docs/benchmarks.md (long; the PostgreSQL runs wipe the PG test database)
-	$(BIN)/python -m bench.messages
-	$(BIN)/python -m bench.messages --database postgresql --redis
+	$(BIN)/python -m bench.load
+	$(BIN)/python -m bench.load --database postgresql --redis --processes 2 --idle 1000
+	$(BIN)/python -m bench.message_cost
+	$(BIN)/python -m bench.shops
 	$(BIN)/python -m bench.answer_engine
 	$(BIN)/python -m bench.emotion
 	$(BIN)/python -m bench.bot_steps

@@ -13,6 +13,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from kefu.infra.sqlite import serialize_writes
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -54,12 +56,17 @@ def utcnow() -> dt.datetime:
 JSON_SERIALIZER = functools.partial(json.dumps, ensure_ascii=False)
 
 
+# Every thread that may hold a connection at once gets one: AnyIO's pool for routes (40), the widget's own (16,
+# kefu/channels/widget.py), the reactions' workers (4) and the background threads. Fewer, and a burst of messages
+# waits on the pool while the requests holding connections wait for a thread (bench.load: "QueuePool limit").
+POOL_SIZE, POOL_OVERFLOW = 20, 48
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine; SQLite gets WAL and foreign keys so it behaves like a real server database."""
     if url.startswith("sqlite"):
-        # Worker threads (up to 40 in AnyIO's pool) each hold at most one connection at a time.
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
-                               pool_size=10, max_overflow=30, json_serializer=JSON_SERIALIZER)
+                               pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, json_serializer=JSON_SERIALIZER)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):
@@ -68,6 +75,9 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
+
+        # Writers queue in the process instead of polling SQLite's one write lock (kefu/infra/sqlite.py).
+        serialize_writes(engine)
 
         @event.listens_for(engine, "savepoint")
         def _begin_before_savepoint(conn, _name):
@@ -79,7 +89,8 @@ def make_engine(url: str) -> Engine:
                 dbapi_conn.execute("BEGIN")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=30, json_serializer=JSON_SERIALIZER)
+    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW,
+                         json_serializer=JSON_SERIALIZER)
 
 
 class Database:

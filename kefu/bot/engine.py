@@ -182,16 +182,16 @@ class Bot:
             if conv.status == "bot":
                 self._acknowledge_attachment(db, conv, message["payload"])
             return
-        stored = db.get(Message, message["id"])
         button = self.pressed(db, conv, message)
         # Only what the customer typed carries their feeling: a button's words are the bot's own ("不喜欢了").
         emotion = detect_emotion(message["text"]) if not button and _WORDS.search(message["text"]) else None
-        if stored is not None and emotion is not None:
-            stored.emotion = counted_emotion(emotion)[0]  # scored even when a person has the chat
-        if conv.status not in ("bot", "queued"):
-            return  # a person has the conversation: the bot keeps quiet
-        tenant = db.get(Tenant, conv.tenant_id)
-        self.reply(db, conv, tenant, message["text"], emotion=emotion, button=button, message_id=message["id"])
+        if conv.status in ("bot", "queued"):
+            tenant = db.get(Tenant, conv.tenant_id)
+            self.reply(db, conv, tenant, message["text"], emotion=emotion, button=button, message_id=message["id"])
+        # Scored even when a person has the chat (then the bot keeps quiet). Written last: on SQLite the first write
+        # of a turn holds the one write lock until the turn commits, and every other turn waits for it.
+        if emotion is not None and (stored := db.get(Message, message["id"])) is not None:
+            stored.emotion = counted_emotion(emotion)[0]
 
     def on_handoff_requested(self, runtime: Runtime, event: dict[str, Any], db: Session) -> None:
         conv = get_conversation(db, tenant_id=event["tenant_id"], conversation_id=event["conversation_id"])

@@ -21,14 +21,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
+import anyio.to_thread
 from fastapi import APIRouter, File, Form, Query, UploadFile, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, Field, ValidationError
-from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocketState
 
 from kefu.access import DbDep, RuntimeDep, WidgetCustomer
@@ -50,6 +52,21 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1/widget", tags=["widget"])
 
 HELLO_TIMEOUT = 10.0
+# The widget's database work runs on threads of its own, never more than this many at once, not on the pool that
+# FastAPI's routes share: a customer message may wait for SQLite's one writer, and a shared pool full of such
+# waiters leaves no thread for a route's session to commit on (FastAPI ends a request's session in a second trip
+# to the pool), so the writer waits for them and they for it (bench.load: everything stalled at 30 messages/s).
+WIDGET_THREADS = 16
+_limiters: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # event loop -> its CapacityLimiter
+
+
+async def run_in_widget_thread(fn, *args):
+    """Run fn(*args) on one of the widget's own threads (see WIDGET_THREADS)."""
+    loop = asyncio.get_running_loop()
+    limiter = _limiters.get(loop)
+    if limiter is None:
+        limiter = _limiters[loop] = anyio.CapacityLimiter(WIDGET_THREADS)
+    return await anyio.to_thread.run_sync(functools.partial(fn, *args), limiter=limiter)
 
 
 class WidgetConfig(BaseModel):
@@ -200,7 +217,7 @@ async def _send_events(ws: WebSocket, queue: asyncio.Queue, runtime: Runtime, s:
             last = max(last, event["message"]["id"])
             await ws.send_json({"type": "message", "message": event["message"]})
         elif event["type"] == "resync":
-            for message in await run_in_threadpool(_history, runtime, s, last):
+            for message in await run_in_widget_thread(_history, runtime, s, last):
                 last = max(last, message["id"])
                 await ws.send_json({"type": "message", "message": message})
         elif event["type"] == "conversation_updated":
@@ -227,18 +244,18 @@ async def _read_frames(ws: WebSocket, runtime: Runtime, s: Session) -> None:
         try:
             if kind == "message":
                 client_id = frame.get("client_id")
-                message = await run_in_threadpool(_post, runtime, s, frame.get("text"), client_id)
+                message = await run_in_widget_thread(_post, runtime, s, frame.get("text"), client_id)
                 await ws.send_json({"type": "ack", "client_id": client_id, "message": message})
             elif kind == "handoff":
-                await run_in_threadpool(_handoff, runtime, s, frame.get("locale"))
+                await run_in_widget_thread(_handoff, runtime, s, frame.get("locale"))
             elif kind == "leave_message":
-                await run_in_threadpool(_handoff, runtime, s, frame.get("locale"), "leave_message")
+                await run_in_widget_thread(_handoff, runtime, s, frame.get("locale"), "leave_message")
             elif kind == "rate":
-                await run_in_threadpool(_rate, runtime, s, frame)
+                await run_in_widget_thread(_rate, runtime, s, frame)
                 await ws.send_json({"type": "rated", "conversation_id": frame.get("conversation_id")})
             elif kind == "context":
                 # kefu.setContext({productSku, pageUrl}) or data-product-sku: the product page the customer is on.
-                stored = await run_in_threadpool(_context, runtime, s, frame)
+                stored = await run_in_widget_thread(_context, runtime, s, frame)
                 await ws.send_json({"type": "context", "context": stored})
             elif kind == "ping":
                 await ws.send_json({"type": "pong"})
@@ -261,7 +278,7 @@ async def widget_socket(ws: WebSocket) -> None:
         after = hello.get("after") or 0
         if not isinstance(after, int) or after < 0:
             raise KefuError("after must be a message id", code="invalid_after")
-        session, info = await run_in_threadpool(_start, runtime, hello)
+        session, info = await run_in_widget_thread(_start, runtime, hello)
     except TimeoutError:
         await ws.close(code=4408, reason="no hello")
         return
@@ -278,7 +295,7 @@ async def widget_socket(ws: WebSocket) -> None:
     logs.bind(tenant=session.tenant_id, conversation=session.conversation_id)
     async with runtime.bus.subscribe(f"conv:{session.conversation_id}") as queue:
         # Subscribed first, history second: nothing committed in between can fall through the gap.
-        history = await run_in_threadpool(_history, runtime, session, after)
+        history = await run_in_widget_thread(_history, runtime, session, after)
         await ws.send_json({"type": "ready", **info, "messages": history})
         last = max([m["id"] for m in history], default=after)
         sender = asyncio.create_task(_send_events(ws, queue, runtime, session, last))

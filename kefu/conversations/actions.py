@@ -151,19 +151,29 @@ def do_post_message(
             return existing, False
     msg = Message(tenant_id=conv.tenant_id, conversation_id=conv.id, sender=sender, sender_name=sender_name,
                   text=text, payload=payload, client_id=client_id, sender_user_id=user_id)
+    if client_id is None:
+        # Nothing to race on: no savepoint (two round trips on PostgreSQL for every bot reply).
+        db.add(msg)
+        db.flush()
+    elif (earlier := _insert_once(db, conv, msg)) is not None:
+        return earlier, False
+    conv.updated_at = msg.created_at
+    emit(db, message_event(msg), channels_for(conv))
+    return msg, True
+
+
+def _insert_once(db: Session, conv: Conversation, msg: Message) -> Message | None:
+    """Insert msg; None, or the message that won when the same client_id raced in from a second connection."""
     try:
         with db.begin_nested():
             db.add(msg)
             db.flush()
     except IntegrityError:
-        # The same client_id raced in from a second connection: the first one won, return it.
-        existing = find_by_client_id(db, conv=conv, client_id=client_id)
+        existing = find_by_client_id(db, conv=conv, client_id=msg.client_id)
         if existing is None:
             raise
-        return existing, False
-    conv.updated_at = msg.created_at
-    emit(db, message_event(msg), channels_for(conv))
-    return msg, True
+        return existing
+    return None
 
 
 def do_set_status(db: Session, *, conv: Conversation, status: str, reason: str = "") -> Conversation:

@@ -42,8 +42,12 @@ def _cn_number(s: str) -> str:
     return str(total + current)
 
 
+@lru_cache(maxsize=16384)
 def normalize(text: str) -> str:
-    """Return text in one canonical form for matching (not for display)."""
+    """Return text in one canonical form for matching (not for display).
+
+    Cached: one message is normalised by several readers (entities, matchers, emotion, flows), and the same short
+    texts (product words, flow examples, popular questions) come back all day."""
     text = unicodedata.normalize("NFKC", text)
     text = _t2s()(text).lower()
     text = _CN_NUM_RE.sub(lambda m: _cn_number(m.group(1)), text)

@@ -78,7 +78,9 @@ def test_huge_and_odd_input(model):
 
 
 def test_predict_many_matches_predict(model):
-    texts = ["", "谢谢", "急急急", "how do I return this"]
+    # predict() sums the logits itself (the bot's one-message path); predict_many goes through scikit-learn.
+    texts = ["", "谢谢", "急急急", "how do I return this", "😡😡！！", "你们就是骗子，我要投诉！！！", "退" * 3000,
+             "   x "]
     for many, one in zip(model.predict_many(texts), [model.predict(t) for t in texts], strict=True):
         assert many.label == one.label
         assert many.scores == pytest.approx(one.scores, abs=1e-5)  # a batch sums in another order (float32)
