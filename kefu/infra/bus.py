@@ -106,7 +106,13 @@ class EventBus:
         """Yield a queue that receives channel's events until the block exits."""
         queue: asyncio.Queue = asyncio.Queue(maxsize=QUEUE_SIZE)
         if self.hub.add(channel, queue):
-            await self._on_first_subscriber(channel)
+            try:
+                await self._on_first_subscriber(channel)
+            except BaseException:
+                # Redis is away: leave no subscriber behind, or the next one here would think the channel is
+                # already asked for and never ask the broker for it again.
+                self.hub.remove(channel, queue)
+                raise
         try:
             yield queue
         finally:

@@ -112,3 +112,4 @@ def test_redis_counted_events_are_shared_and_slide():
     assert a.wait(key, 3, 60) == 0 and a.note(key, 60) == 2
     b.forget(key)
     assert a.note(key, 60) == 1
+

@@ -4,6 +4,8 @@ import asyncio
 import threading
 import time
 
+import pytest
+
 from kefu.infra.bus import EventBus
 from kefu.infra.locks import LocalLocks
 from kefu.infra.ratelimit import LocalRateLimiter
@@ -70,3 +72,27 @@ def test_counted_events_say_how_long_until_fewer_than_the_limit_remain():
     assert rl.wait("f", 3, 60) == 0 and rl.note("f", 60) == 3
     rl.forget("f")
     assert rl.note("f", 60) == 1
+
+
+def test_a_subscription_the_broker_refused_leaves_nothing_behind():
+    class Flaky(EventBus):
+        asked: list[str] = []
+
+        async def _on_first_subscriber(self, channel):
+            self.asked.append(channel)
+            if len(self.asked) == 1:
+                raise ConnectionError("redis is away")
+
+    async def main():
+        bus = Flaky()
+        await bus.start()
+        with pytest.raises(ConnectionError):
+            async with bus.subscribe("conv:1"):
+                pass
+        # The next subscriber asks the broker again (a stale local entry would make it skip that) and hears.
+        async with bus.subscribe("conv:1") as queue:
+            bus.publish("conv:1", {"type": "message_created"})
+            assert await asyncio.wait_for(queue.get(), 1) == {"type": "message_created"}
+        assert bus.asked == ["conv:1", "conv:1"]
+
+    asyncio.run(main())
