@@ -125,6 +125,10 @@ def do_update_settings(db: Session, *, tenant_id: int, changes: dict) -> Tenant:
         tenant.handoff_policy = {**(tenant.handoff_policy or {}), **changes.pop("handoff_policy")}
     for field, value in changes.items():
         setattr(tenant, field, value)
+    if tenant.commerce_url and not tenant.commerce_secret:
+        # The connector signs every call with the secret; without one each order lookup would fail.
+        raise KefuError("the shop's own order system needs its shared secret (commerce_secret)",
+                        code="commerce_secret_required", status=422)
     if {"answer_threshold", "clarify_threshold"} & changes.keys():
         from kefu.nlu.hybrid import Thresholds
 

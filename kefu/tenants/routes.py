@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
 
 from kefu.access import SESSION_COOKIE, Admin, DbDep, RuntimeDep, Staff
+from kefu.limits import Id
 from kefu.runtime import emit
 from kefu.tenants import actions
 from kefu.tenants.facts import DEFAULT_FACTS
@@ -129,6 +130,6 @@ def create_api_key(body: ApiKeyIn, principal: Admin, db: DbDep) -> ApiKeyCreated
 
 
 @router.delete("/api-keys/{key_id}", status_code=204)
-def revoke_api_key(key_id: int, principal: Admin, db: DbDep) -> Response:
+def revoke_api_key(key_id: Id, principal: Admin, db: DbDep) -> Response:
     actions.do_revoke_api_key(db, tenant_id=principal.tenant_id, key_id=key_id)
     return Response(status_code=204)

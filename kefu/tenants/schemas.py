@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from kefu.limits import LINK_PATTERN
+
 
 class LoginIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -109,7 +111,7 @@ class SettingsIn(BaseModel):
     handoff_policy: dict[str, Any] | None = Field(None, description="see kefu/bot/handoff.py DEFAULT_POLICY")
     service_hours: ServiceHours | None = Field(None, description="null or {} = always staffed")
     timezone: str | None = Field(None, max_length=64, description="the shop's IANA time zone; reports cut days in it")
-    commerce_url: str | None = Field(None, max_length=500, pattern=r"^(https?://.+)?$",
+    commerce_url: str | None = Field(None, max_length=500, pattern=f"^({LINK_PATTERN})?$",
                                      description="the shop's own order system; empty = the built-in store")
     commerce_secret: str | None = Field(None, max_length=128, pattern=r"^[\x21-\x7e]*$")
 
