@@ -17,6 +17,7 @@ from kefu.tenants.schemas import (
     ApiKeyOut,
     LoginIn,
     MeOut,
+    PasswordIn,
     SettingsIn,
     SettingsOut,
     StatusIn,
@@ -39,13 +40,33 @@ def settings_out(tenant: Tenant, *, admin: bool) -> SettingsOut:
 
 
 @router.post("/auth/login", response_model=UserOut, tags=["auth"])
-def login(body: LoginIn, response: Response, db: DbDep, runtime: RuntimeDep) -> UserOut:
-    """Log in with email and password; sets an HttpOnly session cookie."""
+def login(body: LoginIn, request: Request, response: Response, db: DbDep, runtime: RuntimeDep) -> UserOut:
+    """Log in with email and password; sets an HttpOnly session cookie (always a new one)."""
     days = runtime.settings.session_days
+    end_earlier_session(request, db)
     user, token = actions.do_login(db, email=body.email, password=body.password, days=days)
     response.set_cookie(SESSION_COOKIE, token, max_age=days * 86400, httponly=True, samesite="lax",
                         secure=runtime.settings.secure_cookies, path="/")
     return UserOut.model_validate(user)
+
+
+def end_earlier_session(request: Request, db) -> None:
+    """End the session this browser held before logging in: a token planted before login (session fixation)
+    or another user's must not stay valid next to the new one."""
+    if token := request.cookies.get(SESSION_COOKIE):
+        actions.do_logout(db, token)
+
+
+@router.put("/auth/me/password", status_code=204, tags=["auth"])
+def change_password(body: PasswordIn, request: Request, principal: Staff, db: DbDep) -> Response:
+    """Change your password (the current one is asked again); your other sessions end, API keys stay."""
+    if principal.user is None:
+        from kefu.errors import Forbidden
+
+        raise Forbidden("an API key has no user")
+    actions.do_change_password(db, user=db.merge(principal.user), current=body.current_password,
+                               new=body.new_password, keep_token=request.cookies.get(SESSION_COOKIE))
+    return Response(status_code=204)
 
 
 @router.post("/auth/logout", status_code=204, tags=["auth"])

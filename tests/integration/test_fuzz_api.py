@@ -34,7 +34,8 @@ def demo_shop(app, runtime):
         headers = {"Authorization": f"Bearer {secret}"}
         conv = c.post("/api/v1/channels/api/conversations", json={"customer_id": "fuzz-1"}, headers=headers)
         assert conv.status_code == 200, conv.text
-        sent = c.post(f"/api/v1/channels/api/conversations/{conv.json()['conversation']['id']}/messages", json={"text": "多久发货"},
+        conversation_id = conv.json()["conversation"]["id"]
+        sent = c.post(f"/api/v1/channels/api/conversations/{conversation_id}/messages", json={"text": "多久发货"},
                       headers=headers)
         assert sent.status_code in (200, 201), sent.text
     return secret
