@@ -20,6 +20,7 @@ from schemathesis.python import asgi
 
 # The server replies 503 on purpose when a report is still being built (docs/reports.md): a promise, not a fault.
 EXPECTED_5XX = {503}
+SLOW = 5.0
 
 
 @dataclass
@@ -43,6 +44,7 @@ class FuzzReport:
     phases: dict[str, int] = field(default_factory=dict)
     statuses: Counter = field(default_factory=Counter)
     errors: list[ServerError] = field(default_factory=list)
+    slow: list[str] = field(default_factory=list)
     engine_errors: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -51,6 +53,7 @@ class FuzzReport:
                  "  statuses: " + ", ".join(f"{k}: {v}" for k, v in sorted(self.statuses.items()))]
         lines += [f"  {e}" for e in self.errors]
         lines += [f"  engine error: {e}" for e in self.engine_errors]
+        lines += [f"  slow: {e}" for e in self.slow]
         return "\n".join(lines)
 
 
@@ -64,6 +67,7 @@ class Watch:
     def __init__(self, app) -> None:
         self.app = app
         self.errors: list[ServerError] = []
+        self.slow: list[str] = []  # requests that took more than SLOW seconds: what a read timeout was
         self._seen: set[tuple[str, str, int, str]] = set()
 
     async def __call__(self, scope, receive, send):
@@ -84,11 +88,15 @@ class Watch:
             await send(message)
 
         problem = ""
+        started = time.monotonic()
         try:
             await self.app(scope, receive_body, send_status)
         except Exception as exc:
             problem = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300] if str(exc) else ''}"
             status = status or 500
+        finally:
+            if (took := time.monotonic() - started) > SLOW:
+                self.slow.append(f"{took:.1f} s {scope['method']} {scope['path']} {bytes(body[:200])!r}")
         if status >= 500 and status not in EXPECTED_5XX:
             self._note(scope, status, bytes(body), problem)
 
@@ -136,9 +144,10 @@ def fuzz(app, *, headers: dict[str, str], exclude: list[tuple[str, str]] = (), m
                 report.phases[phase] = report.phases.get(phase, 0) + len(interactions)
                 report.statuses.update(i.response.status_code for i in interactions if i.response is not None)
             elif isinstance(event, events.NonFatalError | events.FatalError):
-                report.engine_errors.append(str(getattr(event, "value", None) or getattr(event, "exception", event)))
+                problem = getattr(event, "value", None) or getattr(event, "exception", event)
+                report.engine_errors.append(f"{getattr(event, 'label', '')}: {problem}")
     finally:
         report.seconds = time.monotonic() - started
-        report.errors = watch.errors
+        report.errors, report.slow = watch.errors, watch.slow
         asgi.shutdown_lifespans()
     return report
