@@ -83,6 +83,6 @@ def test_no_request_gets_a_server_error(credential, app, runtime, demo_shop, off
                   max_seconds=SECONDS or None)
     print(f"\n{credential}: {report.summary()}")
     # The run reached the shop's data: most answers are not "log in first".
-    assert report.requests > 1000 and report.statuses[401] < report.requests / 20, report.summary()
+    assert report.requests > 200 and report.statuses[401] < report.requests / 20, report.summary()
     assert set(report.phases) >= {"coverage", "fuzzing", "stateful"}, report.summary()
     assert not report.errors and not report.engine_errors, report.summary()

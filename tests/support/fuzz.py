@@ -122,6 +122,8 @@ def fuzz(app, *, headers: dict[str, str], exclude: list[tuple[str, str]] = (), m
                        "no-shrink": True},
         "phases": {"stateful": {"max-steps": max_steps}},
         "warnings": False,
+        # A slow operation (a pack import on a busy machine) is listed as slow, not taken for a failure.
+        "request-timeout": 120,
     }
     if seed is not None:
         options["seed"] = seed
