@@ -148,6 +148,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         reason = str(exc.orig).splitlines()[0] if exc.orig is not None else "out of range"
         return _error(422, "invalid_value", f"a value is out of range or not storable: {reason[:200]}")
 
+    app.add_middleware(guard.CrossSiteSockets, settings=runtime.settings)
+
     for router in (tenant_routes.router, knowledge_routes.router, knowledge_routes.dictionary,
                    conversation_routes.router, conversation_routes.left_messages,
                    store_routes.router, flow_routes.router, live_routes.router, live_routes.notes, live_socket.router,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
 from kefu.access import SESSION_COOKIE
@@ -23,6 +23,7 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 LOGIN_PATH = "/api/v1/auth/login"
 # The widget frame is embedded in shops' pages; every other page (the console, the workspace) must not be framed.
 EMBEDDABLE_PAGES = frozenset({"/widget/frame"})
+WIDGET_PREFIX = "/api/v1/widget/"
 
 NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 PAGE_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -43,14 +44,15 @@ def origin_of(url: str) -> str | None:
     return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")
 
 
-def own_origins(request: Request, settings: Settings) -> set[str]:
+def own_origins(request: HTTPConnection, settings: Settings) -> set[str]:
     """The origins kefu's own pages are served from: this request's, the public URL's, and the allowed ones."""
     origins = {origin_of(o) for o in settings.allowed_origins.split(",") if o.strip()}
     if settings.public_url:
         origins.add(origin_of(settings.public_url))
     host = request.headers.get("host")
     if host:
-        origins.add(origin_of(f"{request.url.scheme}://{host}"))
+        scheme = {"ws": "http", "wss": "https"}.get(request.url.scheme, request.url.scheme)
+        origins.add(origin_of(f"{scheme}://{host}"))
     origins.discard(None)
     return origins
 
@@ -72,6 +74,11 @@ def cross_site_refusal(request: Request, settings: Settings) -> str | None:
     """
     if not is_cookie_write(request):
         return None
+    return foreign_origin(request, settings)
+
+
+def foreign_origin(request: HTTPConnection, settings: Settings) -> str | None:
+    """Why the page that sent this request is not kefu's own, or None when it is (or does not say)."""
     claimed = request.headers.get("origin")
     source = "Origin"
     if claimed is None:
@@ -84,6 +91,25 @@ def cross_site_refusal(request: Request, settings: Settings) -> str | None:
         return None
     return (f"this request comes from another site ({source}: {claimed[:100]}); a logged-in write must come from "
             f"kefu's own pages or an origin in KEFU_ALLOWED_ORIGINS")
+
+
+class CrossSiteSockets:
+    """Refuse a websocket opened with the session cookie from another site's page (the staff socket streams the
+    shop's conversations): the handshake is answered 403 before the socket is accepted. Browsers always send
+    Origin on a websocket handshake. The widget's socket authenticates with the shop key and is not checked."""
+
+    def __init__(self, app, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "websocket" and not scope["path"].startswith(WIDGET_PREFIX):
+            connection = HTTPConnection(scope)
+            if SESSION_COOKIE in connection.cookies and connection.headers.get("origin") is not None \
+                    and foreign_origin(connection, self.settings):
+                await send({"type": "websocket.close", "code": 4403, "reason": "cross_site"})
+                return
+        await self.app(scope, receive, send)
 
 
 def has_nul(request: Request, body: bytes) -> bool:

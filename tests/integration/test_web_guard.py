@@ -126,3 +126,16 @@ def test_settings_read_the_environment(monkeypatch):
     monkeypatch.setenv("KEFU_HSTS_SECONDS", "60")
     s = Settings()
     assert s.allowed_origins == "https://a.example" and s.hsts_seconds == 60
+
+
+def test_the_staff_socket_refuses_another_sites_page_but_not_kefus_own(login, shop_a):
+    from starlette.websockets import WebSocketDisconnect
+
+    agent = login(shop_a.agent_email)
+    with pytest.raises(WebSocketDisconnect) as refused, \
+            agent.websocket_connect("/api/v1/live/ws", headers={"Origin": EVIL}) as ws:
+        ws.receive_json()
+    assert refused.value.code == 4403
+    for headers in ({"Origin": OWN}, {}):
+        with agent.websocket_connect("/api/v1/live/ws", headers=headers) as ws:
+            assert ws.receive_json()["type"] == "ready"
