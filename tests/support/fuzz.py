@@ -112,44 +112,59 @@ class Watch:
                                        problem or "a 5xx answer"))
 
 
+# Two runs, so the stateful phase gets its share even when a busy machine would spend a shared budget on the rest.
+RUNS = ((("examples", "coverage", "fuzzing"), 2 / 3), (("stateful",), 1 / 3))
+
+
 def fuzz(app, *, headers: dict[str, str], exclude: list[tuple[str, str]] = (), max_examples: int = 10,
          max_steps: int = 10, seed: int | None = None, max_seconds: int | None = None) -> FuzzReport:
-    """Run every schemathesis phase against `app` with `headers` on each request; return what it saw."""
-    options = {
-        "headers": headers,
-        "checks": {"enabled": False, "not_a_server_error": {"enabled": True}},
-        "generation": {"mode": "all", "max-examples": max_examples, "database": "none",
-                       "no-shrink": True},
-        "phases": {"stateful": {"max-steps": max_steps}},
-        "warnings": False,
-        # A slow operation (a pack import on a busy machine) is listed as slow, not taken for a failure.
-        "request-timeout": 120,
-    }
-    if seed is not None:
-        options["seed"] = seed
-    if max_seconds:
-        options["max-time"] = max_seconds
-    config = SchemathesisConfig.from_dict(options)
+    """Run every schemathesis phase against `app` with `headers` on each request; return what it saw.
+
+    With max_seconds, the coverage and fuzzing phases get two thirds of it and the stateful phase the rest.
+    """
     watch = Watch(app)
-    schema = schemathesis.openapi.from_asgi("/openapi.json", watch, config=config)
-    for method, path in exclude:
-        schema = schema.exclude(method=method, path=path)
-    report = FuzzReport(seed=config.seed, operations=schema.statistic.operations.selected)
+    report = FuzzReport()
     started = time.monotonic()
     try:
-        for event in from_schema(schema).execute():
-            if isinstance(event, events.ScenarioFinished | events.FuzzScenarioFinished):
-                phase = getattr(event, "phase", "fuzz")
-                phase = getattr(phase, "value", str(phase))
-                interactions = event.recorder.interactions.values()
-                report.requests += len(interactions)
-                report.phases[phase] = report.phases.get(phase, 0) + len(interactions)
-                report.statuses.update(i.response.status_code for i in interactions if i.response is not None)
-            elif isinstance(event, events.NonFatalError | events.FatalError):
-                problem = getattr(event, "value", None) or getattr(event, "exception", event)
-                report.engine_errors.append(f"{getattr(event, 'label', '')}: {problem}")
+        for phases, share in RUNS:
+            options = {
+                "headers": headers,
+                "checks": {"enabled": False, "not_a_server_error": {"enabled": True}},
+                "generation": {"mode": "all", "max-examples": max_examples, "database": "none", "no-shrink": True},
+                "phases": {name: {"enabled": name in phases} for name in ("examples", "coverage", "fuzzing")}
+                | {"stateful": {"enabled": "stateful" in phases, "max-steps": max_steps}},
+                "warnings": False,
+                # A slow operation (a pack import on a busy machine) is listed as slow, not taken for a failure.
+                "request-timeout": 120,
+            }
+            if seed is not None:
+                options["seed"] = seed
+            if max_seconds:
+                options["max-time"] = max(1, round(max_seconds * share))
+            config = SchemathesisConfig.from_dict(options)
+            schema = schemathesis.openapi.from_asgi("/openapi.json", watch, config=config)
+            for method, path in exclude:
+                schema = schema.exclude(method=method, path=path)
+            report.seed, report.operations = config.seed, schema.statistic.operations.selected
+            try:
+                _collect(from_schema(schema).execute(), report)
+            finally:
+                asgi.shutdown_lifespans()
     finally:
         report.seconds = time.monotonic() - started
         report.errors, report.slow = watch.errors, watch.slow
-        asgi.shutdown_lifespans()
     return report
+
+
+def _collect(stream, report: FuzzReport) -> None:
+    for event in stream:
+        if isinstance(event, events.ScenarioFinished | events.FuzzScenarioFinished):
+            phase = getattr(event, "phase", "fuzz")
+            phase = getattr(phase, "value", str(phase))
+            interactions = event.recorder.interactions.values()
+            report.requests += len(interactions)
+            report.phases[phase] = report.phases.get(phase, 0) + len(interactions)
+            report.statuses.update(i.response.status_code for i in interactions if i.response is not None)
+        elif isinstance(event, events.NonFatalError | events.FatalError):
+            problem = getattr(event, "value", None) or getattr(event, "exception", event)
+            report.engine_errors.append(f"{getattr(event, 'label', '')}: {problem}")
