@@ -136,7 +136,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
             return _error(411, "length_required", "send the file with a Content-Length header")
         if why := guard.cross_site_refusal(request, runtime.settings):
             return _error(403, "cross_site", why)
-        if not upload_limit and guard.has_nul(request, await request.body()):
+        if not upload_limit and await guard.has_nul(request):
             return _error(422, "nul_character", "text must not contain the NUL character (\\u0000)")
         return None
 

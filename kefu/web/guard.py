@@ -112,7 +112,7 @@ class CrossSiteSockets:
         await self.app(scope, receive, send)
 
 
-def has_nul(request: Request, body: bytes) -> bool:
+async def has_nul(request: Request) -> bool:
     """Whether the query or a JSON body holds a NUL character, which no text column can store (PostgreSQL refuses
     it; SQLite would keep a string that ends early for C code): refused before any route sees it."""
     if "%00" in request.url.query or "\x00" in request.url.path:
@@ -120,7 +120,7 @@ def has_nul(request: Request, body: bytes) -> bool:
     if not request.headers.get("content-type", "").startswith("application/json"):
         return False
     # In JSON text a NUL can only be the escape \u0000; one preceded by an odd number of backslashes is plain text.
-    return NUL_ESCAPE.search(body) is not None
+    return NUL_ESCAPE.search(await request.body()) is not None
 
 
 def add_security_headers(request: Request, response: Response, settings: Settings) -> None:
