@@ -142,7 +142,8 @@ def fuzz(app, *, headers: dict[str, str], exclude: list[tuple[str, str]] = (), m
             if max_seconds:
                 options["max-time"] = max(1, round(max_seconds * share))
             config = SchemathesisConfig.from_dict(options)
-            schema = schemathesis.openapi.from_asgi("/openapi.json", watch, config=config)
+            # The schema is built on first request: seconds on a busy machine, more than the loader's default wait.
+            schema = schemathesis.openapi.from_asgi("/openapi.json", watch, config=config, timeout=120)
             for method, path in exclude:
                 schema = schema.exclude(method=method, path=path)
             report.seed, report.operations = config.seed, schema.statistic.operations.selected
