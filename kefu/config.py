@@ -20,6 +20,11 @@ class Settings(BaseSettings):
     public_url: str = ""
     # Cookies get the Secure flag; turn off only for plain-http local demos.
     secure_cookies: bool = False
+    # Other origins whose pages may write with a logged-in user's cookie (comma-separated, e.g.
+    # "https://admin.example.com"); kefu's own origin (the request's host, and public_url) always may.
+    allowed_origins: str = ""
+    # Strict-Transport-Security max-age, sent on responses served over https (or when public_url is https); 0: never.
+    hsts_seconds: int = 180 * 86400
     session_days: int = 14
     max_message_chars: int = 2000
     max_request_bytes: int = 64 * 1024

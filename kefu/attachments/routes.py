@@ -10,6 +10,7 @@ from kefu.access import DbDep, RuntimeDep, StaffOrCustomer
 from kefu.attachments import actions
 from kefu.errors import NotFound
 from kefu.infra.storage import StoredFileMissing
+from kefu.limits import Id
 
 router = APIRouter(prefix="/api/v1/attachments", tags=["attachments"])
 
@@ -20,7 +21,7 @@ IMAGE_TYPES = {"image/jpeg": {}, "image/png": {}, "image/webp": {}}
     200: {"description": "The file: an image (re-encoded by kefu) or a PDF as a download.",
           "content": {**IMAGE_TYPES, "application/pdf": {}}},
     304: {"description": "Not modified (If-None-Match matched the ETag)."}})
-def get_attachment(attachment_id: int, request: Request, viewer: StaffOrCustomer, db: DbDep,
+def get_attachment(attachment_id: Id, request: Request, viewer: StaffOrCustomer, db: DbDep,
                    runtime: RuntimeDep) -> Response:
     """A customer's photo or file: for the shop's staff (session or API key) and for that customer (widget headers
     X-Kefu-Key with X-Kefu-Visitor or X-Kefu-Token); anyone else gets 404."""

@@ -12,6 +12,7 @@ from kefu.conversations import actions
 from kefu.conversations.models import Conversation, Customer
 from kefu.conversations.schemas import ConversationOut, CustomerOut, MessageOut
 from kefu.db import commit
+from kefu.limits import Id
 
 router = APIRouter(prefix="/api/v1/bot/try", tags=["try the bot"])
 
@@ -44,7 +45,7 @@ def open_test_conversation(body: TryOpenIn, principal: Admin, db: DbDep) -> TryC
 
 @router.post("/conversations/{conversation_id}/messages", response_model=TryTurnOut)
 def post_test_message(
-    conversation_id: int, body: TryMessageIn, principal: Admin, db: DbDep, runtime: RuntimeDep
+    conversation_id: Id, body: TryMessageIn, principal: Admin, db: DbDep, runtime: RuntimeDep
 ) -> TryTurnOut:
     """Say something as the customer, through the same intake as the real channels.
 
@@ -63,7 +64,7 @@ def post_test_message(
 
 
 @router.post("/conversations/{conversation_id}/handoff", response_model=TryTurnOut)
-def request_test_handoff(conversation_id: int, principal: Admin, db: DbDep) -> TryTurnOut:
+def request_test_handoff(conversation_id: Id, principal: Admin, db: DbDep) -> TryTurnOut:
     """Press the bot's "talk to a person" button as the customer; a test conversation is never queued."""
     conv = check_test_conversation(db, tenant_id=principal.tenant_id, conversation_id=conversation_id)
     before = trace_of(conv)

@@ -15,6 +15,7 @@ from kefu.conversations.models import Conversation, Customer, Message
 from kefu.conversations.schemas import ConversationOut, MessageOut, PostMessageIn
 from kefu.db import commit
 from kefu.errors import NotFound
+from kefu.limits import MAX_ID, Id
 from kefu.live.feedback import do_rate
 from kefu.live.queue import conversation_out
 from kefu.live.schemas import RatingIn
@@ -89,7 +90,7 @@ def open_conversation(body: OpenIn, principal: Staff, db: DbDep) -> OpenOut:
 
 @router.post("/conversations/{conversation_id}/messages", response_model=PostOut)
 def post_message(
-    conversation_id: int, body: CustomerMessageIn, principal: Staff, db: DbDep, runtime: RuntimeDep
+    conversation_id: Id, body: CustomerMessageIn, principal: Staff, db: DbDep, runtime: RuntimeDep
 ) -> PostOut:
     """Post the customer's message; the response carries the bot's replies to it."""
     conv = _api_conversation(db, principal.tenant_id, conversation_id)
@@ -117,7 +118,7 @@ def _post_out(db, conv: Conversation, msg: Message, created: bool) -> PostOut:
 
 
 @router.get("/conversations/{conversation_id}", response_model=ConversationOut)
-def read_conversation(conversation_id: int, principal: Staff, db: DbDep) -> ConversationOut:
+def read_conversation(conversation_id: Id, principal: Staff, db: DbDep) -> ConversationOut:
     """The conversation's state: poll this while the customer waits for a person; `queue` then says their place
     and estimated wait (null otherwise)."""
     return conversation_out(db, _api_conversation(db, principal.tenant_id, conversation_id))
@@ -128,7 +129,7 @@ UPLOAD_PATH = router.prefix + "/conversations/{conversation_id}/attachments"
 
 @router.post("/conversations/{conversation_id}/attachments", response_model=PostOut)
 def post_attachment(
-    conversation_id: int, principal: Staff, db: DbDep, runtime: RuntimeDep,
+    conversation_id: Id, principal: Staff, db: DbDep, runtime: RuntimeDep,
     file: UploadFile = File(description="a photo (JPEG, PNG, WebP, GIF; re-encoded, metadata removed) or a PDF"),
     client_id: str | None = Form(None, min_length=1, max_length=64,
                                  description="your own id for this message; a retry stores nothing twice"),
@@ -145,7 +146,7 @@ def post_attachment(
 
 @router.get("/conversations/{conversation_id}/messages", response_model=list[MessageOut])
 def read_messages(
-    conversation_id: int, principal: Staff, db: DbDep, after: int = Query(0, ge=0)
+    conversation_id: Id, principal: Staff, db: DbDep, after: int = Query(0, ge=0, le=MAX_ID)
 ) -> list[MessageOut]:
     """Messages after a message id: poll this for a person's replies after a handoff."""
     conv = _api_conversation(db, principal.tenant_id, conversation_id)
@@ -155,7 +156,7 @@ def read_messages(
 
 @router.post("/conversations/{conversation_id}/handoff", response_model=list[MessageOut])
 def request_handoff(
-    conversation_id: int, body: HandoffIn, principal: Staff, db: DbDep
+    conversation_id: Id, body: HandoffIn, principal: Staff, db: DbDep
 ) -> list[MessageOut]:
     """Ask for a person on the customer's behalf; returns what the bot said about it."""
     conv = _api_conversation(db, principal.tenant_id, conversation_id)
@@ -166,7 +167,7 @@ def request_handoff(
 
 
 @router.post("/conversations/{conversation_id}/close", response_model=list[MessageOut])
-def close_conversation(conversation_id: int, principal: Staff, db: DbDep) -> list[MessageOut]:
+def close_conversation(conversation_id: Id, principal: Staff, db: DbDep) -> list[MessageOut]:
     """The customer is done (closed the app's chat): end the conversation; returns the request for a rating."""
     conv = _api_conversation(db, principal.tenant_id, conversation_id)
     after = actions.last_message_id(db, conv=conv)
@@ -176,7 +177,7 @@ def close_conversation(conversation_id: int, principal: Staff, db: DbDep) -> lis
 
 
 @router.post("/conversations/{conversation_id}/rating", status_code=201)
-def rate(conversation_id: int, body: RatingIn, principal: Staff, db: DbDep) -> dict:
+def rate(conversation_id: Id, body: RatingIn, principal: Staff, db: DbDep) -> dict:
     """The customer's 1-5 rating (and comment) of an ended conversation; once per conversation."""
     conv = _api_conversation(db, principal.tenant_id, conversation_id)
     rating = do_rate(db, conv=conv, score=body.score, comment=body.comment)

@@ -41,6 +41,7 @@ from kefu.conversations.models import Customer
 from kefu.conversations.schemas import MessageOut
 from kefu.errors import KefuError, NotFound, Unauthorized
 from kefu.infra import logs
+from kefu.limits import Id
 from kefu.live.feedback import do_rate, pending_rating
 from kefu.live.queue import conversation_out
 from kefu.products.context import ProductContext, do_set_context
@@ -96,7 +97,7 @@ UPLOAD_PATH = router.prefix + "/attachments"
 def upload_attachment(
     customer: WidgetCustomer, db: DbDep, runtime: RuntimeDep,
     file: UploadFile = File(description="a photo (JPEG, PNG, WebP, GIF) or a PDF"),
-    conversation_id: int = Form(description="the conversation the widget shows (from the ready frame)"),
+    conversation_id: Id = Form(description="the conversation the widget shows (from the ready frame)"),
     client_id: str | None = Form(None, min_length=1, max_length=64,
                                  description="the widget's own id for this message; a retry stores nothing twice"),
 ) -> UploadOut:

@@ -9,6 +9,7 @@ from kefu.commerce.models import Order, Product, ProductVariant, ReturnRequest, 
 from kefu.commerce.schemas import OrderIn, OrderPatch, ProductIn, ProductPatch, ShipmentIn, TrackingIn
 from kefu.db import utcnow
 from kefu.errors import Conflict, KefuError, NotFound
+from kefu.limits import MAX_CENTS
 
 # Where an order may go from each status, main path first (the console shows the buttons in this order); the
 # store refuses jumps that would confuse the bot's flows.
@@ -120,6 +121,8 @@ def do_create_order(db: Session, *, tenant_id: int, data: OrderIn) -> Order:
     values["buyer_phone"] = data.buyer_phone or data.address.phone
     if data.total_cents is None:
         values["total_cents"] = sum(i.quantity * i.unit_price_cents for i in data.items)
+        if values["total_cents"] > MAX_CENTS:
+            raise KefuError(f"the items add up to more than {MAX_CENTS} cents", code="total_too_large", status=422)
     order = Order(tenant_id=tenant_id, **values)
     db.add(order)
     db.flush()

@@ -24,6 +24,7 @@ from kefu.commerce.schemas import (
     TrackingIn,
 )
 from kefu.commerce.store import order_data, return_data, shipment_data
+from kefu.limits import MAX_ID
 from kefu.privacy.masking import mask_order, masks_for
 
 router = APIRouter(prefix="/api/v1/store", tags=["store"])
@@ -45,7 +46,7 @@ def _return_out(req, order_no: str) -> ReturnOut:
 
 @router.get("/products", response_model=ProductPage)
 def list_products(principal: Staff, db: DbDep, search: str = Query("", max_length=100),
-                  limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)) -> ProductPage:
+                  limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=MAX_ID)) -> ProductPage:
     """List the shop's products, newest first."""
     rows, total = actions.list_products(db, tenant_id=principal.tenant_id, search=search.strip(), limit=limit,
                                         offset=offset)
@@ -79,7 +80,7 @@ def delete_product(sku: str, principal: Admin, db: DbDep) -> Response:
 @router.get("/orders", response_model=OrderPage)
 def list_orders(principal: Staff, db: DbDep, customer_ref: str = Query("", max_length=128),
                 status: str = Query("", max_length=20), search: str = Query("", max_length=64),
-                limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)) -> OrderPage:
+                limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=MAX_ID)) -> OrderPage:
     """List orders, newest first, optionally one customer's or in one status."""
     rows, total = actions.list_orders(db, tenant_id=principal.tenant_id, customer_ref=customer_ref.strip(),
                                       status=status.strip(), search=search.strip(), limit=limit, offset=offset)

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from kefu.commerce.interface import AddressData, ItemData, OrderData, ProductData, ReturnData, TrackingEvent
+from kefu.limits import MAX_CENTS, Link
 
 _CODE = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 
@@ -18,29 +19,32 @@ class ProductIn(BaseModel):
     sku: str = Field(pattern=_CODE)
     name: str = Field(min_length=1, max_length=200)
     attributes: dict[str, str] = Field(default_factory=dict, max_length=50)
-    price_cents: int = Field(0, ge=0, le=10**10)
+    price_cents: int = Field(0, ge=0, le=MAX_CENTS)
     stock: int = Field(0, ge=0, le=10**9)
     category: str = Field("", max_length=100)
     tags: list[str] = Field(default_factory=list, max_length=20)
-    image_url: str | None = Field(None, max_length=500, pattern=r"^https?://")
+    image_url: Link | None = None
     description: str = Field("", max_length=5000)
-    url: str | None = Field(None, max_length=500, pattern=r"^https?://")
+    url: Link | None = None
     category_path: str = Field("", max_length=300)
 
 
 class ProductPatch(BaseModel):
+    """The fields to change; one left out stays as it is. Only the links may be null (no link)."""
+
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(None, min_length=1, max_length=200)
-    attributes: dict[str, str] | None = Field(None, max_length=50)
-    price_cents: int | None = Field(None, ge=0, le=10**10)
-    stock: int | None = Field(None, ge=0, le=10**9)
-    category: str | None = Field(None, max_length=100)
-    tags: list[str] | None = Field(None, max_length=20)
-    image_url: str | None = Field(None, max_length=500, pattern=r"^https?://")
-    description: str | None = Field(None, max_length=5000)
-    url: str | None = Field(None, max_length=500, pattern=r"^https?://")
-    category_path: str | None = Field(None, max_length=300)
+    # Typed without `| None`: an explicit null is a 422, while a field left out keeps its None default (unset).
+    name: str = Field(None, min_length=1, max_length=200)
+    attributes: dict[str, str] = Field(None, max_length=50)
+    price_cents: int = Field(None, ge=0, le=MAX_CENTS)
+    stock: int = Field(None, ge=0, le=10**9)
+    category: str = Field(None, max_length=100)
+    tags: list[str] = Field(None, max_length=20)
+    image_url: Link | None = None
+    description: str = Field(None, max_length=5000)
+    url: Link | None = None
+    category_path: str = Field(None, max_length=300)
 
 
 class OrderIn(BaseModel):
@@ -52,7 +56,7 @@ class OrderIn(BaseModel):
     customer_ref: str | None = Field(None, min_length=1, max_length=128)
     status: Literal["pending_payment", "paid", "shipped", "delivered", "completed", "cancelled"] = "pending_payment"
     items: list[ItemData] = Field(min_length=1, max_length=100)
-    total_cents: int | None = Field(None, ge=0)
+    total_cents: int | None = Field(None, ge=0, le=MAX_CENTS)
     address: AddressData
     buyer_phone: str | None = Field(None, max_length=32, description="the phone the order was placed with; "
                                     "defaults to the address's phone")
@@ -76,10 +80,11 @@ class OrderPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    status: Literal["pending_payment", "paid", "shipped", "delivered", "completed", "cancelled"] | None = None
-    address: AddressData | None = None
+    # Not nullable (a null is a 422); left out, they stay as they are. expected_ship_by: null clears it.
+    status: Literal["pending_payment", "paid", "shipped", "delivered", "completed", "cancelled"] = None
+    address: AddressData = None
     expected_ship_by: dt.datetime | None = None
-    note: str | None = Field(None, max_length=2000)
+    note: str = Field(None, max_length=2000)
 
 
 class ShipmentIn(BaseModel):

@@ -22,6 +22,7 @@ from kefu.conversations.schemas import (
 )
 from kefu.db import utcnow
 from kefu.errors import Forbidden
+from kefu.limits import MAX_ID, Id
 from kefu.privacy.masking import mask_message, mask_text, mask_value, masks_for
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
@@ -32,7 +33,7 @@ def list_conversations(
     principal: Staff, db: DbDep,
     status: Literal["bot", "queued", "with_agent", "closed"] | None = None,
     limit: int = Query(50, ge=1, le=200),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_ID),
     include_test: bool = Query(False, description="also list the conversations of the console's test panel"),
 ) -> ConversationPage:
     """List the shop's conversations, most recently active first."""
@@ -51,7 +52,7 @@ def list_conversations(
 
 @router.get("/{conversation_id}", response_model=Transcript)
 def get_transcript(
-    conversation_id: int, principal: Staff, db: DbDep, after: int = Query(0, ge=0)
+    conversation_id: Id, principal: Staff, db: DbDep, after: int = Query(0, ge=0, le=MAX_ID)
 ) -> Transcript:
     """A conversation with its customer and messages (after a message id, for incremental reads)."""
     conv = actions.get_conversation(db, tenant_id=principal.tenant_id, conversation_id=conversation_id)
@@ -72,7 +73,7 @@ def get_transcript(
 
 @router.post("/{conversation_id}/messages", response_model=MessageOut, status_code=201)
 def post_agent_message(
-    conversation_id: int, body: PostMessageIn, principal: Staff, db: DbDep, runtime: RuntimeDep
+    conversation_id: Id, body: PostMessageIn, principal: Staff, db: DbDep, runtime: RuntimeDep
 ) -> MessageOut:
     """Reply to the customer as a person; the bot stops answering this conversation."""
     if principal.user is None:
@@ -90,7 +91,7 @@ def post_agent_message(
 
 
 @router.post("/{conversation_id}/close", response_model=ConversationOut)
-def close_conversation(conversation_id: int, principal: Staff, db: DbDep) -> ConversationOut:
+def close_conversation(conversation_id: Id, principal: Staff, db: DbDep) -> ConversationOut:
     """Close a conversation and ask the customer for a rating; their next message starts a new one."""
     conv = actions.get_conversation(db, tenant_id=principal.tenant_id, conversation_id=conversation_id)
     actions.do_close(db, conv=conv, reason="closed by staff")
@@ -111,7 +112,7 @@ def list_left_messages(principal: Staff, db: DbDep, handled: bool | None = None)
 
 
 @left_messages.post("/{message_id}/handled", response_model=LeftMessageOut)
-def mark_handled(message_id: int, principal: Staff, db: DbDep) -> LeftMessageOut:
+def mark_handled(message_id: Id, principal: Staff, db: DbDep) -> LeftMessageOut:
     """Mark a left message as followed up."""
     user_id = principal.user.id if principal.user else None
     left = LeftMessageOut.model_validate(actions.do_mark_left_message_handled(

@@ -24,6 +24,7 @@ from kefu.knowledge.schemas import (
     TermIn,
     TermOut,
 )
+from kefu.limits import MAX_ID, Id
 from kefu.tenants.models import Tenant
 
 router = APIRouter(prefix="/api/v1/knowledge", tags=["knowledge"])
@@ -37,7 +38,7 @@ def list_points(
     category: str = Query("", max_length=200, description='A category path; its subcategories are included.'),
     tag: str = Query("", max_length=30, description="Only points with this tag."),
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_ID),
 ) -> KnowledgePage:
     """List the shop's knowledge points, newest first; search looks in questions, similar questions, answers,
     categories and tags."""
@@ -108,7 +109,7 @@ def import_points(
 
 
 @router.get("/import/{job_id}", response_model=ImportJobOut)
-def import_job(job_id: int, principal: Admin, db: DbDep, runtime: RuntimeDep) -> ImportJobOut:
+def import_job(job_id: Id, principal: Admin, db: DbDep, runtime: RuntimeDep) -> ImportJobOut:
     """An import's status (queued, running, done, failed), progress, and its bad rows with their row numbers."""
     out = ImportJobOut.model_validate(importer.get_job(db, tenant_id=principal.tenant_id, job_id=job_id))
     if out.status == "running":
@@ -119,12 +120,12 @@ def import_job(job_id: int, principal: Admin, db: DbDep, runtime: RuntimeDep) ->
 
 
 @router.get("/{point_id}", response_model=KnowledgeOut)
-def get_point(point_id: int, principal: Staff, db: DbDep) -> KnowledgeOut:
+def get_point(point_id: Id, principal: Staff, db: DbDep) -> KnowledgeOut:
     return KnowledgeOut.model_validate(actions.get_point(db, tenant_id=principal.tenant_id, point_id=point_id))
 
 
 @router.put("/{point_id}", response_model=KnowledgeOut)
-def update_point(point_id: int, body: KnowledgeIn, principal: Admin, db: DbDep) -> KnowledgeOut:
+def update_point(point_id: Id, body: KnowledgeIn, principal: Admin, db: DbDep) -> KnowledgeOut:
     before = KnowledgeOut.model_validate(actions.get_point(db, tenant_id=principal.tenant_id, point_id=point_id))
     after = KnowledgeOut.model_validate(actions.do_update_point(db, tenant_id=principal.tenant_id,
                                                                 point_id=point_id, data=body))
@@ -133,7 +134,7 @@ def update_point(point_id: int, body: KnowledgeIn, principal: Admin, db: DbDep) 
 
 
 @router.delete("/{point_id}", status_code=204)
-def delete_point(point_id: int, principal: Admin, db: DbDep) -> Response:
+def delete_point(point_id: Id, principal: Admin, db: DbDep) -> Response:
     actions.do_delete_point(db, tenant_id=principal.tenant_id, point_id=point_id)
     record(db, principal, "knowledge.point_deleted", ("knowledge_point", point_id))
     return Response(status_code=204)
@@ -156,14 +157,14 @@ def create_term(body: TermIn, principal: Admin, db: DbDep) -> TermOut:
 
 
 @dictionary.put("/{term_id}", response_model=TermOut)
-def update_term(term_id: int, body: TermIn, principal: Admin, db: DbDep) -> TermOut:
+def update_term(term_id: Id, body: TermIn, principal: Admin, db: DbDep) -> TermOut:
     term = actions.do_update_term(db, tenant_id=principal.tenant_id, term_id=term_id, data=body)
     record(db, principal, "knowledge.term_updated", ("term", term.id))
     return TermOut.model_validate(term)
 
 
 @dictionary.delete("/{term_id}", status_code=204)
-def delete_term(term_id: int, principal: Admin, db: DbDep) -> Response:
+def delete_term(term_id: Id, principal: Admin, db: DbDep) -> Response:
     actions.do_delete_term(db, tenant_id=principal.tenant_id, term_id=term_id)
     record(db, principal, "knowledge.term_deleted", ("term", term_id))
     return Response(status_code=204)

@@ -7,6 +7,7 @@ import datetime as dt
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from kefu.knowledge.schemas import MAX_ANSWER, MAX_CATEGORY, MAX_QUESTION, MAX_SIMILAR_COUNT, KnowledgeOut
+from kefu.limits import Id
 
 MAX_MEMBERS = 3000
 
@@ -66,11 +67,11 @@ class GroupIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    message_ids: list[int] = Field(min_length=1, max_length=MAX_MEMBERS)
+    message_ids: list[Id] = Field(min_length=1, max_length=MAX_MEMBERS)
 
     @field_validator("message_ids")
     @classmethod
-    def _unique(cls, v: list[int]) -> list[int]:
+    def _unique(cls, v: list[Id]) -> list[Id]:
         return sorted(set(v))
 
 
@@ -87,7 +88,7 @@ class NewPointIn(GroupIn):
 class AddToPointIn(GroupIn):
     """Add the group's questions to an existing point as similar questions."""
 
-    point_id: int
+    point_id: Id
     questions: list[str] | None = Field(None, max_length=MAX_SIMILAR_COUNT, description=(
         "Default: the group's questions."))
 

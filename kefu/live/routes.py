@@ -14,6 +14,7 @@ from kefu.conversations.models import TEST_CHANNEL, Conversation, Customer
 from kefu.conversations.schemas import ConversationOut
 from kefu.db import utcnow
 from kefu.errors import Conflict, Forbidden, KefuError, NotFound
+from kefu.limits import Id
 from kefu.live import actions, assist, routing
 from kefu.live.models import CannedResponse, ConversationNote, Rating, SkillGroup, SkillMember, SuggestionEvent
 from kefu.live.schemas import (
@@ -69,7 +70,7 @@ def overview(principal: Staff, db: DbDep) -> LiveOverview:
 
 
 @router.post("/conversations/{conversation_id}/accept", response_model=ConversationOut)
-def accept(conversation_id: int, principal: Staff, db: DbDep) -> ConversationOut:
+def accept(conversation_id: Id, principal: Staff, db: DbDep) -> ConversationOut:
     """Take a waiting chat; 409 if another agent got it first or you are at your limit."""
     user = db.merge(actions.check_staff_user(principal.user))
     conv = actions.do_accept(db, tenant_id=principal.tenant_id, conversation_id=conversation_id, user=user)
@@ -77,7 +78,7 @@ def accept(conversation_id: int, principal: Staff, db: DbDep) -> ConversationOut
 
 
 @router.post("/conversations/{conversation_id}/transfer", response_model=ConversationOut)
-def transfer(conversation_id: int, body: TransferIn, principal: Staff, db: DbDep) -> ConversationOut:
+def transfer(conversation_id: Id, body: TransferIn, principal: Staff, db: DbDep) -> ConversationOut:
     """Hand a chat to another agent, or to a skill group's queue, with a note for them."""
     user = db.merge(actions.check_staff_user(principal.user))
     conv = actions.do_transfer(db, tenant_id=principal.tenant_id, conversation_id=conversation_id, by=user,
@@ -96,7 +97,7 @@ def heartbeat(principal: Staff, db: DbDep) -> Response:
 
 
 @router.put("/agents/{user_id}", response_model=AgentLoad)
-def update_agent(user_id: int, body: AgentIn, principal: Admin, db: DbDep) -> AgentLoad:
+def update_agent(user_id: Id, body: AgentIn, principal: Admin, db: DbDep) -> AgentLoad:
     """Set how many chats an agent takes at once."""
     user = db.get(User, user_id)
     if user is None or user.tenant_id != principal.tenant_id:
@@ -159,7 +160,7 @@ def _group(db, tenant_id: int, group_id: int) -> SkillGroup:
 
 
 @router.put("/skill-groups/{group_id}", response_model=SkillGroupOut)
-def update_group(group_id: int, body: SkillGroupIn, principal: Admin, db: DbDep) -> SkillGroupOut:
+def update_group(group_id: Id, body: SkillGroupIn, principal: Admin, db: DbDep) -> SkillGroupOut:
     """Rename a skill group, change its intents or members."""
     before = _group_out(db, _group(db, principal.tenant_id, group_id))
     out = _save_group(db, principal.tenant_id, _group(db, principal.tenant_id, group_id), body)
@@ -168,7 +169,7 @@ def update_group(group_id: int, body: SkillGroupIn, principal: Admin, db: DbDep)
 
 
 @router.delete("/skill-groups/{group_id}", status_code=204)
-def delete_group(group_id: int, principal: Admin, db: DbDep) -> Response:
+def delete_group(group_id: Id, principal: Admin, db: DbDep) -> Response:
     """Delete a skill group; its waiting chats go to any agent."""
     db.delete(_group(db, principal.tenant_id, group_id))
     record(db, principal, "routing.group_deleted", ("skill_group", group_id))
@@ -190,7 +191,7 @@ def my_chats(principal: Staff, db: DbDep) -> list[MyChat]:
 
 
 @router.post("/conversations/{conversation_id}/close", response_model=ConversationOut)
-def close(conversation_id: int, body: CloseIn, principal: Staff, db: DbDep) -> ConversationOut:
+def close(conversation_id: Id, body: CloseIn, principal: Staff, db: DbDep) -> ConversationOut:
     """Close a chat with how it ended (resolved, unresolved, follow_up, spam); the customer is asked to rate it."""
     user = actions.check_staff_user(principal.user)
     conv = get_conversation(db, tenant_id=principal.tenant_id, conversation_id=conversation_id)
@@ -201,7 +202,7 @@ def close(conversation_id: int, body: CloseIn, principal: Staff, db: DbDep) -> C
 
 
 @router.get("/conversations/{conversation_id}/suggestions", response_model=SuggestionsOut)
-def suggestions(conversation_id: int, request: Request, principal: Staff, db: DbDep) -> SuggestionsOut:
+def suggestions(conversation_id: Id, request: Request, principal: Staff, db: DbDep) -> SuggestionsOut:
     """Replies for the customer's latest message: knowledge answers and agents' past replies to similar ones."""
     conv = get_conversation(db, tenant_id=principal.tenant_id, conversation_id=conversation_id)
     message_id, items = assist.suggest(db, request.app.state.bot.index, tenant_id=conv.tenant_id,
@@ -286,7 +287,7 @@ def create_canned(body: CannedIn, principal: Staff, db: DbDep) -> CannedOut:
 
 
 @router.put("/canned/{canned_id}", response_model=CannedOut)
-def update_canned(canned_id: int, body: CannedIn, principal: Staff, db: DbDep) -> CannedOut:
+def update_canned(canned_id: Id, body: CannedIn, principal: Staff, db: DbDep) -> CannedOut:
     """Change a canned response (its scope stays)."""
     row = _canned(db, principal, canned_id)
     row.shortcut, row.title, row.text = body.shortcut, body.title, body.text
@@ -294,7 +295,7 @@ def update_canned(canned_id: int, body: CannedIn, principal: Staff, db: DbDep) -
 
 
 @router.delete("/canned/{canned_id}", status_code=204)
-def delete_canned(canned_id: int, principal: Staff, db: DbDep) -> Response:
+def delete_canned(canned_id: Id, principal: Staff, db: DbDep) -> Response:
     """Delete a canned response."""
     db.delete(_canned(db, principal, canned_id))
     return Response(status_code=204)
@@ -303,7 +304,7 @@ def delete_canned(canned_id: int, principal: Staff, db: DbDep) -> Response:
 # --- the customer panel ----------------------------------------------------------------------------------
 
 @router.get("/customers/{customer_id}", response_model=CustomerPanel)
-def customer_panel(customer_id: int, principal: Staff, db: DbDep) -> CustomerPanel:
+def customer_panel(customer_id: Id, principal: Staff, db: DbDep) -> CustomerPanel:
     """Who the customer is, their tags, their orders and shipments, and their past conversations."""
     customer = db.get(Customer, customer_id)
     if customer is None or customer.tenant_id != principal.tenant_id:
@@ -331,7 +332,7 @@ def customer_panel(customer_id: int, principal: Staff, db: DbDep) -> CustomerPan
 
 
 @router.put("/customers/{customer_id}/tags", response_model=dict)
-def set_tags(customer_id: int, body: TagsIn, principal: Staff, db: DbDep) -> dict:
+def set_tags(customer_id: Id, body: TagsIn, principal: Staff, db: DbDep) -> dict:
     """Replace the customer's tags ("VIP", "老客户" …); the handoff policy and routing read them."""
     customer = db.get(Customer, customer_id)
     if customer is None or customer.tenant_id != principal.tenant_id:
@@ -357,7 +358,7 @@ def _add_note(db, conv: Conversation, user: User, text: str) -> ConversationNote
 
 
 @notes.get("/{conversation_id}/notes", response_model=list[NoteOut])
-def list_notes(conversation_id: int, principal: Staff, db: DbDep) -> list[NoteOut]:
+def list_notes(conversation_id: Id, principal: Staff, db: DbDep) -> list[NoteOut]:
     """Internal notes on a conversation, oldest first (never shown to the customer)."""
     conv = get_conversation(db, tenant_id=principal.tenant_id, conversation_id=conversation_id)
     rows = db.scalars(select(ConversationNote).where(ConversationNote.conversation_id == conv.id)
@@ -366,7 +367,7 @@ def list_notes(conversation_id: int, principal: Staff, db: DbDep) -> list[NoteOu
 
 
 @notes.post("/{conversation_id}/notes", response_model=NoteOut, status_code=201)
-def add_note(conversation_id: int, body: NoteIn, principal: Staff, db: DbDep) -> NoteOut:
+def add_note(conversation_id: Id, body: NoteIn, principal: Staff, db: DbDep) -> NoteOut:
     """Add an internal note for colleagues."""
     user = actions.check_staff_user(principal.user)
     conv = get_conversation(db, tenant_id=principal.tenant_id, conversation_id=conversation_id)

@@ -1,10 +1,11 @@
 """Shapes of the live-service API: the queue, agents, skill groups, accept and transfer."""
-
 from __future__ import annotations
 
 import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from kefu.limits import Id
 
 
 class QueuedChat(BaseModel):
@@ -43,8 +44,8 @@ class LiveOverview(BaseModel):
 class TransferIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    to_user_id: int | None = None
-    to_group_id: int | None = None
+    to_user_id: Id | None = None
+    to_group_id: Id | None = None
     note: str = Field("", max_length=1000)
 
 
@@ -54,7 +55,7 @@ class SkillGroupIn(BaseModel):
     name: str = Field(min_length=1, max_length=60)
     intents: list[str] = Field(default_factory=list, max_length=50,
                                description="flow ids (return_refund) or knowledge categories (售后) routed here")
-    members: list[int] = Field(default_factory=list, max_length=500, description="user ids")
+    members: list[Id] = Field(default_factory=list, max_length=500, description="user ids")
 
 
 class SkillGroupOut(BaseModel):
@@ -93,7 +94,7 @@ class SuggestionsOut(BaseModel):
 class SuggestionUsedIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    conversation_id: int
+    conversation_id: Id
     source: str = Field(pattern="^(knowledge|history)$")
     ref: str = Field("", max_length=64)
     edited: bool = False

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query
 
 from kefu.access import Admin, DbDep, Principal, Staff
 from kefu.audit.actions import record
+from kefu.limits import MAX_ID, Id
 from kefu.packs import actions, views
 from kefu.packs.schemas import (
     AutoUpdateIn,
@@ -46,9 +47,9 @@ def list_packs(principal: Staff, db: DbDep) -> PackList:
 @router.get("/history", response_model=ChangePage)
 def history(
     principal: Staff, db: DbDep,
-    pack_id: str = Query("", max_length=64), batch_id: int | None = Query(None),
+    pack_id: str = Query("", max_length=64), batch_id: Id | None = Query(None),
     key: str = Query("", max_length=200, description="One pack point's changes."),
-    limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0),
+    limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0, le=MAX_ID),
 ) -> ChangePage:
     """Every change packs made to the shop's knowledge points, newest first: what, when, by whom or by which
     update, with the point before and after."""
@@ -66,14 +67,14 @@ def todo(principal: Staff, db: DbDep, pack_id: str = Query("", max_length=64)) -
 
 @router.get("/batches", response_model=list[BatchOut])
 def batches(principal: Staff, db: DbDep, pack_id: str = Query("", max_length=64),
-            limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)) -> list[BatchOut]:
+            limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=MAX_ID)) -> list[BatchOut]:
     """The shop's pack imports, updates, refills and rollbacks, newest first, and whether each can be rolled
     back now."""
     return views.list_batches(db, tenant_id=principal.tenant_id, pack_id=pack_id, limit=limit, offset=offset)
 
 
 @router.post("/batches/{batch_id}/rollback", response_model=BatchOut)
-def rollback(batch_id: int, principal: Admin, db: DbDep) -> BatchOut:
+def rollback(batch_id: Id, principal: Admin, db: DbDep) -> BatchOut:
     """Undo a pack import or update: every point it touched goes back to how it was, and the installed version
     too. Only the newest import or update of a pack can be rolled back."""
     undo = actions.do_rollback(db, tenant_id=principal.tenant_id, batch_id=batch_id, actor=actor_of(principal))

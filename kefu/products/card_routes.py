@@ -15,6 +15,7 @@ from kefu.conversations.models import Customer
 from kefu.conversations.schemas import MessageOut
 from kefu.db import utcnow
 from kefu.errors import Forbidden, KefuError, NotFound
+from kefu.limits import Id
 from kefu.products import cards as card_data
 from kefu.products.context import seeds_of
 from kefu.products.recommend import Recommender, history_for, reason_text
@@ -56,7 +57,7 @@ def search_products(principal: Staff, db: DbDep, q: str = Query("", max_length=1
 
 
 @router.post("/conversations/{conversation_id}/product-card", response_model=MessageOut, status_code=201)
-def send_product_card(conversation_id: int, body: ProductCardIn, principal: Staff, db: DbDep,
+def send_product_card(conversation_id: Id, body: ProductCardIn, principal: Staff, db: DbDep,
                       runtime: RuntimeDep) -> MessageOut:
     """Send the customer one product card (or a list) as the agent; price and stock are read live now."""
     if principal.user is None:
@@ -85,7 +86,7 @@ def send_product_card(conversation_id: int, body: ProductCardIn, principal: Staf
 
 
 @router.get("/conversations/{conversation_id}/recommendations", response_model=CardsOut)
-def recommendations(conversation_id: int, principal: Staff, db: DbDep, limit: int = Query(5, ge=1, le=10)
+def recommendations(conversation_id: Id, principal: Staff, db: DbDep, limit: int = Query(5, ge=1, le=10)
                     ) -> CardsOut:
     """Products to suggest to this customer: bought with or like what they bought or named, else popular ones."""
     conv = actions.get_conversation(db, tenant_id=principal.tenant_id, conversation_id=conversation_id)

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from kefu.commerce.models import Product, ProductVariant
 from kefu.db import utcnow
 from kefu.knowledge import io as kbio
+from kefu.limits import MAX_CENTS
 from kefu.products.attributes import canonical
 
 FORMATS = ("jsonl", "csv", "xlsx")
@@ -124,7 +125,7 @@ def parse_price(value: Any) -> int:
     cents = amount * 100
     if cents != cents.to_integral_value():
         raise ValueError(f"price {value!r} has more than two decimals")
-    if cents > 10**10:
+    if cents > MAX_CENTS:
         raise ValueError("price is too large")
     return int(cents)
 

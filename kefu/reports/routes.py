@@ -18,6 +18,7 @@ from kefu.access import Admin, DbDep, RuntimeDep
 from kefu.audit.actions import record
 from kefu.errors import KefuError
 from kefu.infra.locks import LockBusy
+from kefu.limits import MAX_ID
 from kefu.reports import export, metrics, refresher
 from kefu.reports.metrics import Filters, Period
 from kefu.reports.rollup import behind, refresh, zone_name
@@ -177,7 +178,7 @@ def filters(
     day: str | None = Query(None, description="a bar of the time series: any day of its bucket"),
     bucket: Literal["day", "week", "month"] = Query("day"),
     channel: str | None = Query(None, max_length=16), topic: str | None = Query(None, max_length=80),
-    agent_id: int | None = Query(None, ge=1), point_id: int | None = Query(None, ge=1),
+    agent_id: int | None = Query(None, ge=1, le=MAX_ID), point_id: int | None = Query(None, ge=1, le=MAX_ID),
     weekday: int | None = Query(None, ge=0, le=6, description="0 = Monday"),
     hour: int | None = Query(None, ge=0, le=23),
     outcome: Literal[metrics.OUTCOMES] | None = Query(None),  # type: ignore[valid-type]
@@ -193,7 +194,7 @@ FilterDep = Annotated[Filters, Depends(filters)]
 @router.get("/conversations", response_model=ConversationPage)
 def conversations(principal: Admin, db: DbDep, runtime: RuntimeDep, f: FilterDep, start: str | None = From,
                   end: str | None = To, limit: int = Query(50, ge=1, le=500),
-                  offset: int = Query(0, ge=0)) -> ConversationPage:
+                  offset: int = Query(0, ge=0, le=MAX_ID)) -> ConversationPage:
     """The conversations behind a figure (a bar, a heatmap cell, a table row), newest first."""
     tenant = _ready(runtime, db, principal.tenant_id)
     period = _period(tenant, start, end)

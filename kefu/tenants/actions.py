@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from kefu.db import utcnow
-from kefu.errors import Conflict, KefuError, NotFound, Unauthorized
+from kefu.errors import Conflict, Forbidden, KefuError, NotFound, Unauthorized
 from kefu.tenants.models import ROLES, ApiKey, Tenant, User, UserSession
 from kefu.tenants.security import dummy_hash, hash_password, new_token, token_hash, verify_password
 
@@ -80,6 +80,26 @@ def do_logout(db: Session, token: str) -> None:
     db.query(UserSession).filter(UserSession.token_hash == token_hash(token)).delete()
 
 
+def do_end_sessions(db: Session, *, user_id: int, keep_token: str | None = None) -> int:
+    """End every session of a user except the one whose token is kept; return how many ended."""
+    query = db.query(UserSession).filter(UserSession.user_id == user_id)
+    if keep_token:
+        query = query.filter(UserSession.token_hash != token_hash(keep_token))
+    return query.delete()
+
+
+def do_change_password(db: Session, *, user: User, current: str, new: str, keep_token: str | None) -> None:
+    """Set a new password after checking the current one; the user's other sessions end (API keys stay)."""
+    if not verify_password(user.password_hash, current):
+        # 403, not 401: the caller is logged in, and the console takes a 401 for "log in again".
+        raise Forbidden("the current password is wrong", code="wrong_password")
+    if len(new) < MIN_PASSWORD:
+        raise KefuError(f"password needs at least {MIN_PASSWORD} characters", code="weak_password", status=422)
+    user.password_hash = hash_password(new)
+    # Whoever knew the old password may hold a session opened with it: it must not outlive the change.
+    do_end_sessions(db, user_id=user.id, keep_token=keep_token)
+
+
 def do_create_api_key(db: Session, *, tenant_id: int, name: str) -> tuple[ApiKey, str]:
     """Create a secret API key; return the row and the key itself (only shown now)."""
     secret = new_token("sk_", 32)
@@ -126,6 +146,10 @@ def do_update_settings(db: Session, *, tenant_id: int, changes: dict) -> Tenant:
         tenant.handoff_policy = {**(tenant.handoff_policy or {}), **changes.pop("handoff_policy")}
     for field, value in changes.items():
         setattr(tenant, field, value)
+    if tenant.commerce_url and not tenant.commerce_secret:
+        # The connector signs every call with the secret; without one each order lookup would fail.
+        raise KefuError("the shop's own order system needs its shared secret (commerce_secret)",
+                        code="commerce_secret_required", status=422)
     if {"answer_threshold", "clarify_threshold"} & changes.keys():
         from kefu.nlu.hybrid import Thresholds
 

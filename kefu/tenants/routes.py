@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from kefu.access import SESSION_COOKIE, Admin, DbDep, RuntimeDep, Staff
 from kefu.audit.actions import changed, record
+from kefu.limits import Id
 from kefu.runtime import emit
 from kefu.tenants import actions, attempts
 from kefu.tenants.facts import DEFAULT_FACTS
@@ -17,6 +18,7 @@ from kefu.tenants.schemas import (
     ApiKeyOut,
     LoginIn,
     MeOut,
+    PasswordIn,
     SettingsIn,
     SettingsOut,
     StatusIn,
@@ -40,13 +42,34 @@ def settings_out(tenant: Tenant, *, admin: bool) -> SettingsOut:
 
 @router.post("/auth/login", response_model=UserOut, tags=["auth"])
 def login(body: LoginIn, request: Request, response: Response, db: DbDep, runtime: RuntimeDep) -> UserOut:
-    """Log in with email and password; sets an HttpOnly session cookie. Too many failed attempts for the account
-    or from the address: 429 with Retry-After (docs/security.md)."""
+    """Log in with email and password; sets an HttpOnly session cookie (always a new one). Too many failed attempts
+    for the account or from the address: 429 with Retry-After (docs/security.md)."""
     days = runtime.settings.session_days
     user, token = attempts.login(db, runtime, request, email=body.email, password=body.password, days=days)
+    end_earlier_session(request, db)
     response.set_cookie(SESSION_COOKIE, token, max_age=days * 86400, httponly=True, samesite="lax",
                         secure=runtime.settings.secure_cookies, path="/")
     return UserOut.model_validate(user)
+
+
+def end_earlier_session(request: Request, db) -> None:
+    """End the session this browser held before logging in: a token planted before login (session fixation)
+    or another user's must not stay valid next to the new one."""
+    if token := request.cookies.get(SESSION_COOKIE):
+        actions.do_logout(db, token)
+
+
+@router.put("/auth/me/password", status_code=204, tags=["auth"])
+def change_password(body: PasswordIn, request: Request, principal: Staff, db: DbDep) -> Response:
+    """Change your password (the current one is asked again); your other sessions end, API keys stay."""
+    if principal.user is None:
+        from kefu.errors import Forbidden
+
+        raise Forbidden("an API key has no user")
+    actions.do_change_password(db, user=db.merge(principal.user), current=body.current_password,
+                               new=body.new_password, keep_token=request.cookies.get(SESSION_COOKIE))
+    record(db, principal, "password_changed", ("user", principal.user.id))
+    return Response(status_code=204)
 
 
 @router.post("/auth/logout", status_code=204, tags=["auth"])
@@ -136,7 +159,7 @@ def create_api_key(body: ApiKeyIn, principal: Admin, db: DbDep) -> ApiKeyCreated
 
 
 @router.delete("/api-keys/{key_id}", status_code=204)
-def revoke_api_key(key_id: int, principal: Admin, db: DbDep) -> Response:
+def revoke_api_key(key_id: Id, principal: Admin, db: DbDep) -> Response:
     actions.do_revoke_api_key(db, tenant_id=principal.tenant_id, key_id=key_id)
     record(db, principal, "api_key.revoked", ("api_key", key_id))
     return Response(status_code=204)

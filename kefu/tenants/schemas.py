@@ -7,12 +7,22 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from kefu.limits import LINK_PATTERN
+from kefu.tenants.actions import MIN_PASSWORD
+
 
 class LoginIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     email: str = Field(min_length=3, max_length=254)
     password: str = Field(min_length=1, max_length=1024)
+
+
+class PasswordIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=MIN_PASSWORD, max_length=1024)
 
 
 class UserOut(BaseModel):
@@ -111,7 +121,7 @@ class SettingsIn(BaseModel):
     handoff_policy: dict[str, Any] | None = Field(None, description="see kefu/bot/handoff.py DEFAULT_POLICY")
     service_hours: ServiceHours | None = Field(None, description="null or {} = always staffed")
     timezone: str | None = Field(None, max_length=64, description="the shop's IANA time zone; reports cut days in it")
-    commerce_url: str | None = Field(None, max_length=500, pattern=r"^(https?://.+)?$",
+    commerce_url: str | None = Field(None, max_length=500, pattern=f"^({LINK_PATTERN})?$",
                                      description="the shop's own order system; empty = the built-in store")
     commerce_secret: str | None = Field(None, max_length=128, pattern=r"^[\x21-\x7e]*$")
     retention_days: int | None = Field(None, ge=0, le=3650, description="days after closing that a conversation's "

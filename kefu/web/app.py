@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import HTTPConnection
 
@@ -50,7 +50,7 @@ from kefu.reports import routes as report_routes
 from kefu.reports.refresher import Refresher
 from kefu.runtime import Runtime
 from kefu.tenants import routes as tenant_routes
-from kefu.web import ops, pages
+from kefu.web import guard, ops, pages
 from kefu.web.ops import Readiness
 
 log = logging.getLogger(__name__)
@@ -181,6 +181,12 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
 
     @app.middleware("http")
     async def _limits_and_headers(request: Request, call_next):
+        response = await _guard(request) or await call_next(request)
+        guard.add_security_headers(request, response, runtime.settings)
+        return response
+
+    async def _guard(request: Request) -> JSONResponse | None:
+        """A refusal of the request before any route sees it, or None."""
         length = request.headers.get("content-length")
         upload_limit = body_limit(request.url.path)
         limit = upload_limit or runtime.settings.max_request_bytes
@@ -189,17 +195,21 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         if not length and upload_limit and request.method == "POST":
             # A streamed upload of unknown size would be spooled in full before any route could refuse it.
             return _error(411, "length_required", "send the file with a Content-Length header")
-        response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        # Pages run only the project's own scripts; user text is always inserted as text, never markup.
-        if response.headers.get("content-type", "").startswith("text/html"):
-            response.headers.setdefault(
-                "Content-Security-Policy",
-                "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-                "img-src 'self' data: blob: https:; connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'",
-            )
-        return response
+        if why := guard.cross_site_refusal(request, runtime.settings):
+            return _error(403, "cross_site", why)
+        if not upload_limit and await guard.has_nul(request):
+            return _error(422, "nul_character", "text must not contain the NUL character (\\u0000)")
+        return None
+
+    @app.exception_handler(DataError)
+    async def _data_error(_request: Request, exc: DataError):
+        # A value the database cannot hold that no schema limit caught (the limits in kefu/limits.py and the
+        # schemas should): the client gets the reason instead of a 500, and the log keeps the statement.
+        log.warning("refused a value the database cannot hold: %s", exc)
+        reason = str(exc.orig).splitlines()[0] if exc.orig is not None else "out of range"
+        return _error(422, "invalid_value", f"a value is out of range or not storable: {reason[:200]}")
+
+    app.add_middleware(guard.CrossSiteSockets, settings=runtime.settings)
 
     # Outermost: times the whole request, limits included.
     app.add_middleware(metrics.HttpMetrics)

@@ -30,6 +30,7 @@ BODIES = {
     ("POST", "/api/v1/dictionary"): {"word": "B词", "synonyms": []},
     ("PUT", "/api/v1/dictionary/{term_id}"): {"word": "hijack", "synonyms": []},
     ("PUT", "/api/v1/auth/me/status"): {"status": "online"},
+    ("PUT", "/api/v1/auth/me/password"): {"current_password": "not the password", "new_password": "hijacked pw"},
     ("POST", "/api/v1/store/products"): {"sku": "B-1", "name": "B的商品"},
     ("PATCH", "/api/v1/store/products/{sku}"): {"stock": 0},
     ("POST", "/api/v1/store/orders"): {"order_no": "B-ORDER-1", "items": [{"sku": "B-1", "name": "B"}],
