@@ -95,7 +95,7 @@ def test_while_redis_restarts_local_subscribers_still_hear_and_are_told_to_resyn
             await bus.stop()
 
     try:
-        asyncio.run(main())
+        aio.run(main)
     finally:
         redis.stop()
 

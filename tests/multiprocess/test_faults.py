@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 
 import pytest
 
 from bench import faults
 from tests.conftest import _postgres_problem
+from tests.support import aio
 
 pytestmark = pytest.mark.multiprocess
 
@@ -20,7 +20,7 @@ def test_killing_servers_restarting_redis_and_cutting_postgres_loses_nothing(tmp
         pytest.skip("redis-server is not installed (the harness restarts a Redis of its own)")
     args = faults.parse(["--servers", "2", "--customers", "8", "--agents", "2", "--seconds", "24",
                          "--fault-every", "4", "--seed", "7", "--log-dir", str(tmp_path)])
-    result = asyncio.run(faults.run(args))
+    result = aio.run(lambda: faults.run(args))  # a thread of its own: the browser tests leave a loop in this one
     assert result.problems == []
     tally = result.tally
     assert tally.kills >= 1 and tally.redis_restarts >= 1 and tally.pg_cuts >= 1  # every kind of fault happened

@@ -95,4 +95,4 @@ def test_a_subscription_the_broker_refused_leaves_nothing_behind():
             assert await asyncio.wait_for(queue.get(), 1) == {"type": "message_created"}
         assert bus.asked == ["conv:1", "conv:1"]
 
-    asyncio.run(main())
+    aio.run(main)
