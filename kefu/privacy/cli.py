@@ -110,19 +110,23 @@ def privacy_purge(
         typer.echo(f"{slug}: {scrubbed.conversations} conversations scrubbed, {scrubbed.files} files deleted")
 
 
+def _settings(database: str | None):
+    """The environment's settings, with the database a --database option names instead."""
+    from kefu.config import get_settings
+
+    settings = get_settings()
+    return settings.model_copy(update={"database_url": database}) if database else settings
+
+
 def backup_command(
     output: Path = typer.Option(..., "--output", "-o", dir_okay=False, help="The backup file to write (.tar.gz)."),
     database: str | None = typer.Option(None, help="Database URL (default: KEFU_DATABASE_URL)."),
 ) -> None:
     """Back up the database (SQLite online, PostgreSQL with pg_dump) and the customers' files, while kefu runs."""
-    from kefu.config import get_settings
     from kefu.privacy.backup import BackupError, backup
 
-    settings = get_settings()
-    if database:
-        settings = settings.model_copy(update={"database_url": database})
     try:
-        summary = backup(settings, output)
+        summary = backup(_settings(database), output)
     except BackupError as exc:
         raise _fail(str(exc)) from exc
     typer.echo(f"backed up the {summary.database} database and {summary.files} files to {output} "
@@ -135,14 +139,10 @@ def restore_command(
     database: str | None = typer.Option(None, help="Database URL (default: KEFU_DATABASE_URL)."),
 ) -> None:
     """Put a backup back into KEFU_DATABASE_URL and the media folder. Stop every kefu server first."""
-    from kefu.config import get_settings
     from kefu.privacy.backup import BackupError, restore
 
-    settings = get_settings()
-    if database:
-        settings = settings.model_copy(update={"database_url": database})
     try:
-        summary = restore(settings, archive, force=force)
+        summary = restore(_settings(database), archive, force=force)
     except BackupError as exc:
         raise _fail(str(exc)) from exc
     typer.echo(f"restored the {summary.database} database and {summary.files} files from {archive}; "
