@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 # How long the poller waits for a conversation's lock before trying another reaction (it runs them one by one).
 POLL_LOCK_WAIT = 1.0
+# What one try of a reaction came to.
+SETTLED, BEHIND, LATER = "settled", "behind", "later"
 # Tries of the fallback (on_failure) before a reaction is abandoned, logged, for good.
 GIVE_UP_AFTER = 3
 
@@ -81,7 +83,6 @@ class Reactions:
         self.runtime = runtime
         self._by_type: dict[str, list[Reaction]] = defaultdict(list)
         self._by_name: dict[str, Reaction] = {}
-        self._waiting: dict[int, bool] = {}  # rows that found an earlier one of their conversation still owed
         self._pool: ThreadPoolExecutor | None = None  # made on the first poll with several conversations due
 
     def register(self, reaction: Reaction) -> None:
@@ -112,17 +113,18 @@ class Reactions:
         """Run the reactions this process just committed (it holds their lease): the fast path."""
         for row in rows:
             owed = Owed(row.id, row.reaction, row.event, row.conversation_id, 1)
-            if not self.run(owed, lock_wait=None) and self._waiting.pop(row.id, False):
+            if self.run(owed, lock_wait=None) == BEHIND:
                 # An earlier reaction of the conversation is still owed (its process died, or it failed): take
                 # the conversation's due reactions in order now, rather than leave this customer to the poller.
                 self.catch_up(row.conversation_id)
 
-    def run(self, owed: Owed, *, lock_wait: float | None) -> bool:
-        """Try one owed reaction; return True if it is settled (done here or elsewhere), False if it waits."""
+    def run(self, owed: Owed, *, lock_wait: float | None) -> str:
+        """Try one owed reaction: SETTLED (done here or elsewhere), BEHIND (an earlier one of its conversation is
+        still owed) or LATER (it failed, its lock is busy, or no reaction of that name is known here)."""
         reaction = self._by_name.get(owed.reaction)
         if reaction is None:  # written by a newer version of kefu; a process that knows it will take it
             log.error("no reaction %s in this process (pending %s)", owed.reaction, owed.id)
-            return False
+            return LATER
         conv = owed.conversation_id
         try:
             lock = self.runtime.locks.lock(reaction.lock(owed.event), wait=lock_wait) if reaction.lock else \
@@ -148,22 +150,21 @@ class Reactions:
                     reaction.fn(self.runtime, owed.event, db)
                 if db.execute(delete(PendingReaction).where(PendingReaction.id == owed.id)).rowcount != 1:
                     raise _Done
-            return True
+            return SETTLED
         except _Done:
             log.info("reaction %s for conversation %s was completed elsewhere; this attempt undone", reaction.name,
                      conv)
-            return True
+            return SETTLED
         except _Later:
             self._postpone(owed.id, seconds=0, counted=False)
-            self._waiting[owed.id] = True
-            return False
+            return BEHIND
         except LockBusy:
             self._postpone(owed.id, seconds=0.5, counted=False)
-            return False
+            return LATER
         except Exception as exc:
             log.exception("reaction %s failed for conversation %s (pending %s)", reaction.name, conv, owed.id)
             self._postpone(owed.id, error=f"{type(exc).__name__}: {exc}"[:1000])
-            return False
+            return LATER
 
     def _postpone(self, row_id: int, *, seconds: float | None = None, counted: bool = True,
                   error: str | None = None) -> None:
@@ -245,8 +246,7 @@ class Reactions:
             with self.runtime.handling(row.event):
                 done = self.run(Owed(row.id, row.reaction, row.event, row.conversation_id, row.attempts + 1),
                                 lock_wait=POLL_LOCK_WAIT)
-            self._waiting.pop(row.id, None)
-            if not done:
+            if done != SETTLED:
                 return settled
             settled += 1
         return settled

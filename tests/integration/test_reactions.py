@@ -15,7 +15,7 @@ from kefu.channels.intake import take_customer_message
 from kefu.conversations.models import Conversation, ConversationEvent, Customer, Message
 from kefu.db import utcnow
 from kefu.reactions.models import PendingReaction
-from kefu.reactions.runner import Owed
+from kefu.reactions.runner import SETTLED, Owed
 from kefu.runtime import Runtime
 from kefu.web.app import create_app
 from tests.support.chat import Chat
@@ -179,7 +179,7 @@ def test_two_processes_taking_the_same_owed_message_answer_it_once(runtime, shop
         th.start()
     for th in threads:
         th.join(30)
-    assert done == [True, True]
+    assert done == [SETTLED, SETTLED]
     bot_replies = [m for m in _answers(runtime, chat.conversation_id, _customer_message(chat, "发什么快递"))
                    if m.sender == "bot"]
     assert len(bot_replies) == 1
